@@ -1,0 +1,146 @@
+/**
+ * Table-driven decoding of a run of attributes into a typed object.
+ *
+ * Every read is bounds-checked: an attribute length below NLA_HDRLEN, one that runs past
+ * the end of its container, a payload of the wrong size for its type, leftover bytes
+ * shorter than an attribute header, and nesting deeper than MAX_NEST_DEPTH all raise
+ * MalformedError, never another kind of exception. Each attribute's length is checked
+ * against its type once, then read without further checks (libmnl's habit).
+ * Attributes the table does not know are kept in `$unknown`.
+ */
+import { MalformedError } from './errors';
+import { AttrDefs, AttrSet, CompiledAttr, Decoded, FIXED_SIZE, Kind, UnknownAttr } from './schema';
+import { NLA_HDRLEN, NLA_TYPE_MASK } from './writer';
+
+/** Deeper nesting than this is refused (the kernel's own policies stop at 10). */
+export const MAX_NEST_DEPTH = 16;
+
+type Mutable = Record<string, unknown> & { $unknown?: UnknownAttr[] };
+
+/** Decode the attributes in buf[start, end) with `set`. */
+export function decodeAttrs<D extends AttrDefs>(
+  set: AttrSet<D>,
+  buf: Buffer,
+  start = 0,
+  end = buf.length,
+): Decoded<D> {
+  if (start < 0 || end > buf.length || start > end) {
+    throw new MalformedError('attribute range outside the buffer', start);
+  }
+  return decodeRun(set, buf, start, end, 0) as Decoded<D>;
+}
+
+function decodeRun(set: AttrSet<AttrDefs>, buf: Buffer, start: number, end: number, depth: number): Mutable {
+  if (depth > MAX_NEST_DEPTH) throw new MalformedError(`nesting deeper than ${MAX_NEST_DEPTH}`, start);
+  const out: Mutable = {};
+  const byId = set.byId;
+  let p = start;
+  while (end - p >= NLA_HDRLEN) {
+    const len = buf[p] | (buf[p + 1] << 8);
+    const rawType = buf[p + 2] | (buf[p + 3] << 8);
+    if (len < NLA_HDRLEN) throw new MalformedError(`attribute length ${len} below ${NLA_HDRLEN}`, p);
+    if (len > end - p) throw new MalformedError(`attribute length ${len} runs past the end`, p);
+    const c = byId[rawType & NLA_TYPE_MASK];
+    if (c === undefined) {
+      (out.$unknown ??= []).push({ type: rawType, data: Buffer.from(buf.subarray(p + NLA_HDRLEN, p + len)) });
+    } else {
+      let v: unknown;
+      try {
+        v = readValue(c, buf, p + NLA_HDRLEN, len - NLA_HDRLEN, depth);
+      } catch (e) {
+        throw e instanceof MalformedError ? e.within('.' + c.name) : e;
+      }
+      if (c.multi) {
+        const arr = out[c.key] as unknown[] | undefined;
+        if (arr === undefined) out[c.key] = [v];
+        else arr.push(v);
+      } else {
+        out[c.key] = v;
+      }
+    }
+    p += (len + 3) & ~3;
+  }
+  if (p < end) throw new MalformedError(`${end - p} bytes left over after the last attribute`, p);
+  return out;
+}
+
+function readValue(c: CompiledAttr, buf: Buffer, at: number, len: number, depth: number): unknown {
+  const kind = c.kind;
+  const size = FIXED_SIZE[kind];
+  if (size >= 0 && len !== size) {
+    throw new MalformedError(`payload of ${len} bytes for a ${c.def.type} (expects ${size})`, at - NLA_HDRLEN);
+  }
+  let n: number;
+  switch (kind) {
+    case Kind.U8: n = buf[at]; break;
+    case Kind.U16: n = buf[at] | (buf[at + 1] << 8); break;
+    case Kind.U32: n = buf.readUInt32LE(at); break;
+    case Kind.S8: n = buf.readInt8(at); break;
+    case Kind.S16: n = buf.readInt16LE(at); break;
+    case Kind.S32: n = buf.readInt32LE(at); break;
+    case Kind.U16BE: n = buf.readUInt16BE(at); break;
+    case Kind.U32BE: n = buf.readUInt32BE(at); break;
+    case Kind.U64: return buf.readBigUInt64LE(at);
+    case Kind.S64: return buf.readBigInt64LE(at);
+    case Kind.U64BE: return buf.readBigUInt64BE(at);
+    case Kind.STRING: return readString(buf, at, len);
+    case Kind.BINARY: return Buffer.from(buf.subarray(at, at + len));
+    case Kind.FLAG: return true;
+    case Kind.BITFIELD32: return { value: buf.readUInt32LE(at), selector: buf.readUInt32LE(at + 4) };
+    case Kind.NEST: {
+      const set = c.nestedSet();
+      return set ? decodeRun(set, buf, at, at + len, depth + 1) : Buffer.from(buf.subarray(at, at + len));
+    }
+    case Kind.NEST_ARRAY: return readNestArray(c, buf, at, len, depth);
+    default: throw new MalformedError(`no reader for kind ${kind as number}`, at);
+  }
+  if (c.enumNames !== undefined) {
+    const name = c.enumNames.get(n);
+    if (name !== undefined) return name;
+  }
+  return n;
+}
+
+/** NLA_NUL_STRING: drop the terminating NUL (and anything after a first NUL). */
+function readString(buf: Buffer, at: number, len: number): string {
+  let end = at + len;
+  // short ASCII strings are the common case: build them without a trip into C++
+  if (len <= 24) {
+    let s = '';
+    for (let i = at; i < end; i++) {
+      const ch = buf[i];
+      if (ch === 0) return s;
+      if (ch >= 0x80) return buf.toString('utf8', at, nulEnd(buf, at, end));
+      s += String.fromCharCode(ch);
+    }
+    return s;
+  }
+  end = nulEnd(buf, at, end);
+  return buf.toString('utf8', at, end);
+}
+
+function nulEnd(buf: Buffer, at: number, end: number): number {
+  const z = buf.indexOf(0, at);
+  return z >= 0 && z < end ? z : end;
+}
+
+/** An indexed array of nests: each inner attribute is one entry, decoded with the nested set. */
+function readNestArray(c: CompiledAttr, buf: Buffer, at: number, len: number, depth: number): unknown[] {
+  const set = c.nestedSet();
+  const out: unknown[] = [];
+  const end = at + len;
+  let p = at;
+  while (end - p >= NLA_HDRLEN) {
+    const l = buf[p] | (buf[p + 1] << 8);
+    if (l < NLA_HDRLEN) throw new MalformedError(`attribute length ${l} below ${NLA_HDRLEN}`, p, `[${out.length}]`);
+    if (l > end - p) throw new MalformedError(`attribute length ${l} runs past the end`, p, `[${out.length}]`);
+    try {
+      out.push(set ? decodeRun(set, buf, p + NLA_HDRLEN, p + l, depth + 1) : Buffer.from(buf.subarray(p + NLA_HDRLEN, p + l)));
+    } catch (e) {
+      throw e instanceof MalformedError ? e.within(`[${out.length}]`) : e;
+    }
+    p += (l + 3) & ~3;
+  }
+  if (p < end) throw new MalformedError(`${end - p} bytes left over after the last attribute`, p, `[${out.length}]`);
+  return out;
+}

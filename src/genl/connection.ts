@@ -1,0 +1,424 @@
+/**
+ * The request engine: one path for every request — stamp a sequence number, send,
+ * receive, check the sender's port and the sequence number, collect replies until the
+ * ACK or NLMSG_DONE, turn errors into KernelError with the ext-ack resolved.
+ *
+ * - Many requests in flight: requests made in the same tick share one send (up to
+ *   MAX_BATCH messages); after the send the socket is drained at once (the kernel has
+ *   answered inside the send system call), so replies usually skip the event loop.
+ * - Dumps: a netlink socket runs one dump at a time, so dumps queue behind each other;
+ *   plain requests pass freely.
+ * - Every call has a timeout and may take an AbortSignal; close() rejects everything
+ *   pending; a failed socket closes the connection with its error as the cause.
+ * - Notifications (sequence 0 or a multicast group) go to subscribers, each with its own
+ *   bounded queue; a receive-buffer overrun is delivered to them as a marker.
+ */
+import { AttrDefs, AttrSet } from '../attrs/schema';
+import { attrNameOf, attrPathAt, setAtPath } from '../attrs/path';
+import { NetlinkError } from '../attrs/errors';
+import { NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, GENL_HDRLEN, NLMSG_HDRLEN, nlmsgAlign } from './constants';
+import { AbortError, ClosedError, DumpInterruptedError, KernelError, KernelErrorInfo, OverrunError, TimeoutError } from './errors';
+import { AckInfo, forEachMessage, NlMsg, parseDone, parseError, stampRequest } from './message';
+import { AsyncQueue } from './queue';
+import { RecvInfo, Transport } from './transport';
+
+/** At most this many messages share one send. */
+export const MAX_BATCH = 32;
+/** Default per-call timeout. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface CallOptions {
+  /** Milliseconds before the call rejects with TimeoutError; 0 disables. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface RequestSpec extends CallOptions {
+  /** One whole message (startRequest/finishRequest); its sequence number is stamped here. */
+  readonly msg: Buffer;
+  /** Names the operation in errors: "devlink port-new". */
+  readonly op: string;
+  /** The request's attribute set: ext-ack offsets and missing attributes resolve through it. */
+  readonly attrs?: AttrSet<AttrDefs>;
+  /** The family's fixed header size (0 for most). */
+  readonly hdrSize?: number;
+  /** Build the error for a kernel refusal (a subclass such as DevlinkError). */
+  readonly makeError?: (info: KernelErrorInfo) => KernelError;
+}
+
+export interface DumpSpec extends RequestSpec {
+  /** Re-run a dump interrupted by NLM_F_DUMP_INTR up to this many times (array form only). */
+  readonly retryInterrupted?: number;
+}
+
+export type Notification =
+  | { readonly kind: 'message'; readonly msg: NlMsg; readonly group: number }
+  | { readonly kind: 'overrun' };
+
+export interface ConnectionOptions {
+  readonly timeoutMs?: number;
+  /** Queued notifications per subscriber before it is told of an overrun. */
+  readonly notificationLimit?: number;
+}
+
+export interface ConnectionStats {
+  sent: number;
+  sends: number;
+  received: number;
+  /** Dropped: wrong sender, unknown sequence number, malformed. */
+  droppedSender: number;
+  droppedSeq: number;
+  malformed: number;
+  overruns: number;
+}
+
+const enum State { QUEUED, SENT, DRAINING, SETTLED }
+
+interface Pending {
+  seq: number;
+  readonly dump: boolean;
+  readonly spec: DumpSpec;
+  state: State;
+  replies: NlMsg[];
+  /** Streamed dump: replies go here instead of `replies`. */
+  stream?: AsyncQueue<NlMsg>;
+  interrupted: boolean;
+  attempts: number;
+  /** Sent before a receive overrun: its reply may have been lost. */
+  atRisk: boolean;
+  resolve(v: NlMsg[]): void;
+  reject(e: unknown): void;
+  timer?: NodeJS.Timeout;
+  onAbort?: () => void;
+}
+
+export class Connection {
+  private seq = 0;
+  private readonly pending = new Map<number, Pending>();
+  private readonly outq: Pending[] = [];
+  private flushScheduled = false;
+  private dumpHolder: Pending | undefined;
+  private readonly dumpQueue: Pending[] = [];
+  private readonly subscribers = new Set<AsyncQueue<Notification>>();
+  private readonly timeoutMs: number;
+  private readonly notificationLimit: number;
+  private closedBy: ClosedError | undefined;
+  private overrunCheck = false;
+  readonly stats: ConnectionStats = { sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0 };
+
+  constructor(
+    readonly transport: Transport,
+    opts: ConnectionOptions = {},
+  ) {
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.notificationLimit = opts.notificationLimit ?? 65536;
+    transport.start({
+      message: (buf, from) => this.onDatagram(buf, from),
+      overrun: () => this.onOverrun(),
+      error: (err) => this.fail(err),
+    });
+  }
+
+  get closed(): boolean {
+    return this.closedBy !== undefined;
+  }
+
+  /** Send one request; resolves with its replies once the ACK arrives. */
+  request(spec: RequestSpec): Promise<NlMsg[]> {
+    return this.enqueue(spec, false, undefined);
+  }
+
+  /** Run a dump; resolves with every message once NLMSG_DONE arrives. */
+  dump(spec: DumpSpec): Promise<NlMsg[]> {
+    return this.enqueue(spec, true, undefined);
+  }
+
+  /** Run a dump, yielding messages as they arrive. Breaking out of the loop is safe. */
+  dumpStream(spec: DumpSpec): AsyncIterableIterator<NlMsg> {
+    let p: Pending | undefined;
+    const q = new AsyncQueue<NlMsg>(Infinity, () => {
+      // the consumer stopped: swallow the rest of the dump, then free the socket's dump slot
+      if (p && p.state !== State.SETTLED) this.abandon(p, false);
+    });
+    const done = this.enqueue(spec, true, q, (pend) => (p = pend));
+    done.then(() => q.end(), (e: unknown) => q.fail(e));
+    return q;
+  }
+
+  /** Receive notifications (sequence 0 / multicast) until `close()` of the stream or the connection. */
+  subscribe(): AsyncQueue<Notification> {
+    const q: AsyncQueue<Notification> = new AsyncQueue<Notification>(this.notificationLimit, () => this.subscribers.delete(q));
+    if (this.closedBy) q.end();
+    else this.subscribers.add(q);
+    return q;
+  }
+
+  /** Close the socket; every pending call rejects with ClosedError, subscriptions end. */
+  async close(): Promise<void> {
+    this.shutdown(undefined);
+  }
+
+  private fail(err: Error): void {
+    this.shutdown(err);
+  }
+
+  private shutdown(cause: Error | undefined): void {
+    if (this.closedBy) return;
+    this.closedBy = new ClosedError('netlink', cause);
+    for (const p of [...this.pending.values(), ...this.outq, ...this.dumpQueue]) {
+      if (p.state !== State.SETTLED) this.settle(p, new ClosedError(p.spec.op, cause));
+    }
+    this.pending.clear();
+    this.outq.length = 0;
+    this.dumpQueue.length = 0;
+    this.dumpHolder = undefined;
+    for (const s of this.subscribers) s.end();
+    this.subscribers.clear();
+    this.transport.close();
+  }
+
+  private enqueue(spec: DumpSpec, dump: boolean, stream: AsyncQueue<NlMsg> | undefined, expose?: (p: Pending) => void): Promise<NlMsg[]> {
+    return new Promise<NlMsg[]>((resolve, reject) => {
+      const p: Pending = {
+        seq: 0, dump, spec, state: State.QUEUED, replies: [], interrupted: false, attempts: 0, atRisk: false,
+        resolve, reject,
+      };
+      if (stream) p.stream = stream;
+      expose?.(p);
+      if (this.closedBy) return this.settle(p, new ClosedError(spec.op));
+      const { signal } = spec;
+      if (signal) {
+        if (signal.aborted) return this.settle(p, new AbortError(spec.op, signal.reason));
+        p.onAbort = () => this.abandon(p, true);
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
+      if (timeoutMs > 0) p.timer = setTimeout(() => this.timeout(p, timeoutMs), timeoutMs);
+      if (dump && this.dumpHolder) this.dumpQueue.push(p);
+      else this.launch(p);
+    });
+  }
+
+  private launch(p: Pending): void {
+    if (p.dump) this.dumpHolder = p;
+    p.seq = this.nextSeq();
+    p.attempts++;
+    stampRequest(p.spec.msg, p.seq);
+    this.pending.set(p.seq, p);
+    this.outq.push(p);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** Sequence numbers: per connection, wrapping, never 0, never one still pending. */
+  private nextSeq(): number {
+    do {
+      this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1;
+    } while (this.pending.has(this.seq));
+    return this.seq;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.outq.length > 0 && !this.closedBy) {
+      const batch = this.outq.splice(0, MAX_BATCH).filter((p) => p.state === State.QUEUED);
+      if (batch.length === 0) continue;
+      try {
+        this.transport.send(batch.map((p) => p.spec.msg));
+      } catch (e) {
+        for (const p of batch) this.settle(p, wrapSendError(p.spec.op, e));
+        continue;
+      }
+      for (const p of batch) if (p.state === State.QUEUED) p.state = State.SENT;
+      this.stats.sent += batch.length;
+      this.stats.sends++;
+      this.transport.poll();
+    }
+  }
+
+  private onDatagram(buf: Buffer, from: RecvInfo): void {
+    if (this.closedBy) return;
+    if (from.port !== this.transport.peerPort) {
+      this.stats.droppedSender++;
+      return;
+    }
+    this.stats.received++;
+    try {
+      forEachMessage(buf, (m) => this.dispatch(m, from.group));
+    } catch (e) {
+      if (!(e instanceof NetlinkError)) throw e;
+      this.stats.malformed++;
+    }
+  }
+
+  private dispatch(m: NlMsg, group: number): void {
+    if (group !== 0 || m.seq === 0) {
+      for (const s of this.subscribers) {
+        if (!s.push({ kind: 'message', msg: m, group })) s.force({ kind: 'overrun' });
+      }
+      return;
+    }
+    const p = this.pending.get(m.seq);
+    if (p === undefined) {
+      this.stats.droppedSeq++;
+      return;
+    }
+    switch (m.type) {
+      case NLMSG_ERROR: {
+        const info = parseError(m);
+        if (info.errno !== 0) this.finish(p, this.kernelError(p, info));
+        else if (!p.dump) this.finish(p, undefined);
+        return;
+      }
+      case NLMSG_DONE: {
+        if (m.flags & NLM_F_DUMP_INTR) p.interrupted = true;
+        const info = parseDone(m);
+        this.finish(p, info.errno !== 0 ? this.kernelError(p, info) : undefined);
+        return;
+      }
+      case NLMSG_NOOP:
+      case NLMSG_OVERRUN:
+        return;
+      default:
+        if (m.flags & NLM_F_DUMP_INTR) p.interrupted = true;
+        if (p.state === State.DRAINING) return;
+        if (p.stream) p.stream.push(m);
+        else p.replies.push(m);
+    }
+  }
+
+  /** The kernel finished with a request: an ACK, DONE, or an error. */
+  private finish(p: Pending, err: KernelError | undefined): void {
+    this.pending.delete(p.seq);
+    if (p.dump && this.dumpHolder === p) this.releaseDump();
+    if (p.state === State.DRAINING || p.state === State.SETTLED) return;
+    if (err) return this.settle(p, err);
+    if (p.dump && p.interrupted) {
+      const retries = p.spec.retryInterrupted ?? 0;
+      if (!p.stream && p.attempts <= retries) {
+        p.replies = [];
+        p.interrupted = false;
+        p.state = State.QUEUED;
+        if (this.dumpHolder) this.dumpQueue.unshift(p);
+        else this.launch(p);
+        return;
+      }
+      return this.settle(p, new DumpInterruptedError(p.spec.op, p.attempts));
+    }
+    this.settle(p, undefined);
+  }
+
+  private releaseDump(): void {
+    this.dumpHolder = undefined;
+    const next = this.dumpQueue.shift();
+    if (next) this.launch(next);
+  }
+
+  /** Give up on a call (abort, or a stream whose consumer left). A dump already sent is drained to its end. */
+  private abandon(p: Pending, aborted: boolean): void {
+    if (p.state === State.SETTLED || p.state === State.DRAINING) return;
+    const err = aborted ? new AbortError(p.spec.op, p.spec.signal?.reason) : undefined;
+    if (p.state === State.QUEUED) {
+      this.pending.delete(p.seq);
+      const i = this.dumpQueue.indexOf(p);
+      if (i >= 0) this.dumpQueue.splice(i, 1);
+      if (this.dumpHolder === p) this.releaseDump();
+      return this.settle(p, err);
+    }
+    if (p.dump) {
+      // keep the sequence number until DONE so the rest of the dump is swallowed
+      this.settle(p, err);
+      p.state = State.DRAINING;
+    } else {
+      this.pending.delete(p.seq);
+      this.settle(p, err);
+    }
+  }
+
+  private timeout(p: Pending, ms: number): void {
+    if (p.state === State.SETTLED || p.state === State.DRAINING) return;
+    this.pending.delete(p.seq);
+    const i = this.dumpQueue.indexOf(p);
+    if (i >= 0) this.dumpQueue.splice(i, 1);
+    if (this.dumpHolder === p) this.releaseDump();
+    this.settle(p, new TimeoutError(p.spec.op, ms));
+  }
+
+  private settle(p: Pending, err: unknown): void {
+    if (p.state === State.SETTLED) return;
+    p.state = State.SETTLED;
+    if (p.timer) clearTimeout(p.timer);
+    if (p.onAbort) p.spec.signal?.removeEventListener('abort', p.onAbort);
+    if (err === undefined) {
+      p.resolve(p.replies);
+    } else {
+      p.reject(err);
+    }
+    p.replies = [];
+  }
+
+  /**
+   * ENOBUFS: something addressed to us was lost. Subscribers are told. A request to the
+   * kernel is answered inside the send call, so once the socket has been drained, a
+   * request sent before the overrun that is still unanswered lost its reply.
+   */
+  private onOverrun(): void {
+    this.stats.overruns++;
+    for (const s of this.subscribers) s.force({ kind: 'overrun' });
+    if (this.transport.peerPort !== 0) return;
+    for (const p of this.pending.values()) if (p.state === State.SENT && !p.dump) p.atRisk = true;
+    if (this.overrunCheck) return;
+    this.overrunCheck = true;
+    setImmediate(() => {
+      this.overrunCheck = false;
+      for (const p of [...this.pending.values()]) {
+        if (p.atRisk && p.state === State.SENT) {
+          this.pending.delete(p.seq);
+          this.settle(p, new OverrunError(p.spec.op));
+        }
+      }
+    });
+  }
+
+  private kernelError(p: Pending, info: AckInfo): KernelError {
+    const spec = p.spec;
+    const ki: { -readonly [K in keyof KernelErrorInfo]: KernelErrorInfo[K] } = { errno: info.errno, seq: p.seq, op: spec.op };
+    if (info.extMessage !== undefined) ki.extMessage = info.extMessage;
+    if (info.cookie !== undefined) ki.cookie = info.cookie;
+    const msg = spec.msg;
+    const attrsStart = NLMSG_HDRLEN + GENL_HDRLEN + nlmsgAlign(spec.hdrSize ?? 0);
+    if (info.offset !== undefined) {
+      ki.offset = info.offset;
+      const path = attrPathAt(spec.attrs, msg, attrsStart, msg.length, info.offset);
+      if (path) ki.attrPath = path;
+    }
+    if (info.missType !== undefined) {
+      ki.missingType = info.missType;
+      const nest = info.missNest !== undefined ? attrPathAt(spec.attrs, msg, attrsStart, msg.length, info.missNest) : '';
+      ki.missingNest = nest;
+      ki.missingAttr = attrNameOf(nest ? setAtPath(spec.attrs, nest) : spec.attrs, info.missType);
+    }
+    return spec.makeError ? spec.makeError(ki) : new KernelError(ki);
+  }
+}
+
+/** A failed send, as the library's error with the socket error's fields and cause. */
+export class SendError extends NetlinkError {
+  override name = 'SendError';
+  readonly code: string;
+  readonly errno?: number;
+  readonly syscall?: string;
+  constructor(readonly op: string, cause: unknown) {
+    const c = cause as { code?: unknown; errno?: unknown; syscall?: unknown; message?: unknown };
+    super(`${op}: send failed: ${String(c?.message ?? cause)}`, { cause });
+    this.code = typeof c?.code === 'string' ? c.code : 'ERR_NETLINK_SEND';
+    if (typeof c?.errno === 'number') this.errno = c.errno;
+    if (typeof c?.syscall === 'string') this.syscall = c.syscall;
+  }
+}
+
+function wrapSendError(op: string, e: unknown): NetlinkError {
+  return e instanceof NetlinkError ? e : new SendError(op, e);
+}

@@ -1,0 +1,140 @@
+/**
+ * Errors of the request engine. All extend NetlinkError (src/attrs/errors.ts), the
+ * library's one base class; callers branch on the subclass or on `code`.
+ */
+import { NetlinkError } from '../attrs/errors';
+import { errnoName, strerror } from './errno';
+
+/** Everything the kernel said about a failed request (NLMSG_ERROR or a DONE with an error). */
+export interface KernelErrorInfo {
+  /** Positive errno, e.g. 17. */
+  readonly errno: number;
+  /** NLMSGERR_ATTR_MSG: the kernel's own words, when it sent them (needs NETLINK_EXT_ACK). */
+  readonly extMessage?: string;
+  /** NLMSGERR_ATTR_OFFS: byte offset of the offending attribute from the start of our request. */
+  readonly offset?: number;
+  /** The offset resolved through the request's attribute tables: ".port-function.hw-addr". */
+  readonly attrPath?: string;
+  /** NLMSGERR_ATTR_MISS_TYPE resolved to a name, e.g. "port-index". */
+  readonly missingAttr?: string;
+  /** NLMSGERR_ATTR_MISS_TYPE as the number the kernel sent. */
+  readonly missingType?: number;
+  /** NLMSGERR_ATTR_MISS_NEST resolved to a path ('' for the top level). */
+  readonly missingNest?: string;
+  /** NLMSGERR_ATTR_COOKIE. */
+  readonly cookie?: Buffer;
+  /** Sequence number of the failed request. */
+  readonly seq: number;
+  /** The operation, e.g. "devlink port-new" or "nlctrl getfamily". */
+  readonly op: string;
+}
+
+/** The kernel refused a request. Message: the kernel's words first, then strerror, like iproute2. */
+export class KernelError extends NetlinkError implements KernelErrorInfo {
+  override name = 'KernelError';
+  readonly errno: number;
+  /** 'EEXIST'. */
+  readonly code: string;
+  readonly extMessage?: string;
+  readonly offset?: number;
+  readonly attrPath?: string;
+  readonly missingAttr?: string;
+  readonly missingType?: number;
+  readonly missingNest?: string;
+  readonly cookie?: Buffer;
+  readonly seq: number;
+  readonly op: string;
+
+  constructor(info: KernelErrorInfo) {
+    super(KernelError.describe(info));
+    this.errno = info.errno;
+    this.code = errnoName(info.errno);
+    this.seq = info.seq;
+    this.op = info.op;
+    if (info.extMessage !== undefined) this.extMessage = info.extMessage;
+    if (info.offset !== undefined) this.offset = info.offset;
+    if (info.attrPath !== undefined) this.attrPath = info.attrPath;
+    if (info.missingAttr !== undefined) this.missingAttr = info.missingAttr;
+    if (info.missingType !== undefined) this.missingType = info.missingType;
+    if (info.missingNest !== undefined) this.missingNest = info.missingNest;
+    if (info.cookie !== undefined) this.cookie = info.cookie;
+  }
+
+  /** glibc's strerror() for errno: "File exists". */
+  get strerror(): string {
+    return strerror(this.errno);
+  }
+
+  static describe(info: KernelErrorInfo): string {
+    const parts: string[] = [];
+    if (info.extMessage) parts.push(info.extMessage);
+    const where: string[] = [];
+    if (info.attrPath) where.push(`attribute ${info.attrPath}`);
+    if (info.missingAttr) where.push(`missing attribute ${info.missingNest ? info.missingNest + '.' : ''}${info.missingAttr}`);
+    parts.push(`${info.op}: ${strerror(info.errno)} (${errnoName(info.errno)})`);
+    return parts.join(': ') + (where.length ? ` [${where.join(', ')}]` : '');
+  }
+}
+
+/** The generic netlink family is not registered in this kernel (nlctrl answered ENOENT). */
+export class FamilyNotFoundError extends KernelError {
+  override name = 'FamilyNotFoundError';
+  constructor(
+    readonly family: string,
+    info: KernelErrorInfo,
+  ) {
+    super(info);
+    this.message = `generic netlink family "${family}" not found: ${this.message}`;
+  }
+}
+
+/** No answer within the call's timeout. */
+export class TimeoutError extends NetlinkError {
+  override name = 'TimeoutError';
+  readonly code = 'ETIMEDOUT';
+  constructor(readonly op: string, readonly timeoutMs: number) {
+    super(`${op}: no answer within ${timeoutMs} ms`);
+  }
+}
+
+/** The caller's AbortSignal fired. `cause` is the signal's reason. */
+export class AbortError extends NetlinkError {
+  override name = 'AbortError';
+  readonly code = 'ABORT_ERR';
+  constructor(readonly op: string, cause?: unknown) {
+    super(`${op}: aborted`, { cause });
+  }
+}
+
+/** The connection was closed (by the caller or because its socket failed) while the call was pending. */
+export class ClosedError extends NetlinkError {
+  override name = 'ClosedError';
+  readonly code = 'ERR_NETLINK_CLOSED';
+  constructor(readonly op: string, cause?: unknown) {
+    super(`${op}: the netlink connection is closed`, cause === undefined ? undefined : { cause });
+  }
+}
+
+/** A dump was interrupted by a change (NLM_F_DUMP_INTR); its result may be inconsistent. */
+export class DumpInterruptedError extends NetlinkError {
+  override name = 'DumpInterruptedError';
+  readonly code = 'EINTR';
+  constructor(readonly op: string, readonly attempts: number) {
+    super(`${op}: the dump was interrupted by a concurrent change (NLM_F_DUMP_INTR)${attempts > 1 ? ` ${attempts} times` : ''}; retry it`);
+  }
+}
+
+/** The receive buffer overran (ENOBUFS) and the reply to this request was lost with it. */
+export class OverrunError extends NetlinkError {
+  override name = 'OverrunError';
+  readonly code = 'ENOBUFS';
+  constructor(readonly op: string) {
+    super(`${op}: the socket's receive buffer overran and the reply was lost; the request may or may not have taken effect`);
+  }
+}
+
+/** The peer answered something that is not netlink as this library knows it. */
+export class ProtocolError extends NetlinkError {
+  override name = 'ProtocolError';
+  readonly code = 'EPROTO';
+}

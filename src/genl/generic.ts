@@ -1,0 +1,118 @@
+/**
+ * GenericNetlink: a connection plus family resolution (cached per connection), group
+ * membership by name, and notifications. The devlink layer builds on it.
+ */
+import { NetlinkError } from '../attrs/errors';
+import { CallOptions, Connection, ConnectionOptions, Notification } from './connection';
+import { ENOENT_ERRNO } from './errno';
+import { FamilyNotFoundError, KernelError } from './errors';
+import { decodeFamily, Family, getFamiliesRequest, getFamilyRequest, ctrlAttrs } from './nlctrl';
+import { openSocketTransport } from './open-transport';
+import { AsyncQueue } from './queue';
+import { SocketOptions, Transport } from './transport';
+
+export interface GenericNetlinkOptions extends ConnectionOptions {
+  /** Open the socket in this network namespace (/var/run/netns/NAME or /proc/PID/ns/net). */
+  readonly netns?: string;
+  /** Run on this transport instead of opening a socket (the simulator's, or a test's). */
+  readonly transport?: Transport;
+  /** Socket options when the library opens the socket. */
+  readonly socket?: Omit<SocketOptions, 'netns'>;
+}
+
+export interface FamilyOptions extends CallOptions {
+  /** Ask the kernel again instead of using this connection's cache. */
+  readonly refresh?: boolean;
+}
+
+export class GenericNetlink {
+  private readonly families_ = new Map<string, Promise<Family>>();
+  private readonly memberships = new Map<number, number>();
+
+  protected constructor(readonly connection: Connection) {}
+
+  static async open(opts: GenericNetlinkOptions = {}): Promise<GenericNetlink> {
+    return new GenericNetlink(GenericNetlink.connect(opts));
+  }
+
+  /** Open the connection an open() call asks for (for subclasses). */
+  protected static connect(opts: GenericNetlinkOptions): Connection {
+    if (opts.transport && opts.netns) {
+      throw new NetlinkError('give either a transport or a netns, not both: a transport is already bound to its namespace');
+    }
+    const transport = opts.transport ?? openSocketTransport({ ...opts.socket, ...(opts.netns ? { netns: opts.netns } : {}) });
+    return new Connection(transport, opts);
+  }
+
+  /** Which transport this connection runs on: 'native', 'netlink-npm', 'sim', ... */
+  get transportName(): string {
+    return this.connection.transport.name;
+  }
+
+  /** Look up a family by name (cached per connection unless `refresh`). */
+  family(name: string, opts: FamilyOptions = {}): Promise<Family> {
+    if (!opts.refresh) {
+      const cached = this.families_.get(name);
+      if (cached) return cached;
+    }
+    const p = this.lookup(name, opts);
+    this.families_.set(name, p);
+    // a failed lookup is not cached
+    p.catch(() => {
+      if (this.families_.get(name) === p) this.families_.delete(name);
+    });
+    return p;
+  }
+
+  private async lookup(name: string, opts: CallOptions): Promise<Family> {
+    const replies = await this.connection.request({
+      ...opts,
+      msg: getFamilyRequest(name),
+      op: 'nlctrl getfamily',
+      attrs: ctrlAttrs,
+      makeError: (info) => (info.errno === ENOENT_ERRNO ? new FamilyNotFoundError(name, info) : new KernelError(info)),
+    });
+    if (replies.length === 0) throw new NetlinkError(`nlctrl answered no family for "${name}"`);
+    return decodeFamily(replies[0]);
+  }
+
+  /** Every family the kernel has. */
+  async families(opts: CallOptions = {}): Promise<Family[]> {
+    const replies = await this.connection.dump({ ...opts, msg: getFamiliesRequest(), op: 'nlctrl getfamily dump', attrs: ctrlAttrs });
+    return replies.map(decodeFamily);
+  }
+
+  /** Join a family's multicast group by name; returns the group id. Joins are counted per connection. */
+  async joinGroup(family: string, group: string, opts: CallOptions = {}): Promise<number> {
+    const f = await this.family(family, opts);
+    const g = f.groups.find((x) => x.name === group);
+    if (!g) {
+      throw new NetlinkError(`family ${family} has no multicast group "${group}" (it has: ${f.groups.map((x) => x.name).join(', ') || 'none'})`);
+    }
+    const n = this.memberships.get(g.id) ?? 0;
+    if (n === 0) this.connection.transport.addMembership(g.id);
+    this.memberships.set(g.id, n + 1);
+    return g.id;
+  }
+
+  /** Undo one joinGroup; the socket leaves the group when the last join is undone. */
+  leaveGroup(groupId: number): void {
+    const n = this.memberships.get(groupId) ?? 0;
+    if (n <= 0) return;
+    if (n === 1) {
+      this.memberships.delete(groupId);
+      if (!this.connection.closed) this.connection.transport.dropMembership(groupId);
+    } else {
+      this.memberships.set(groupId, n - 1);
+    }
+  }
+
+  /** Notifications (sequence 0 or multicast) as an async iterable; overruns arrive as { kind: 'overrun' }. */
+  notifications(): AsyncQueue<Notification> {
+    return this.connection.subscribe();
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}

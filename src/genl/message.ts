@@ -1,0 +1,149 @@
+/**
+ * Netlink framing: a request is one AttrWriter buffer holding nlmsghdr, genlmsghdr
+ * (and the family's fixed header, if any) and the attributes; the engine patches the
+ * sequence number in when it sends. Received datagrams are split into messages whose
+ * headers are read directly (see headers.ts).
+ */
+import { AttrWriter } from '../attrs/writer';
+import { MalformedError } from '../attrs/errors';
+import { decodeAttrs } from '../attrs/decode';
+import { defineAttrSet } from '../attrs/schema';
+import {
+  GENL_HDRLEN, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_HDRLEN, NLMSGERR_ATTR_COOKIE, NLMSGERR_ATTR_MISS_NEST,
+  NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY, nlmsgAlign,
+} from './constants';
+import { GENLH_CMD, GENLH_VERSION, NLH_FLAGS, NLH_LEN, NLH_PID, NLH_SEQ, NLH_TYPE, NLMSGERR_ERROR, NLMSGERR_MSG } from './headers';
+
+/** One received netlink message: its header fields and where its bytes are. */
+export interface NlMsg {
+  readonly type: number;
+  readonly flags: number;
+  readonly seq: number;
+  /** nlmsg_pid as sent. */
+  readonly pid: number;
+  /** The datagram the message came in. */
+  readonly buf: Buffer;
+  /** Offset of the nlmsghdr in `buf`. */
+  readonly offset: number;
+  /** nlmsg_len. */
+  readonly length: number;
+}
+
+/** Start a generic netlink request: nlmsghdr + genlmsghdr, lengths patched by finishRequest. */
+export function startRequest(type: number, flags: number, cmd: number, version: number, hdrSize = 0, sizeHint = 128): AttrWriter {
+  const w = new AttrWriter(sizeHint);
+  w.reserve(NLMSG_HDRLEN + GENL_HDRLEN + nlmsgAlign(hdrSize));
+  w.patchU16(NLH_TYPE, type);
+  w.patchU16(NLH_FLAGS, flags);
+  w.patchU8(GENLH_CMD, cmd);
+  w.patchU8(GENLH_VERSION, version);
+  return w;
+}
+
+/** Patch nlmsg_len; the result is one whole message (a view of the writer's buffer). */
+export function finishRequest(w: AttrWriter): Buffer {
+  w.patchU32(NLH_LEN, w.length);
+  return w.finish();
+}
+
+/** Set nlmsg_seq (and nlmsg_pid) of a built request in place. */
+export function stampRequest(msg: Buffer, seq: number, pid = 0): void {
+  msg.writeUInt32LE(seq, NLH_SEQ);
+  msg.writeUInt32LE(pid, NLH_PID);
+}
+
+/**
+ * Split a datagram into messages. A message whose length is below the header or runs
+ * past the datagram ends the split with MalformedError (what came before is kept by
+ * the caller through `each`).
+ */
+export function forEachMessage(buf: Buffer, each: (m: NlMsg) => void): void {
+  let p = 0;
+  const end = buf.length;
+  while (end - p >= NLMSG_HDRLEN) {
+    const len = buf.readUInt32LE(p + NLH_LEN);
+    if (len < NLMSG_HDRLEN) throw new MalformedError(`message length ${len} below ${NLMSG_HDRLEN}`, p);
+    if (len > end - p) throw new MalformedError(`message length ${len} runs past the datagram (${end - p} bytes left)`, p);
+    each({
+      type: buf[p + NLH_TYPE] | (buf[p + NLH_TYPE + 1] << 8),
+      flags: buf[p + NLH_FLAGS] | (buf[p + NLH_FLAGS + 1] << 8),
+      seq: buf.readUInt32LE(p + NLH_SEQ),
+      pid: buf.readUInt32LE(p + NLH_PID),
+      buf,
+      offset: p,
+      length: len,
+    });
+    p += nlmsgAlign(len);
+  }
+}
+
+/** The genl command of a message. */
+export function genlCmd(m: NlMsg): number {
+  return m.buf[m.offset + GENLH_CMD];
+}
+
+export function genlVersion(m: NlMsg): number {
+  return m.buf[m.offset + GENLH_VERSION];
+}
+
+/** Offset where a genl message's attributes start (after the family's fixed header). */
+export function genlAttrsStart(m: NlMsg, hdrSize = 0): number {
+  return m.offset + NLMSG_HDRLEN + GENL_HDRLEN + nlmsgAlign(hdrSize);
+}
+
+/** struct nlmsgerr's TLVs (NLMSGERR_ATTR_*), as a set. */
+export const extAckAttrs = defineAttrSet('nlmsgerr', {
+  msg: { id: NLMSGERR_ATTR_MSG, type: 'string' },
+  offs: { id: NLMSGERR_ATTR_OFFS, type: 'u32' },
+  cookie: { id: NLMSGERR_ATTR_COOKIE, type: 'binary' },
+  policy: { id: NLMSGERR_ATTR_POLICY, type: 'binary' },
+  missType: { id: NLMSGERR_ATTR_MISS_TYPE, type: 'u32' },
+  missNest: { id: NLMSGERR_ATTR_MISS_NEST, type: 'u32' },
+});
+
+/** What an NLMSG_ERROR (or a DONE carrying an error) says. */
+export interface AckInfo {
+  /** 0 for an ACK; otherwise the (positive) errno. */
+  readonly errno: number;
+  readonly extMessage?: string;
+  readonly offset?: number;
+  readonly cookie?: Buffer;
+  readonly missType?: number;
+  readonly missNest?: number;
+}
+
+/** Read an NLMSG_ERROR: the error, and the ext-ack TLVs after the echoed request. */
+export function parseError(m: NlMsg): AckInfo {
+  const { buf, offset } = m;
+  const end = offset + m.length;
+  if (m.length < NLMSGERR_MSG + NLMSG_HDRLEN) throw new MalformedError('NLMSG_ERROR shorter than struct nlmsgerr', offset);
+  const error = buf.readInt32LE(offset + NLMSGERR_ERROR);
+  let tlv = offset + NLMSGERR_MSG + NLMSG_HDRLEN;
+  if (!(m.flags & NLM_F_CAPPED)) {
+    // the whole original request is echoed: skip its payload too
+    const origLen = buf.readUInt32LE(offset + NLMSGERR_MSG + NLH_LEN);
+    tlv = offset + NLMSGERR_MSG + nlmsgAlign(Math.max(origLen, NLMSG_HDRLEN));
+  }
+  return withExtAck(-error, m.flags, buf, tlv, end);
+}
+
+/** Read NLMSG_DONE: an int error, then optional ext-ack TLVs. */
+export function parseDone(m: NlMsg): AckInfo {
+  const { buf, offset } = m;
+  const end = offset + m.length;
+  if (m.length < NLMSG_HDRLEN + 4) return { errno: 0 };
+  const error = buf.readInt32LE(offset + NLMSG_HDRLEN);
+  return withExtAck(-error, m.flags, buf, offset + NLMSG_HDRLEN + 4, end);
+}
+
+function withExtAck(errno: number, flags: number, buf: Buffer, start: number, end: number): AckInfo {
+  if (!(flags & NLM_F_ACK_TLVS) || start >= end) return { errno };
+  const t = decodeAttrs(extAckAttrs, buf, start, end);
+  const info: { -readonly [K in keyof AckInfo]: AckInfo[K] } = { errno };
+  if (t.msg !== undefined) info.extMessage = t.msg;
+  if (t.offs !== undefined) info.offset = t.offs;
+  if (t.cookie !== undefined) info.cookie = t.cookie;
+  if (t.missType !== undefined) info.missType = t.missType;
+  if (t.missNest !== undefined) info.missNest = t.missNest;
+  return info;
+}

@@ -1,0 +1,119 @@
+/**
+ * A push-to-pull bridge: the receive loop pushes, a `for await` loop pulls. Used for
+ * streamed dumps and for notification subscribers. It ends normally (end), with an
+ * error (fail), or when the consumer stops iterating (the `onReturn` hook lets the
+ * producer release what it holds). A bound on queued items protects long-lived
+ * processes from a consumer that stopped reading: past it, `push` returns false and
+ * the producer decides what to drop.
+ */
+export class AsyncQueue<T> implements AsyncIterableIterator<T> {
+  private items: T[] = [];
+  private head = 0;
+  private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
+  private done = false;
+  private error: unknown;
+  private failed = false;
+
+  constructor(
+    private readonly limit = Infinity,
+    private readonly onReturn?: () => void,
+  ) {}
+
+  /** Items waiting to be pulled. */
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  get ended(): boolean {
+    return this.done;
+  }
+
+  /** Queue an item; false when the queue is full or ended (the item was not queued). */
+  push(item: T): boolean {
+    if (this.done) return false;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w.resolve({ value: item, done: false });
+      return true;
+    }
+    if (this.size >= this.limit) return false;
+    this.items.push(item);
+    return true;
+  }
+
+  /** Queue an item even past the limit (a marker that must not be lost). */
+  force(item: T): void {
+    if (this.done) return;
+    if (this.waiter) {
+      this.push(item);
+      return;
+    }
+    this.items.push(item);
+  }
+
+  /** No more items: the consumer sees the queued ones, then the end. */
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.settleWaiter();
+  }
+
+  /** The consumer sees the queued items, then `err`. */
+  fail(err: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.failed = true;
+    this.error = err;
+    this.settleWaiter();
+  }
+
+  private settleWaiter(): void {
+    const w = this.waiter;
+    if (!w || this.size > 0) return;
+    this.waiter = undefined;
+    if (this.failed) {
+      this.failed = false;
+      w.reject(this.error);
+    } else {
+      w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.size > 0) {
+      const value = this.items[this.head++];
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.done) {
+      if (this.failed) {
+        this.failed = false;
+        return Promise.reject(this.error);
+      }
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    if (this.waiter) return Promise.reject(new Error('AsyncQueue: next() called while a previous next() is pending'));
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  /** The consumer stopped (break, return, throw in the loop body). */
+  return(): Promise<IteratorResult<T>> {
+    const wasDone = this.done;
+    this.done = true;
+    this.failed = false;
+    this.items = [];
+    this.head = 0;
+    if (!wasDone) this.onReturn?.();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
