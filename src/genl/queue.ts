@@ -52,6 +52,16 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     this.items.push(item);
   }
 
+  /** Drop queued items from the head while `pred` holds; returns how many were dropped. */
+  shiftWhile(pred: (item: T) => boolean): number {
+    let n = 0;
+    while (this.size > 0 && pred(this.items[this.head])) {
+      this.head++;
+      n++;
+    }
+    return n;
+  }
+
   /** No more items: the consumer sees the queued ones, then the end. */
   end(): void {
     if (this.done) return;

@@ -1,0 +1,155 @@
+/**
+ * Devlink messages to typed objects. Every decoder starts from the same table-driven
+ * decodeAttrs(devlinkAttrs, ...) and maps the result; what the tables do not know is
+ * kept in `unknown`, never an error.
+ */
+import { decodeAttrs } from '../attrs/decode';
+import { Decoded } from '../attrs/schema';
+import { genlAttrsStart, NlMsg } from '../genl/message';
+import { FnCap, ParamType } from './constants';
+import { devHandle, formatMac, portHandle } from './handle';
+import { devlinkAttrs, DevlinkAttrs, handleAttrs, portFunctionAttrs } from './schema';
+import type { DevlinkDevice, DevlinkParam, DevlinkPort, DevlinkRate, DeviceInfo, EswitchInfo, ParamValue, PortFunction, PortFunctionCaps } from './types';
+
+export type DevlinkDecoded = Decoded<DevlinkAttrs>;
+
+/** The attributes of a devlink message. */
+export function decodeMessage(m: NlMsg): DevlinkDecoded {
+  return decodeAttrs(devlinkAttrs, m.buf, genlAttrsStart(m), m.offset + m.length);
+}
+
+export function deviceFrom(a: DevlinkDecoded): DevlinkDevice {
+  const bus = a.busName ?? '';
+  const dev = a.devName ?? '';
+  const d: { -readonly [K in keyof DevlinkDevice]: DevlinkDevice[K] } = { handle: devHandle(bus, dev), bus, dev };
+  if (a.reloadFailed !== undefined) d.reloadFailed = a.reloadFailed !== 0;
+  if (a.nestedDevlink) d.nested = a.nestedDevlink.map((h) => devHandle(h.busName ?? '', h.devName ?? ''));
+  if (a.$unknown) d.unknown = a.$unknown;
+  return d;
+}
+
+type PortFields = { -readonly [K in keyof DevlinkPort]: DevlinkPort[K] };
+
+export function portFrom(a: DevlinkDecoded): DevlinkPort {
+  const bus = a.busName ?? '';
+  const dev = a.devName ?? '';
+  const index = a.portIndex ?? 0;
+  const p: PortFields = { handle: portHandle(bus, dev, index), bus, dev, index, type: a.portType ?? 'notset' };
+  if (a.portDesiredType !== undefined) p.desiredType = a.portDesiredType;
+  if (a.portNetdevName !== undefined) p.netdev = a.portNetdevName;
+  if (a.portNetdevIfindex !== undefined) p.ifindex = a.portNetdevIfindex;
+  if (a.portIbdevName !== undefined) p.ibdev = a.portIbdevName;
+  if (a.portFlavour !== undefined) p.flavour = a.portFlavour;
+  if (a.portNumber !== undefined) p.number = a.portNumber;
+  if (a.portControllerNumber !== undefined) p.controller = a.portControllerNumber;
+  if (a.portPciPfNumber !== undefined) p.pfnum = a.portPciPfNumber;
+  if (a.portPciVfNumber !== undefined) p.vfnum = a.portPciVfNumber;
+  if (a.portPciSfNumber !== undefined) p.sfnum = a.portPciSfNumber;
+  if (a.portExternal !== undefined) p.external = a.portExternal !== 0;
+  if (a.portSplittable !== undefined) p.splittable = a.portSplittable !== 0;
+  if (a.portLanes !== undefined) p.lanes = a.portLanes;
+  if (a.portSplitGroup !== undefined) p.splitGroup = a.portSplitGroup;
+  if (a.portSplitSubportNumber !== undefined) p.splitSubportNumber = a.portSplitSubportNumber;
+  if (a.portSplitCount !== undefined) p.splitCount = a.portSplitCount;
+  if (a.linecardIndex !== undefined) p.linecard = a.linecardIndex;
+  if (a.portFunction !== undefined) p.function = functionFrom(a.portFunction);
+  if (a.$unknown) p.unknown = a.$unknown;
+  return p;
+}
+
+function functionFrom(f: Decoded<typeof portFunctionAttrs.defs>): PortFunction {
+  const out: { -readonly [K in keyof PortFunction]: PortFunction[K] } = {};
+  if (f.hwAddr !== undefined) out.hwAddr = formatMac(f.hwAddr);
+  if (f.state !== undefined) out.state = f.state;
+  if (f.opstate !== undefined) out.opstate = f.opstate;
+  if (f.caps !== undefined) out.caps = capsFrom(f.caps.value, f.caps.selector);
+  if (f.maxIoEqs !== undefined) out.maxIoEqs = f.maxIoEqs;
+  if (f.devlink !== undefined) out.devlink = nestedHandle(f.devlink);
+  if (f.$unknown) out.unknown = f.$unknown;
+  return out;
+}
+
+function nestedHandle(h: Decoded<typeof handleAttrs.defs>): string {
+  return devHandle(h.busName ?? '', h.devName ?? '');
+}
+
+/** The kernel reports caps with selector = the bits it supports; value = the bits set. */
+function capsFrom(value: number, selector: number): PortFunctionCaps {
+  const caps: { -readonly [K in keyof PortFunctionCaps]: boolean } = {};
+  const sel = selector || value;
+  for (const [name, bit] of Object.entries(FnCap) as [keyof PortFunctionCaps, number][]) {
+    if (sel & bit) caps[name] = (value & bit) !== 0;
+  }
+  return caps;
+}
+
+export function eswitchFrom(a: DevlinkDecoded): EswitchInfo {
+  const e: { -readonly [K in keyof EswitchInfo]: EswitchInfo[K] } = { handle: devHandle(a.busName ?? '', a.devName ?? '') };
+  if (a.eswitchMode !== undefined) e.mode = a.eswitchMode;
+  if (a.eswitchInlineMode !== undefined) e.inlineMode = a.eswitchInlineMode;
+  if (a.eswitchEncapMode !== undefined) e.encapMode = a.eswitchEncapMode;
+  return e;
+}
+
+export function infoFrom(a: DevlinkDecoded): DeviceInfo {
+  const versions = (list: DevlinkDecoded['infoVersionFixed']): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const v of list ?? []) if (v.infoVersionName !== undefined) out[v.infoVersionName] = v.infoVersionValue ?? '';
+    return out;
+  };
+  const info: { -readonly [K in keyof DeviceInfo]: DeviceInfo[K] } = {
+    handle: devHandle(a.busName ?? '', a.devName ?? ''),
+    versions: { fixed: versions(a.infoVersionFixed), running: versions(a.infoVersionRunning), stored: versions(a.infoVersionStored) },
+  };
+  if (a.infoDriverName !== undefined) info.driver = a.infoDriverName;
+  if (a.infoSerialNumber !== undefined) info.serialNumber = a.infoSerialNumber;
+  if (a.infoBoardSerialNumber !== undefined) info.boardSerialNumber = a.infoBoardSerialNumber;
+  return info;
+}
+
+const PARAM_TYPE_NAMES = new Map<number, DevlinkParam['type']>(Object.entries(ParamType).map(([k, v]) => [v, k as DevlinkParam['type']]));
+
+export function paramFrom(a: DevlinkDecoded): DevlinkParam {
+  const p = a.param ?? {};
+  const typeNum = p.paramType ?? 0;
+  const type = PARAM_TYPE_NAMES.get(typeNum) ?? typeNum;
+  const values = (p.paramValuesList?.paramValue ?? []).map((v) => ({
+    cmode: v.paramValueCmode ?? 'runtime',
+    value: paramValue(typeNum, v.paramValueData),
+  }));
+  return { handle: devHandle(a.busName ?? '', a.devName ?? ''), name: p.paramName ?? '', generic: p.paramGeneric === true, type, values };
+}
+
+/** PARAM_VALUE_DATA is typed by PARAM_TYPE: NLA_U8..NLA_U64, NLA_STRING, NLA_FLAG (present = true). */
+function paramValue(type: number, data: Buffer | undefined): ParamValue | undefined {
+  if (type === ParamType.bool) return data !== undefined;
+  if (data === undefined) return undefined;
+  switch (type) {
+    case ParamType.u8: return data.length >= 1 ? data[0] : undefined;
+    case ParamType.u16: return data.length >= 2 ? data.readUInt16LE(0) : undefined;
+    case ParamType.u32: return data.length >= 4 ? data.readUInt32LE(0) : undefined;
+    case ParamType.u64: return data.length >= 8 ? data.readBigUInt64LE(0) : undefined;
+    case ParamType.string: {
+      const z = data.indexOf(0);
+      return data.toString('utf8', 0, z >= 0 ? z : data.length);
+    }
+    default: return undefined;
+  }
+}
+
+export function rateFrom(a: DevlinkDecoded): DevlinkRate {
+  const bus = a.busName ?? '';
+  const dev = a.devName ?? '';
+  const r: { -readonly [K in keyof DevlinkRate]: DevlinkRate[K] } = {
+    handle: a.rateNodeName !== undefined ? `${bus}/${dev}/${a.rateNodeName}` : portHandle(bus, dev, a.portIndex ?? 0),
+    bus, dev, type: a.rateType ?? (a.rateNodeName !== undefined ? 'node' : 'leaf'),
+  };
+  if (a.portIndex !== undefined) r.portIndex = a.portIndex;
+  if (a.rateNodeName !== undefined) r.nodeName = a.rateNodeName;
+  if (a.rateTxShare !== undefined) r.txShare = a.rateTxShare;
+  if (a.rateTxMax !== undefined) r.txMax = a.rateTxMax;
+  if (a.rateTxPriority !== undefined) r.txPriority = a.rateTxPriority;
+  if (a.rateTxWeight !== undefined) r.txWeight = a.rateTxWeight;
+  if (a.rateParentNodeName !== undefined) r.parent = a.rateParentNodeName;
+  return r;
+}

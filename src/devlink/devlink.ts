@@ -1,0 +1,253 @@
+/**
+ * Devlink: the typed API over generic netlink. Every call validates its input before
+ * anything is sent, encodes through the schema, and returns decoded objects; kernel
+ * refusals are DevlinkError with errno, the kernel's message and the attribute path.
+ */
+import { NetlinkError } from '../attrs/errors';
+import { CallOptions } from '../genl/connection';
+import { NLM_F_DUMP_FILTERED } from '../genl/constants';
+import { FamilyNotFoundError } from '../genl/errors';
+import { GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
+import { NlMsg } from '../genl/message';
+import { Family } from '../genl/nlctrl';
+import { Cmd, cmdName, DEVLINK_GENL_NAME, ParamType, ReloadAction, ReloadLimit } from './constants';
+import { deviceFrom, decodeMessage, eswitchFrom, infoFrom, paramFrom, portFrom, rateFrom } from './decode';
+import { makeDevlinkError } from './errors';
+import { checkName, isPortHandle, parseDevHandle, parsePortHandle } from './handle';
+import { monitor, MonitorOptions } from './monitor';
+import {
+  addPortAttrs, devAttrs, DevlinkRequestAttrs, devlinkRequest, eswitchAttrs, paramSetRequest, parseRateHandle,
+  portAttrs, portFunctionAttrs, portTypeAttrs, rateSettingsAttrs, splitAttrs,
+} from './requests';
+import { devlinkAttrs } from './schema';
+import type {
+  AddPortOptions, DeviceInfo, DevlinkDevice, DevlinkEvent, DevlinkParam, DevlinkPort, DevlinkRate, EswitchInfo,
+  EswitchSettings, ParamValue, PortFunctionSettings, RateSettings, ReloadResult,
+} from './types';
+
+export interface DevlinkOptions extends GenericNetlinkOptions {
+  /**
+   * The generic netlink family to speak to: 'devlink' (default) or a devlink-compatible
+   * family registered under another name, such as NVIDIA's out-of-tree 'mlxdevm'.
+   */
+  readonly family?: string;
+}
+
+/** The object the caller looked for does not exist (a netdev name no port has). */
+export class NotFoundError extends NetlinkError {
+  override name = 'NotFoundError';
+  readonly code = 'ENODEV';
+}
+
+export class Devlink {
+  private constructor(
+    readonly genl: GenericNetlink,
+    readonly family: Family,
+  ) {}
+
+  static async open(opts: DevlinkOptions = {}): Promise<Devlink> {
+    const genl = await GenericNetlink.open(opts);
+    const name = opts.family ?? DEVLINK_GENL_NAME;
+    try {
+      return new Devlink(genl, await genl.family(name, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}));
+    } catch (e) {
+      await genl.close();
+      if (e instanceof FamilyNotFoundError) {
+        e.message = `${e.message}: this kernel has no "${name}" generic netlink family (devlink needs CONFIG_NET_DEVLINK; mlxdevm needs NVIDIA's driver package)`;
+      }
+      throw e;
+    }
+  }
+
+  /** Which transport the connection runs on: 'native', 'netlink-npm' (fallback), 'sim'. */
+  get transportName(): string {
+    return this.genl.transportName;
+  }
+
+  async close(): Promise<void> {
+    await this.genl.close();
+  }
+
+  // -- plumbing ------------------------------------------------------------------------
+
+  /** A doit request; resolves with its replies. */
+  request(cmd: number, attrs: DevlinkRequestAttrs, opts: CallOptions = {}): Promise<NlMsg[]> {
+    return this.send(devlinkRequest(this.family.id, cmd, attrs), cmd, opts);
+  }
+
+  /** A dump; resolves with every message. */
+  dump(cmd: number, attrs: DevlinkRequestAttrs, opts: CallOptions = {}): Promise<NlMsg[]> {
+    return this.genl.connection.dump({
+      ...opts, msg: devlinkRequest(this.family.id, cmd, attrs, true), op: `devlink ${cmdName(cmd)} dump`,
+      attrs: devlinkAttrs, makeError: makeDevlinkError,
+    });
+  }
+
+  private send(msg: Buffer, cmd: number, opts: CallOptions): Promise<NlMsg[]> {
+    return this.genl.connection.request({ ...opts, msg, op: `devlink ${cmdName(cmd)}`, attrs: devlinkAttrs, makeError: makeDevlinkError });
+  }
+
+  private one<T>(replies: NlMsg[], decode: (a: ReturnType<typeof decodeMessage>) => T, what: string): T {
+    if (replies.length === 0) throw new NetlinkError(`the kernel answered ${what} with no data`);
+    return decode(decodeMessage(replies[0]));
+  }
+
+  // -- devices -------------------------------------------------------------------------
+
+  async devices(opts: CallOptions = {}): Promise<DevlinkDevice[]> {
+    return (await this.dump(Cmd.GET, {}, opts)).map((m) => deviceFrom(decodeMessage(m)));
+  }
+
+  async device(handle: string, opts: CallOptions = {}): Promise<DevlinkDevice> {
+    const h = parseDevHandle(handle);
+    return this.one(await this.request(Cmd.GET, devAttrs(h), opts), deviceFrom, 'dev get');
+  }
+
+  async info(handle: string, opts: CallOptions = {}): Promise<DeviceInfo> {
+    const h = parseDevHandle(handle);
+    return this.one(await this.request(Cmd.INFO_GET, devAttrs(h), opts), infoFrom, 'info get');
+  }
+
+  async infos(opts: CallOptions = {}): Promise<DeviceInfo[]> {
+    return (await this.dump(Cmd.INFO_GET, {}, opts)).map((m) => infoFrom(decodeMessage(m)));
+  }
+
+  async eswitch(handle: string, opts: CallOptions = {}): Promise<EswitchInfo> {
+    const h = parseDevHandle(handle);
+    return this.one(await this.request(Cmd.ESWITCH_GET, devAttrs(h), opts), eswitchFrom, 'eswitch get');
+  }
+
+  async setEswitch(handle: string, settings: EswitchSettings, opts: CallOptions = {}): Promise<void> {
+    await this.request(Cmd.ESWITCH_SET, eswitchAttrs(parseDevHandle(handle), settings), opts);
+  }
+
+  async reload(handle: string, o: { action?: 'driver_reinit' | 'fw_activate'; limit?: 'no_reset' } & CallOptions = {}): Promise<ReloadResult> {
+    const h = parseDevHandle(handle);
+    const a: { -readonly [K in keyof DevlinkRequestAttrs]: DevlinkRequestAttrs[K] } = devAttrs(h);
+    if (o.action !== undefined) a.reloadAction = ReloadAction[checkName(o.action, 'action', ['driver_reinit', 'fw_activate'] as const)];
+    if (o.limit !== undefined) {
+      const bit = 1 << ReloadLimit[checkName(o.limit, 'limit', ['no_reset'] as const)];
+      a.reloadLimits = { value: bit, selector: bit };
+    }
+    const replies = await this.request(Cmd.RELOAD, a, o);
+    const performed = replies.length ? decodeMessage(replies[0]).reloadActionsPerformed?.value ?? 0 : 0;
+    const names = Object.entries(ReloadAction).filter(([, v]) => performed & (1 << v)).map(([k]) => k);
+    return { handle: `${h.bus}/${h.dev}`, actionsPerformed: names };
+  }
+
+  // -- params --------------------------------------------------------------------------
+
+  async params(o: { dev?: string } & CallOptions = {}): Promise<DevlinkParam[]> {
+    const h = o.dev !== undefined ? parseDevHandle(o.dev) : undefined;
+    const all = (await this.dump(Cmd.PARAM_GET, h ? devAttrs(h) : {}, o)).map((m) => paramFrom(decodeMessage(m)));
+    return h ? all.filter((p) => p.handle === `${h.bus}/${h.dev}`) : all;
+  }
+
+  async param(handle: string, name: string, opts: CallOptions = {}): Promise<DevlinkParam> {
+    const h = parseDevHandle(handle);
+    if (typeof name !== 'string' || name === '') throw new NetlinkError('param: expected a parameter name');
+    return this.one(await this.request(Cmd.PARAM_GET, { ...devAttrs(h), paramName: name }, opts), paramFrom, 'param get');
+  }
+
+  /** Set a parameter; its type is read from the kernel first, as iproute2 does. */
+  async setParam(handle: string, name: string, value: ParamValue, o: { cmode: 'runtime' | 'driverinit' | 'permanent' } & CallOptions): Promise<void> {
+    const h = parseDevHandle(handle);
+    const current = await this.param(handle, name, o);
+    const type = typeof current.type === 'number' ? current.type : ParamType[current.type];
+    await this.send(paramSetRequest(this.family.id, h, name, type, value, o?.cmode), Cmd.PARAM_SET, o);
+  }
+
+  // -- ports ---------------------------------------------------------------------------
+
+  /**
+   * Every port, or the ports of one device. Kernels from 6.6 filter the dump themselves
+   * (NLM_F_DUMP_FILTERED); older ones return every port and the filter runs here.
+   */
+  async ports(o: { dev?: string } & CallOptions = {}): Promise<DevlinkPort[]> {
+    const h = o.dev !== undefined ? parseDevHandle(o.dev) : undefined;
+    const replies = await this.dump(Cmd.PORT_GET, h ? devAttrs(h) : {}, o);
+    const ports = replies.map((m) => portFrom(decodeMessage(m)));
+    if (!h || (replies.length > 0 && replies.every((m) => m.flags & NLM_F_DUMP_FILTERED))) return ports;
+    return ports.filter((p) => p.bus === h.bus && p.dev === h.dev);
+  }
+
+  /** One port by handle ('pci/0000:06:00.0/32768') or by its netdev name ('eth6'), like iproute2. */
+  async port(handleOrNetdev: string, opts: CallOptions = {}): Promise<DevlinkPort> {
+    if (typeof handleOrNetdev === 'string' && !isPortHandle(handleOrNetdev) && !handleOrNetdev.includes('/') && handleOrNetdev !== '') {
+      const found = (await this.ports(opts)).find((p) => p.netdev === handleOrNetdev);
+      if (!found) throw new NotFoundError(`no devlink port has the netdev "${handleOrNetdev}"`);
+      return found;
+    }
+    const h = parsePortHandle(handleOrNetdev);
+    return this.one(await this.request(Cmd.PORT_GET, portAttrs(h), opts), portFrom, 'port get');
+  }
+
+  /** DEVLINK_CMD_PORT_NEW; the kernel answers with the new port (command NEW), returned decoded. */
+  async addPort(dev: string, o: AddPortOptions, opts: CallOptions = {}): Promise<DevlinkPort> {
+    const attrs = addPortAttrs(parseDevHandle(dev), o);
+    return this.one(await this.request(Cmd.PORT_NEW, attrs, opts), portFrom, 'port new');
+  }
+
+  async deletePort(handle: string, opts: CallOptions = {}): Promise<void> {
+    await this.request(Cmd.PORT_DEL, portAttrs(parsePortHandle(handle)), opts);
+  }
+
+  async setPortFunction(handle: string, settings: PortFunctionSettings, opts: CallOptions = {}): Promise<void> {
+    await this.request(Cmd.PORT_SET, portFunctionAttrs(parsePortHandle(handle), settings), opts);
+  }
+
+  async setPortType(handle: string, type: 'auto' | 'eth' | 'ib', opts: CallOptions = {}): Promise<void> {
+    await this.request(Cmd.PORT_SET, portTypeAttrs(parsePortHandle(handle), type), opts);
+  }
+
+  async splitPort(handle: string, count: number, opts: CallOptions = {}): Promise<void> {
+    await this.request(Cmd.PORT_SPLIT, splitAttrs(parsePortHandle(handle), count), opts);
+  }
+
+  async unsplitPort(handle: string, opts: CallOptions = {}): Promise<void> {
+    await this.request(Cmd.PORT_UNSPLIT, portAttrs(parsePortHandle(handle)), opts);
+  }
+
+  // -- rates ---------------------------------------------------------------------------
+
+  async rates(o: { dev?: string } & CallOptions = {}): Promise<DevlinkRate[]> {
+    const h = o.dev !== undefined ? parseDevHandle(o.dev) : undefined;
+    const replies = await this.dump(Cmd.RATE_GET, h ? devAttrs(h) : {}, o);
+    const rates = replies.map((m) => rateFrom(decodeMessage(m)));
+    if (!h || (replies.length > 0 && replies.every((m) => m.flags & NLM_F_DUMP_FILTERED))) return rates;
+    return rates.filter((r) => r.bus === h.bus && r.dev === h.dev);
+  }
+
+  async rate(handle: string, opts: CallOptions = {}): Promise<DevlinkRate> {
+    return this.one(await this.request(Cmd.RATE_GET, rateHandleAttrs(handle), opts), rateFrom, 'rate get');
+  }
+
+  /** Create a rate node ('pci/0000:06:00.0/group1'). */
+  async addRateNode(handle: string, settings: RateSettings = {}, opts: CallOptions = {}): Promise<void> {
+    const r = parseRateHandle(handle);
+    if (r.node === undefined) throw new NetlinkError(`addRateNode: "${handle}" names a leaf (a port); nodes are BUS/DEV/NAME`);
+    await this.request(Cmd.RATE_NEW, { ...rateHandleAttrs(handle), ...rateSettingsAttrs(settings) }, opts);
+  }
+
+  async setRate(handle: string, settings: RateSettings, opts: CallOptions = {}): Promise<void> {
+    await this.request(Cmd.RATE_SET, { ...rateHandleAttrs(handle), ...rateSettingsAttrs(settings) }, opts);
+  }
+
+  async deleteRateNode(handle: string, opts: CallOptions = {}): Promise<void> {
+    await this.request(Cmd.RATE_DEL, rateHandleAttrs(handle), opts);
+  }
+
+  // -- events --------------------------------------------------------------------------
+
+  /** Devlink notifications as typed events; an overrun yields a resync with the re-read state. */
+  monitor(o: MonitorOptions = {}): AsyncIterableIterator<DevlinkEvent> {
+    return monitor(this, o);
+  }
+}
+
+function rateHandleAttrs(handle: string): DevlinkRequestAttrs {
+  const r = parseRateHandle(handle);
+  return r.node !== undefined
+    ? { busName: r.bus, devName: r.dev, rateNodeName: r.node }
+    : { busName: r.bus, devName: r.dev, portIndex: r.index };
+}

@@ -1,0 +1,163 @@
+/**
+ * Devlink request builders: validated input in, one netlink message out, attributes in
+ * the order iproute2's dl_opts_put() writes them (handle, port type, split count,
+ * eswitch mode / inline / encap, param name and cmode, reload action and limits,
+ * port function nest, flavour, pfnum, sfnum, controller, rate attributes), so our
+ * requests are byte-identical to `devlink`'s apart from sequence and port numbers.
+ */
+import { encodeAttrs } from '../attrs/encode';
+import { Encodable } from '../attrs/schema';
+import { ValidationError } from '../attrs/errors';
+import { NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from '../genl/constants';
+import { finishRequest, startRequest } from '../genl/message';
+import { AttrWriter } from '../attrs/writer';
+import {
+  Cmd, DEVLINK_GENL_VERSION, EncapMode, EswitchMode, FnCap, InlineMode, ParamCmode, ParamType, PortFlavour, PortType,
+} from './constants';
+import { checkName, checkU64, checkUint, DevHandle, parseMac, PortHandle } from './handle';
+import { DevlinkAttrs, devlinkAttrs } from './schema';
+import type { AddPortOptions, EswitchSettings, ParamValue, PortFunctionSettings, RateSettings } from './types';
+
+export type DevlinkRequestAttrs = Encodable<DevlinkAttrs>;
+
+/** One devlink message: `familyId` is the run-time id from nlctrl. */
+export function devlinkRequest(familyId: number, cmd: number, attrs: DevlinkRequestAttrs, dump = false): Buffer {
+  const w = startRequest(familyId, NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0), cmd, DEVLINK_GENL_VERSION, 0, 128);
+  encodeAttrs(devlinkAttrs, attrs, w);
+  return finishRequest(w);
+}
+
+export function devAttrs(h: DevHandle): DevlinkRequestAttrs {
+  return { busName: h.bus, devName: h.dev };
+}
+
+export function portAttrs(h: PortHandle): DevlinkRequestAttrs {
+  return { busName: h.bus, devName: h.dev, portIndex: h.index };
+}
+
+const FLAVOURS = Object.keys(PortFlavour) as (keyof typeof PortFlavour)[];
+
+/** DEVLINK_CMD_PORT_NEW: handle, [port index], flavour u16, pfnum u16, [sfnum u32], [controller u32]. */
+export function addPortAttrs(h: DevHandle, o: AddPortOptions): DevlinkRequestAttrs {
+  if (o === null || typeof o !== 'object') throw new ValidationError('options', 'expected { flavour, pfnum, sfnum?, controller? }');
+  const flavour = checkName(o.flavour, 'flavour', FLAVOURS);
+  const pfnum = checkUint(o.pfnum, 'pfnum', 16);
+  const a: { -readonly [K in keyof DevlinkRequestAttrs]: DevlinkRequestAttrs[K] } = { busName: h.bus, devName: h.dev };
+  if (o.index !== undefined) a.portIndex = checkUint(o.index, 'index', 32);
+  a.portFlavour = flavour;
+  a.portPciPfNumber = pfnum;
+  if (o.sfnum !== undefined) a.portPciSfNumber = checkUint(o.sfnum, 'sfnum', 32);
+  else if (flavour === 'pcisf') throw new ValidationError('sfnum', 'a pcisf port needs an sfnum (u32)');
+  if (o.controller !== undefined) a.portControllerNumber = checkUint(o.controller, 'controller', 32);
+  return a;
+}
+
+/** DEVLINK_CMD_PORT_SET with a PORT_FUNCTION nest (NLA_F_NESTED): hw_addr, state, caps, max_io_eqs. */
+export function portFunctionAttrs(h: PortHandle, s: PortFunctionSettings): DevlinkRequestAttrs {
+  if (s === null || typeof s !== 'object') throw new ValidationError('settings', 'expected { hwAddr?, state?, ... }');
+  const fn: { -readonly [K in keyof NonNullable<DevlinkRequestAttrs['portFunction']>]: NonNullable<DevlinkRequestAttrs['portFunction']>[K] } = {};
+  if (s.hwAddr !== undefined) fn.hwAddr = parseMac(s.hwAddr, 'hwAddr');
+  if (s.state !== undefined) fn.state = checkName(s.state, 'state', ['active', 'inactive'] as const);
+  let value = 0;
+  let selector = 0;
+  for (const name of ['roce', 'migratable', 'ipsecCrypto', 'ipsecPacket'] as const) {
+    const v = s[name];
+    if (v === undefined) continue;
+    if (typeof v !== 'boolean') throw new ValidationError(name, `expected true or false, got ${String(v)}`);
+    selector |= FnCap[name];
+    if (v) value |= FnCap[name];
+  }
+  if (selector) fn.caps = { value, selector };
+  if (s.maxIoEqs !== undefined) fn.maxIoEqs = checkUint(s.maxIoEqs, 'maxIoEqs', 32);
+  if (Object.keys(fn).length === 0) {
+    throw new ValidationError('settings', 'nothing to set: give hwAddr, state, roce, migratable, ipsecCrypto, ipsecPacket or maxIoEqs');
+  }
+  return { ...portAttrs(h), portFunction: fn };
+}
+
+const ESW_MODES = Object.keys(EswitchMode) as (keyof typeof EswitchMode)[];
+const INLINE_MODES = Object.keys(InlineMode) as (keyof typeof InlineMode)[];
+const ENCAP_MODES = Object.keys(EncapMode) as (keyof typeof EncapMode)[];
+
+/** DEVLINK_CMD_ESWITCH_SET: handle, mode u16, inline-mode u8, encap-mode u8. */
+export function eswitchAttrs(h: DevHandle, s: EswitchSettings): DevlinkRequestAttrs {
+  if (s === null || typeof s !== 'object') throw new ValidationError('settings', 'expected { mode?, inlineMode?, encapMode? }');
+  const a: { -readonly [K in keyof DevlinkRequestAttrs]: DevlinkRequestAttrs[K] } = devAttrs(h);
+  if (s.mode !== undefined) a.eswitchMode = checkName(s.mode, 'mode', ESW_MODES);
+  if (s.inlineMode !== undefined) a.eswitchInlineMode = checkName(s.inlineMode, 'inlineMode', INLINE_MODES);
+  if (s.encapMode !== undefined) a.eswitchEncapMode = checkName(s.encapMode, 'encapMode', ENCAP_MODES);
+  if (Object.keys(a).length === 2) throw new ValidationError('settings', 'nothing to set: give mode, inlineMode or encapMode');
+  return a;
+}
+
+const PORT_TYPES = ['auto', 'eth', 'ib'] as const;
+
+export function portTypeAttrs(h: PortHandle, type: string): DevlinkRequestAttrs {
+  return { ...portAttrs(h), portType: checkName(type, 'type', PORT_TYPES) as keyof typeof PortType };
+}
+
+export function splitAttrs(h: PortHandle, count: number): DevlinkRequestAttrs {
+  return { ...portAttrs(h), portSplitCount: checkUint(count, 'count', 32) };
+}
+
+const CMODES = Object.keys(ParamCmode) as (keyof typeof ParamCmode)[];
+
+/**
+ * DEVLINK_CMD_PARAM_SET: handle, PARAM_NAME, PARAM_VALUE_CMODE, PARAM_TYPE, then
+ * PARAM_VALUE_DATA typed by the parameter's type (a flag for a true bool, nothing for false).
+ */
+export function paramSetRequest(familyId: number, h: DevHandle, name: string, type: number, value: ParamValue, cmode: string): Buffer {
+  if (typeof name !== 'string' || name === '') throw new ValidationError('name', 'expected a parameter name');
+  const cm = checkName(cmode, 'cmode', CMODES);
+  const w = startRequest(familyId, NLM_F_REQUEST | NLM_F_ACK, Cmd.PARAM_SET, DEVLINK_GENL_VERSION, 0, 128);
+  encodeAttrs(devlinkAttrs, { busName: h.bus, devName: h.dev, paramName: name, paramValueCmode: cm, paramType: type }, w);
+  putParamValue(w, type, value);
+  return finishRequest(w);
+}
+
+const PARAM_VALUE_DATA = 86;
+
+function putParamValue(w: AttrWriter, type: number, v: ParamValue): void {
+  switch (type) {
+    case ParamType.u8: w.putU8(PARAM_VALUE_DATA, checkUint(v, 'value', 8)); return;
+    case ParamType.u16: w.putU16(PARAM_VALUE_DATA, checkUint(v, 'value', 16)); return;
+    case ParamType.u32: w.putU32(PARAM_VALUE_DATA, checkUint(v, 'value', 32)); return;
+    case ParamType.u64: w.putU64(PARAM_VALUE_DATA, checkU64(v, 'value')); return;
+    case ParamType.string:
+      if (typeof v !== 'string' || v.includes('\0')) throw new ValidationError('value', 'expected a string');
+      w.putString(PARAM_VALUE_DATA, v);
+      return;
+    case ParamType.bool:
+      if (typeof v !== 'boolean') throw new ValidationError('value', 'expected true or false');
+      if (v) w.putFlag(PARAM_VALUE_DATA);
+      return;
+    default:
+      throw new ValidationError('value', `parameter type ${type} is not one this library can write`);
+  }
+}
+
+/** Rate attributes in iproute2's order: tx_share, tx_max, tx_priority, tx_weight, parent. */
+export function rateSettingsAttrs(s: RateSettings): DevlinkRequestAttrs {
+  if (s === null || typeof s !== 'object') throw new ValidationError('settings', 'expected { txShare?, txMax?, txPriority?, txWeight?, parent? }');
+  const a: { -readonly [K in keyof DevlinkRequestAttrs]: DevlinkRequestAttrs[K] } = {};
+  if (s.txShare !== undefined) a.rateTxShare = checkU64(s.txShare, 'txShare');
+  if (s.txMax !== undefined) a.rateTxMax = checkU64(s.txMax, 'txMax');
+  if (s.txPriority !== undefined) a.rateTxPriority = checkUint(s.txPriority, 'txPriority', 32);
+  if (s.txWeight !== undefined) a.rateTxWeight = checkUint(s.txWeight, 'txWeight', 32);
+  if (s.parent !== undefined) {
+    if (typeof s.parent !== 'string' || s.parent.includes('/')) throw new ValidationError('parent', 'expected a rate node name');
+    a.rateParentNodeName = s.parent;
+  }
+  return a;
+}
+
+/** A rate handle: BUS/DEV/INDEX for a leaf, BUS/DEV/NAME for a node. */
+export function parseRateHandle(handle: unknown): { bus: string; dev: string; index?: number; node?: string } {
+  if (typeof handle !== 'string') throw new ValidationError('rate', 'expected "BUS/DEV/INDEX" or "BUS/DEV/NODE"');
+  const parts = handle.split('/');
+  if (parts.length !== 3 || parts.some((p) => p === '' || /\s/.test(p))) {
+    throw new ValidationError('rate', `"${handle}" is not a rate handle: expected BUS/DEV/INDEX (leaf) or BUS/DEV/NODE (node)`);
+  }
+  if (/^\d+$/.test(parts[2])) return { bus: parts[0], dev: parts[1], index: checkUint(Number(parts[2]), 'rate', 32) };
+  return { bus: parts[0], dev: parts[1], node: parts[2] };
+}

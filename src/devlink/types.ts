@@ -1,0 +1,159 @@
+/** The typed objects the devlink API takes and returns. */
+import type { UnknownAttr } from '../attrs/schema';
+import type {
+  EncapModeName, EswitchModeName, FnOpstateName, FnStateName, InlineModeName, ParamCmodeName,
+  ParamTypeName, PortFlavourName, PortTypeName, RateTypeName,
+} from './constants';
+
+/** A devlink instance: 'pci/0000:06:00.0', 'auxiliary/mlx5_core.sf.4', 'netdevsim/netdevsim10'. */
+export interface DevlinkDevice {
+  readonly handle: string;
+  readonly bus: string;
+  readonly dev: string;
+  readonly reloadFailed?: boolean;
+  /** Devlink instances nested in this one (newer kernels). */
+  readonly nested?: readonly string[];
+  /** Attributes this library does not know, as the kernel sent them. */
+  readonly unknown?: readonly UnknownAttr[];
+}
+
+export interface PortFunctionCaps {
+  readonly roce?: boolean;
+  readonly migratable?: boolean;
+  readonly ipsecCrypto?: boolean;
+  readonly ipsecPacket?: boolean;
+}
+
+/** What DEVLINK_ATTR_PORT_FUNCTION says of a port's function (PF, VF or SF). */
+export interface PortFunction {
+  /** '00:00:00:00:88:88'; the kernel's bytes formatted as iproute2 does. */
+  readonly hwAddr?: string;
+  readonly state?: FnStateName | number;
+  readonly opstate?: FnOpstateName | number;
+  readonly caps?: PortFunctionCaps;
+  readonly maxIoEqs?: number;
+  /** The function's own devlink instance (an SF's 'auxiliary/mlx5_core.sf.4'), newer kernels. */
+  readonly devlink?: string;
+  readonly unknown?: readonly UnknownAttr[];
+}
+
+export interface DevlinkPort {
+  /** 'pci/0000:06:00.0/32768'. */
+  readonly handle: string;
+  readonly bus: string;
+  readonly dev: string;
+  readonly index: number;
+  readonly type: PortTypeName | number;
+  readonly desiredType?: PortTypeName | number;
+  readonly netdev?: string;
+  readonly ifindex?: number;
+  readonly ibdev?: string;
+  readonly flavour?: PortFlavourName | number;
+  readonly number?: number;
+  readonly controller?: number;
+  readonly pfnum?: number;
+  readonly vfnum?: number;
+  readonly sfnum?: number;
+  readonly external?: boolean;
+  readonly splittable?: boolean;
+  readonly lanes?: number;
+  readonly splitGroup?: number;
+  readonly splitSubportNumber?: number;
+  readonly splitCount?: number;
+  readonly linecard?: number;
+  readonly function?: PortFunction;
+  readonly unknown?: readonly UnknownAttr[];
+}
+
+export interface EswitchInfo {
+  readonly handle: string;
+  readonly mode?: EswitchModeName | number;
+  readonly inlineMode?: InlineModeName | number;
+  readonly encapMode?: EncapModeName | number;
+}
+
+export interface EswitchSettings {
+  readonly mode?: EswitchModeName;
+  readonly inlineMode?: InlineModeName;
+  readonly encapMode?: EncapModeName;
+}
+
+export interface DeviceInfo {
+  readonly handle: string;
+  readonly driver?: string;
+  readonly serialNumber?: string;
+  readonly boardSerialNumber?: string;
+  readonly versions: {
+    readonly fixed: Readonly<Record<string, string>>;
+    readonly running: Readonly<Record<string, string>>;
+    readonly stored: Readonly<Record<string, string>>;
+  };
+}
+
+export type ParamValue = number | bigint | string | boolean;
+
+export interface DevlinkParam {
+  readonly handle: string;
+  readonly name: string;
+  readonly generic: boolean;
+  readonly type: ParamTypeName | number;
+  readonly values: readonly { readonly cmode: ParamCmodeName | number; readonly value: ParamValue | undefined }[];
+}
+
+export interface DevlinkRate {
+  /** 'pci/0000:06:00.0/32768' for a leaf, 'pci/0000:06:00.0/group1' for a node. */
+  readonly handle: string;
+  readonly bus: string;
+  readonly dev: string;
+  readonly type: RateTypeName | number;
+  readonly portIndex?: number;
+  readonly nodeName?: string;
+  /** Bytes per second. */
+  readonly txShare?: bigint;
+  readonly txMax?: bigint;
+  readonly txPriority?: number;
+  readonly txWeight?: number;
+  readonly parent?: string;
+}
+
+export interface RateSettings {
+  /** Bytes per second. */
+  readonly txShare?: bigint | number;
+  readonly txMax?: bigint | number;
+  readonly txPriority?: number;
+  readonly txWeight?: number;
+  /** Parent node name; '' detaches from the parent. */
+  readonly parent?: string;
+}
+
+export interface AddPortOptions {
+  readonly flavour: 'pcisf' | PortFlavourName;
+  readonly pfnum: number;
+  readonly sfnum?: number;
+  readonly controller?: number;
+  /** A port index of the caller's choosing (mlx5 refuses it). */
+  readonly index?: number;
+}
+
+export interface PortFunctionSettings {
+  readonly hwAddr?: string;
+  readonly state?: 'active' | 'inactive';
+  readonly roce?: boolean;
+  readonly migratable?: boolean;
+  readonly ipsecCrypto?: boolean;
+  readonly ipsecPacket?: boolean;
+  readonly maxIoEqs?: number;
+}
+
+export interface ReloadResult {
+  readonly handle: string;
+  readonly actionsPerformed: readonly string[];
+}
+
+/** Events from monitor(). */
+export type DevlinkEvent =
+  | { readonly type: 'dev-new' | 'dev-del'; readonly device: DevlinkDevice }
+  | { readonly type: 'port-new' | 'port-del'; readonly port: DevlinkPort }
+  | { readonly type: 'rate-new' | 'rate-del'; readonly rate: DevlinkRate }
+  | { readonly type: 'resync'; readonly reason: 'overrun'; readonly devices: readonly DevlinkDevice[]; readonly ports: readonly DevlinkPort[] }
+  | { readonly type: 'other'; readonly cmd: string; readonly attrs: Readonly<Record<string, unknown>> };

@@ -1,0 +1,12 @@
+export { GenericNetlink } from './generic';
+export type { GenericNetlinkOptions, FamilyOptions } from './generic';
+export { Connection, SendError, MAX_BATCH, DEFAULT_TIMEOUT_MS } from './connection';
+export type { CallOptions, RequestSpec, DumpSpec, Notification, ConnectionOptions, ConnectionStats } from './connection';
+export { KernelError, FamilyNotFoundError, TimeoutError, AbortError, ClosedError, DumpInterruptedError, OverrunError, ProtocolError } from './errors';
+export type { KernelErrorInfo } from './errors';
+export type { Family } from './nlctrl';
+export type { Transport, TransportHandlers, TransportFeatures, RecvInfo, SocketOptions } from './transport';
+export type { NlMsg } from './message';
+export { startRequest, finishRequest, forEachMessage, genlCmd, genlAttrsStart } from './message';
+export { errnoName, strerror } from './errno';
+export * as constants from './constants';
