@@ -15,6 +15,7 @@ import { deviceFrom, decodeMessage, eswitchFrom, infoFrom, paramFrom, portFrom, 
 import { makeDevlinkError } from './errors';
 import { checkName, isPortHandle, parseDevHandle, parsePortHandle } from './handle';
 import { monitor, MonitorOptions } from './monitor';
+import { LifecycleOptions, Subfunction, SubfunctionManager, SubfunctionSpec } from './subfunction';
 import {
   addPortAttrs, devAttrs, DevlinkRequestAttrs, devlinkRequest, eswitchAttrs, paramSetRequest, parseRateHandle,
   portAttrs, portFunctionAttrs, portTypeAttrs, rateSettingsAttrs, splitAttrs,
@@ -40,6 +41,8 @@ export class NotFoundError extends NetlinkError {
 }
 
 export class Devlink {
+  private sfs: SubfunctionManager | undefined;
+
   private constructor(
     readonly genl: GenericNetlink,
     readonly family: Family,
@@ -235,6 +238,32 @@ export class Devlink {
 
   async deleteRateNode(handle: string, opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.RATE_DEL, rateHandleAttrs(handle), opts);
+  }
+
+  // -- sub-functions -------------------------------------------------------------------
+
+  private get subfunctions(): SubfunctionManager {
+    return (this.sfs ??= new SubfunctionManager(this));
+  }
+
+  /** Add an SF port, configure and activate its function, wait until attached, find its devices. */
+  createSubfunction(spec: SubfunctionSpec & LifecycleOptions): Promise<Subfunction> {
+    return this.subfunctions.create(spec, spec);
+  }
+
+  /** Idempotent: find the SF by dev + pfnum + sfnum and converge it to `spec`, or create it. */
+  ensureSubfunction(spec: SubfunctionSpec & LifecycleOptions): Promise<Subfunction & { changed: boolean }> {
+    return this.subfunctions.ensure(spec, spec);
+  }
+
+  /** Deactivate (waiting until detached) and delete; false when there was nothing to delete. */
+  destroySubfunction(target: string | Pick<SubfunctionSpec, 'dev' | 'pfnum' | 'sfnum' | 'controller'>, opts: LifecycleOptions = {}): Promise<boolean> {
+    return this.subfunctions.destroy(target, opts);
+  }
+
+  /** The pcisf port of an SF, by dev + pfnum + sfnum. */
+  findSubfunction(spec: Pick<SubfunctionSpec, 'dev' | 'pfnum' | 'sfnum' | 'controller'>, opts: LifecycleOptions = {}): Promise<DevlinkPort | undefined> {
+    return this.subfunctions.find(spec, opts);
   }
 
   // -- events --------------------------------------------------------------------------

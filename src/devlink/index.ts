@@ -6,3 +6,7 @@ export * from './types';
 export { Cmd, PortFlavour, PortType, FnState, FnOpstate, EswitchMode, RateType, ParamCmode, ParamType, cmdName } from './constants';
 export { devlinkAttrs, portFunctionAttrs } from './schema';
 export { parseDevHandle, parsePortHandle, parseMac, formatMac } from './handle';
+export { SubfunctionError } from './subfunction';
+export type { SubfunctionSpec, LifecycleOptions, Subfunction, LifecycleStep } from './subfunction';
+export { findSfDevices } from './sysfs';
+export type { SfDevices } from './sysfs';
