@@ -10,3 +10,5 @@ export { SubfunctionError } from './subfunction';
 export type { SubfunctionSpec, LifecycleOptions, Subfunction, LifecycleStep } from './subfunction';
 export { findSfDevices } from './sysfs';
 export type { SfDevices } from './sysfs';
+export { parseDesiredState, planApply, runPlan, applyDesiredState } from './apply';
+export type { DesiredState, DesiredSf, PlanItem, PlanAction, ApplyOptions, ApplyResult } from './apply';
