@@ -129,8 +129,9 @@ export class Devlink {
     const a: { -readonly [K in keyof DevlinkRequestAttrs]: DevlinkRequestAttrs[K] } = devAttrs(h);
     if (o.action !== undefined) a.reloadAction = ReloadAction[checkName(o.action, 'action', ['driver_reinit', 'fw_activate'] as const)];
     if (o.limit !== undefined) {
+      // selector: DEVLINK_RELOAD_LIMITS_VALID_MASK, as iproute2 sends it
       const bit = 1 << ReloadLimit[checkName(o.limit, 'limit', ['no_reset'] as const)];
-      a.reloadLimits = { value: bit, selector: bit };
+      a.reloadLimits = { value: bit, selector: (1 << (ReloadLimit.no_reset + 1)) - 1 };
     }
     const replies = await this.request(Cmd.RELOAD, a, o);
     const performed = replies.length ? decodeMessage(replies[0]).reloadActionsPerformed?.value ?? 0 : 0;

@@ -3,7 +3,9 @@
  * the order iproute2's dl_opts_put() writes them (handle, port type, split count,
  * eswitch mode / inline / encap, param name and cmode, reload action and limits,
  * port function nest, flavour, pfnum, sfnum, controller, rate attributes), so our
- * requests are byte-identical to `devlink`'s apart from sequence and port numbers.
+ * requests are byte-identical to `devlink`'s apart from sequence and port numbers,
+ * with two exceptions that are iproute2 6.1's: it sends genl version 0 (fixed in 6.9;
+ * we send DEVLINK_GENL_VERSION, 1) and leaves attribute padding unzeroed (we zero it).
  */
 import { encodeAttrs } from '../attrs/encode';
 import { Encodable } from '../attrs/schema';
@@ -136,14 +138,14 @@ function putParamValue(w: AttrWriter, type: number, v: ParamValue): void {
   }
 }
 
-/** Rate attributes in iproute2's order: tx_share, tx_max, tx_priority, tx_weight, parent. */
+/** Rate attributes in iproute2's order: tx_share, tx_priority, tx_weight, tx_max, parent. */
 export function rateSettingsAttrs(s: RateSettings): DevlinkRequestAttrs {
   if (s === null || typeof s !== 'object') throw new ValidationError('settings', 'expected { txShare?, txMax?, txPriority?, txWeight?, parent? }');
   const a: { -readonly [K in keyof DevlinkRequestAttrs]: DevlinkRequestAttrs[K] } = {};
   if (s.txShare !== undefined) a.rateTxShare = checkU64(s.txShare, 'txShare');
-  if (s.txMax !== undefined) a.rateTxMax = checkU64(s.txMax, 'txMax');
   if (s.txPriority !== undefined) a.rateTxPriority = checkUint(s.txPriority, 'txPriority', 32);
   if (s.txWeight !== undefined) a.rateTxWeight = checkUint(s.txWeight, 'txWeight', 32);
+  if (s.txMax !== undefined) a.rateTxMax = checkU64(s.txMax, 'txMax');
   if (s.parent !== undefined) {
     if (typeof s.parent !== 'string' || s.parent.includes('/')) throw new ValidationError('parent', 'expected a rate node name');
     a.rateParentNodeName = s.parent;
