@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `npm run test:kernel`: the real-kernel tier. Builds (or finds cached) the User-Mode
+# Linux kernel, boots it with netdevsim10 (4 ports) and runs the compiled kernel tests
+# (dist/test/kernel/**/*.test.js) with mocha inside it (node_modules/mocha/bin/mocha.js
+# directly: `npx mocha` does the same but costs ~10 s more under UML). Exits with
+# mocha's exit code.
+#
+# Assumes `npx tsc -p .` has been run. Needs root and an x86_64 Linux host that can run
+# UML (ptrace, a writable /dev/shm or /var/tmp); anything else fails with a message
+# rather than skipping silently.
+#
+# Environment: UML_TIMEOUT (seconds for the whole guest run, default 900), UML_MEM
+# (default 1536M), and those of build.sh / run.sh.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+NSIM_ID=10
+NSIM_PORTS=4
+
+log() { printf '[test:kernel] %s\n' "$*" >&2; }
+die() { printf '[test:kernel] error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(uname -s)" = Linux ] || die "the kernel tier needs a Linux host (this is $(uname -s))"
+[ "$(uname -m)" = x86_64 ] || die "the kernel tier needs an x86_64 host to run User-Mode Linux (this is $(uname -m))"
+if [ "$(id -u)" != 0 ]; then
+    die "the kernel tier must run as root (it installs Debian packages, builds a User-Mode Linux kernel into /var/cache and runs devlink as root inside it); try: sudo npm run test:kernel"
+fi
+
+cd "$REPO"
+if [ ! -d dist/test/kernel ]; then
+    if compgen -G 'test/kernel/*.ts' >/dev/null; then
+        die "dist/test/kernel is missing although test/kernel/ has tests: run \`npx tsc -p .\` first"
+    fi
+    log "no kernel tests (no dist/test/kernel): nothing to run"
+    exit 0
+fi
+mapfile -t tests < <(find dist/test/kernel -name '*.test.js' | sort)
+if [ ${#tests[@]} -eq 0 ]; then
+    log "no kernel tests in dist/test/kernel: nothing to run"
+    exit 0
+fi
+[ -f node_modules/mocha/bin/mocha.js ] || die "mocha is not installed (node_modules/mocha): run \`npm ci\` first"
+
+START=$(date +%s)
+LINUX=$(bash "$HERE/build.sh" | tail -n 1) || die "could not build the User-Mode Linux kernel (see the messages above)"
+# `linux --version` prints and exits without booting: proves the binary runs here at all.
+if ! "$LINUX" --version >/dev/null 2>&1; then
+    die "the User-Mode Linux binary $LINUX does not run on this host"
+fi
+log "kernel ready in $(( $(date +%s) - START ))s: $LINUX"
+log "running ${#tests[@]} test file(s) inside User-Mode Linux with netdevsim$NSIM_ID ($NSIM_PORTS ports)"
+
+rc=0
+bash "$HERE/run.sh" --linux "$LINUX" --nsim "$NSIM_ID $NSIM_PORTS" --cwd "$REPO" \
+    --timeout "${UML_TIMEOUT:-900}" \
+    --env DEVLINK_SF_UML=1 \
+    --env "DEVLINK_SF_NSIM_ID=$NSIM_ID" \
+    --env "DEVLINK_SF_NSIM_PORTS=$NSIM_PORTS" \
+    -- node node_modules/mocha/bin/mocha.js --no-config --timeout 60000 'dist/test/kernel/**/*.test.js' || rc=$?
+case $rc in
+    0) log "passed in $(( $(date +%s) - START ))s" ;;
+    124) log "FAILED: the guest timed out" ;;
+    125) log "FAILED: the guest could not run the tests" ;;
+    *) log "FAILED: mocha exited with $rc" ;;
+esac
+exit "$rc"
