@@ -1,0 +1,91 @@
+// Shared by the real-kernel tests: they run inside the User-Mode Linux guest that
+// `npm run test:kernel` boots with netdevsim, and use iproute2 as the oracle.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import type { DevlinkPort } from '../../src/devlink/types';
+
+export const NSIM_ID = process.env.DEVLINK_SF_NSIM_ID ?? '10';
+export const DEV = `netdevsim/netdevsim${NSIM_ID}`;
+export const NSIM_SYSFS = `/sys/bus/netdevsim/devices/netdevsim${NSIM_ID}`;
+
+/** Fail loudly outside the guest: these tests need the real devlink kernel. */
+export function requireGuest(): void {
+  if (!existsSync(NSIM_SYSFS)) {
+    throw new Error(`${NSIM_SYSFS} is missing: the kernel tests run inside User-Mode Linux, through \`npm run test:kernel\``);
+  }
+}
+
+export function sh(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', timeout: 20_000 });
+}
+
+export function devlinkJson<T = Record<string, unknown>>(...args: string[]): T {
+  return JSON.parse(sh('devlink', ['-j', ...args])) as T;
+}
+
+/** devlink's stderr and exit status for a command that is expected to fail. */
+export function devlinkFails(...args: string[]): { stderr: string; status: number } {
+  try {
+    execFileSync('devlink', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+  } catch (e) {
+    const err = e as { stderr?: string; status?: number };
+    return { stderr: err.stderr ?? '', status: err.status ?? -1 };
+  }
+  throw new Error(`devlink ${args.join(' ')} succeeded where it was expected to fail`);
+}
+
+export function writeSysfs(path: string, value: string): void {
+  writeFileSync(path, value);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Our port in the shape `devlink -j port show` prints it, for a field-by-field comparison. */
+export function portAsIproute2(p: DevlinkPort): Record<string, unknown> {
+  const o: Record<string, unknown> = { type: p.type };
+  if (p.netdev !== undefined) o.netdev = p.netdev;
+  if (p.ibdev !== undefined) o.ibdev = p.ibdev;
+  if (p.flavour !== undefined) o.flavour = p.flavour;
+  if (p.flavour === 'pcipf' || p.flavour === 'pcivf' || p.flavour === 'pcisf') {
+    if (p.controller !== undefined) o.controller = p.controller;
+    if (p.pfnum !== undefined) o.pfnum = p.pfnum;
+    if (p.vfnum !== undefined) o.vfnum = p.vfnum;
+    if (p.sfnum !== undefined) o.sfnum = p.sfnum;
+    if (p.external !== undefined) o.external = p.external;
+  }
+  if (p.number !== undefined) o.port = p.number;
+  if (p.splitGroup !== undefined) o.split_group = p.splitGroup;
+  if (p.splittable !== undefined) o.splittable = p.splittable;
+  if (p.lanes !== undefined) o.lanes = p.lanes;
+  if (p.function !== undefined) {
+    const f: Record<string, unknown> = {};
+    if (p.function.hwAddr !== undefined) f.hw_addr = p.function.hwAddr;
+    if (p.function.state !== undefined) f.state = p.function.state;
+    if (p.function.opstate !== undefined) f.opstate = p.function.opstate;
+    o.function = f;
+  }
+  return o;
+}
+
+/** Collect `devlink -j monitor` events while `work` runs; the independent record of event order. */
+export async function iproute2Monitor(objects: string[], work: () => Promise<void>): Promise<Array<{ command: string; object: string; handle: string }>> {
+  const child = spawn('devlink', ['-j', 'monitor', ...objects], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => (out += d));
+  await sleep(300);
+  try {
+    await work();
+    await sleep(500);
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('exit', r));
+  }
+  // {"mon":[{"command":"new","port":{"netdevsim/netdevsim20/0":{...}}},...]}
+  const events: Array<{ command: string; object: string; handle: string }> = [];
+  const re = /\{"command":"(\w+)","(\w+)":\{"([^"]+)"/g;
+  for (let m = re.exec(out); m; m = re.exec(out)) events.push({ command: m[1], object: m[2], handle: m[3] });
+  return events;
+}
