@@ -1,0 +1,247 @@
+/**
+ * demo [DEV] [--yes]: a narrated sub-function lifecycle, the README's main example.
+ *
+ *   devices -> switchdev -> a monitor printing events as they arrive -> three SFs created
+ *   at once (activated, waited for until attached) -> sf list -> port show -> a desired
+ *   state applied with its plan, then applied again (nothing changes) -> teardown -> summary
+ *
+ * Meant for --sim. On a real machine it runs only where a devlink device exists, never
+ * switches an eswitch mode without --yes, and never prunes SFs it did not create.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { parseDesiredState, planApply, runPlan } from '../devlink/apply';
+import type { Devlink } from '../devlink/devlink';
+import type { DevlinkEvent, DevlinkPort } from '../devlink/types';
+import { Args, nextDevHandle, UsageError } from './args';
+import { planSummary, planTable } from './cmd-apply';
+import { listSfs, sfTable } from './cmd-sf';
+import { describeError } from './errors';
+import { Printer } from './output';
+import { monFooter, monHeader, printDev, printEswitch, printPort, printRate } from './print';
+import type { Session } from './session';
+
+const SFS = [
+  { sfnum: 88, hwAddr: '00:00:00:00:88:88' },
+  { sfnum: 89, hwAddr: '00:00:00:00:89:89' },
+  { sfnum: 90, hwAddr: '00:00:00:00:90:90' },
+];
+
+/** examples/sfs.yaml, used when the file is not beside the package (an npm install). */
+const BUILTIN_STATE = `devices:
+  pci/0000:06:00.0:
+    pfnum: 0
+    subfunctions:
+      - sfnum: 88
+        hw_addr: "00:00:00:00:88:88"
+      - sfnum: 89
+        hw_addr: "00:00:00:00:89:89"
+        state: inactive
+      - sfnum: 91
+        hw_addr: "00:00:00:00:91:91"
+`;
+
+const EXAMPLE = path.resolve(__dirname, '..', '..', '..', 'examples', 'sfs.yaml');
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** One monitor event in iproute2's text form. */
+function formatEvent(ev: DevlinkEvent): string | undefined {
+  const p = new Printer({ json: false, pretty: false });
+  const [obj, verb] = ev.type.split('-');
+  switch (ev.type) {
+    case 'dev-new': case 'dev-del':
+      monHeader(p, obj, verb);
+      printDev(p, ev.device);
+      break;
+    case 'port-new': case 'port-del':
+      monHeader(p, obj, verb);
+      printPort(p, ev.port);
+      break;
+    case 'rate-new': case 'rate-del':
+      monHeader(p, obj, verb);
+      printRate(p, ev.rate);
+      break;
+    default:
+      return undefined;
+  }
+  monFooter(p);
+  return p.take();
+}
+
+class Narrator {
+  private step = 0;
+  constructor(private readonly s: Session) {}
+  title(t: string): void {
+    this.s.out(`\n== ${++this.step}. ${t}\n`);
+  }
+  say(t: string): void {
+    this.s.out(`${t}\n`);
+  }
+  /** The command a user would type for this step. */
+  cmd(t: string): void {
+    this.s.out(`$ devlink-sf${this.s.simulated ? ' --sim' : ''} ${t}\n`);
+  }
+}
+
+function parseArgs(a: Args): { dev?: string; yes: boolean } {
+  let dev: string | undefined;
+  let yes = false;
+  while (!a.empty) {
+    if (a.peek() === '--yes' || a.match('yes')) {
+      a.next();
+      yes = true;
+    } else if (dev === undefined && (a.peek() ?? '').includes('/')) {
+      dev = nextDevHandle(a);
+    } else {
+      throw new UsageError(`Unknown option "${a.peek()}"`);
+    }
+  }
+  return dev !== undefined ? { dev, yes } : { yes };
+}
+
+async function devicePfnum(dl: Devlink, dev: string): Promise<number> {
+  const ports = await dl.ports({ dev });
+  return ports.find((p) => (p.flavour === 'physical' || p.flavour === 'pcipf') && p.pfnum !== undefined && p.external !== true)?.pfnum ?? 0;
+}
+
+async function desiredState(dev: string): Promise<{ text: string; from: string }> {
+  let text = BUILTIN_STATE;
+  let from = 'built-in copy of examples/sfs.yaml';
+  try {
+    text = await fs.readFile(EXAMPLE, 'utf8');
+    from = path.relative(process.cwd(), EXAMPLE) || EXAMPLE;
+  } catch {
+    // not beside the package: the built-in copy
+  }
+  // the example names the simulator's first PF; the demo's device may be another
+  return { text: dev === 'pci/0000:06:00.0' ? text : text.replace(/pci\/0000:06:00\.0/g, dev), from };
+}
+
+export async function demoCmd(s: Session, a: Args): Promise<void> {
+  if (s.json) throw new UsageError('demo tells a story in text: it has no JSON output');
+  const args = parseArgs(a);
+  const started = Date.now();
+  const n = new Narrator(s);
+  const dl = await s.devlink();
+  const devices = await dl.devices();
+  const pcis = devices.filter((d) => d.bus === 'pci');
+  if (pcis.length === 0 && args.dev === undefined) {
+    throw new UsageError(`demo: no PCI devlink device here${s.simulated ? '' : '; run it on the simulator: devlink-sf demo --sim'}`);
+  }
+  const dev = args.dev ?? pcis[0].handle;
+  const root = await s.sysfsRoot();
+  const stats = { events: new Map<string, number>(), created: 0, destroyed: 0 };
+
+  n.title('The devlink devices');
+  n.cmd('dev show');
+  const p = new Printer({ json: false, pretty: false });
+  for (const d of devices) printDev(p, d);
+  s.out(p.take());
+  n.cmd(`dev eswitch show ${dev}`);
+  const esw = await dl.eswitch(dev);
+  printEswitch(p, esw);
+  s.out(p.take());
+
+  n.title(`Switch ${dev} to switchdev mode (SFs exist only there)`);
+  let switched = false;
+  if (esw.mode === 'switchdev') {
+    n.say(`${dev} is already in switchdev mode.`);
+  } else {
+    if (!s.simulated && !args.yes) {
+      throw new UsageError(`demo: ${dev} is in ${String(esw.mode)} mode. Switching a real device to switchdev removes its VFs' ` +
+        'netdevs and changes its traffic; rerun with --yes to allow it, or use --sim.');
+    }
+    n.cmd(`dev eswitch set ${dev} mode switchdev`);
+    await dl.setEswitch(dev, { mode: 'switchdev' });
+    switched = true;
+    printEswitch(p, await dl.eswitch(dev));
+    s.out(p.take());
+  }
+
+  n.title('A monitor prints devlink events as the kernel sends them');
+  n.cmd('monitor');
+  const mon = new AbortController();
+  const events = dl.monitor({ signal: mon.signal });
+  const watching = (async () => {
+    for await (const ev of events) {
+      stats.events.set(ev.type, (stats.events.get(ev.type) ?? 0) + 1);
+      const text = formatEvent(ev);
+      if (text) s.out(text);
+    }
+  })();
+  await sleep(10);
+
+  const pfnum = await devicePfnum(dl, dev);
+  n.title(`Create ${SFS.length} sub-functions at once: add the port, set the MAC, activate, wait until attached`);
+  for (const sf of SFS) n.cmd(`sf create ${dev} pfnum ${pfnum} sfnum ${sf.sfnum} hw_addr ${sf.hwAddr}`);
+  const results = await Promise.all(SFS.map(async (sf) => {
+    const t0 = Date.now();
+    const r = await dl.createSubfunction({ dev, pfnum, sfnum: sf.sfnum, hwAddr: sf.hwAddr, sysfsRoot: root });
+    return { r, ms: Date.now() - t0 };
+  }));
+  stats.created += results.length;
+  await sleep(10);
+  for (const { r, ms } of results) {
+    n.say(`sfnum ${r.port.sfnum}: ${r.port.handle} ${String(r.port.function?.opstate)} after ${ms} ms` +
+      ` (auxiliary device ${r.auxDevice ?? '-'}, netdev ${r.netdev ?? '-'}, RDMA ${r.rdmaDevice ?? '-'})`);
+  }
+
+  n.title('The SFs, with what the kernel made of them');
+  n.cmd(`sf list ${dev}`);
+  s.out(sfTable(await listSfs(dl, root, dev)));
+
+  n.title('The ports, as iproute2 prints them');
+  n.cmd(`port show ${dev}`);
+  for (const port of await dl.ports({ dev })) printPort(p, port);
+  s.out(p.take());
+
+  const prune = s.simulated || args.yes;
+  const { text, from } = await desiredState(dev);
+  n.title(`Apply a desired state (${from})`);
+  s.out(text.replace(/^/gm, '    ').trimEnd() + '\n');
+  const desired = parseDesiredState(parseYaml(text));
+  for (const round of [1, 2]) {
+    n.cmd(`apply ${from.startsWith('built-in') ? 'sfs.yaml' : from}${prune ? ' --prune' : ''}`);
+    const plan = await planApply(dl, desired, { prune });
+    s.out(planTable(plan));
+    s.out(planSummary(plan));
+    const todo = plan.filter((i) => i.action !== 'unchanged');
+    if (todo.length === 0) {
+      n.say(round === 2 ? 'Nothing to do: applying the same state again changes nothing.' : 'Nothing to do.');
+      continue;
+    }
+    const result = await runPlan(dl, todo, {
+      sysfsRoot: root,
+      onProgress: (done, total, item, error) => s.out(`[${done}/${total}] ${error === undefined ? item.action : `failed to ${item.action}`} sfnum ${item.sfnum}\n`),
+    });
+    stats.created += result.created;
+    stats.destroyed += result.deleted;
+    for (const f of result.failed) s.err(describeError(f.error) ?? `${String(f.error)}\n`);
+    await sleep(10);
+    n.say(`Applied: ${result.created} created, ${result.changed} changed, ${result.deleted} deleted, ${result.failed.length} failed.`);
+    if (result.failed.length > 0) throw new UsageError('demo: the desired state could not be applied');
+  }
+
+  n.title('Tear down: deactivate, wait until detached, delete');
+  const ours = new Set([...SFS.map((x) => x.sfnum), ...Object.values(desired.devices).flatMap((d) => d.subfunctions.map((x) => x.sfnum))]);
+  const sfPorts = (await dl.ports({ dev })).filter((x: DevlinkPort) => x.flavour === 'pcisf' && (s.simulated || ours.has(x.sfnum ?? -1)));
+  for (const x of sfPorts) n.cmd(`sf destroy ${x.handle}`);
+  const gone = await Promise.all(sfPorts.map((x) => dl.destroySubfunction(x.handle, { sysfsRoot: root })));
+  stats.destroyed += gone.filter(Boolean).length;
+  if (switched) {
+    n.cmd(`dev eswitch set ${dev} mode legacy`);
+    await dl.setEswitch(dev, { mode: 'legacy' });
+  }
+  await sleep(50);
+  mon.abort();
+  await watching.catch(() => undefined);
+
+  n.title('Summary');
+  const seen = [...stats.events.entries()].map(([k, v]) => `${v} ${k.replace('-', ' ')}`).join(', ');
+  n.say(`${stats.created} sub-functions created and ${stats.destroyed} destroyed on ${dev} in ${((Date.now() - started) / 1000).toFixed(1)} s;`);
+  n.say(`the monitor saw ${seen || 'no events'}.`);
+  const left = (await dl.ports({ dev })).filter((x) => x.flavour === 'pcisf' && ours.has(x.sfnum ?? -1));
+  n.say(left.length === 0 ? 'Nothing is left behind.' : `${left.length} SF(s) are left: ${left.map((x) => x.handle).join(', ')}`);
+}

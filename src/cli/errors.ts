@@ -1,0 +1,70 @@
+/**
+ * Failures as iproute2 reports them: the kernel's ext-ack message as
+ * `Error: <message>.`, then always `kernel answers: <strerror>`; argument mistakes as
+ * plain lines; input the library refused before sending as `Error: invalid <field>: ...`.
+ * Everything goes to stderr; the command's exit status is 1.
+ */
+import { ValidationError } from '../attrs/errors';
+import { NotFoundError } from '../devlink/devlink';
+import { SubfunctionError } from '../devlink/subfunction';
+import { strerror } from '../genl/errno';
+import { FamilyNotFoundError, KernelError } from '../genl/errors';
+import { UsageError } from './args';
+
+/** A failure the command has already reported in full: only the exit status is left to set. */
+export class Reported extends Error {
+  override name = 'Reported';
+}
+
+/** print_ext_ack_msg: a final '.' unless the message has one. */
+export function errorLine(msg: string): string {
+  return `Error: ${msg}${msg.endsWith('.') ? '' : '.'}\n`;
+}
+
+/** The lines for a kernel refusal, as iproute2 prints them. */
+export function kernelErrorLines(e: KernelError): string {
+  return (e.extMessage ? errorLine(e.extMessage) : '') + `kernel answers: ${strerror(e.errno)}\n`;
+}
+
+/** A Node-style system error (the socket could not be opened). */
+interface SystemError extends Error {
+  readonly errno: number;
+  readonly code: string;
+  readonly syscall?: string;
+}
+
+function isSystemError(e: unknown): e is SystemError {
+  return e instanceof Error && typeof (e as Partial<SystemError>).code === 'string' && typeof (e as Partial<SystemError>).errno === 'number';
+}
+
+export interface ErrorContext {
+  /** -N's argument, for "Cannot open network namespace". */
+  readonly netns?: string;
+}
+
+/**
+ * The text for an error, or undefined for one that is not ours to explain (a bug: the
+ * caller lets it propagate so its stack is seen).
+ */
+export function describeError(e: unknown, ctx: ErrorContext = {}): string | undefined {
+  if (e instanceof Reported) return '';
+  if (e instanceof UsageError) return e.message.endsWith('\n') ? e.message : `${e.message}\n`;
+  if (e instanceof FamilyNotFoundError) return errorLine(`generic netlink family "${e.family}" not found`) + `kernel answers: ${e.strerror}\n`;
+  if (e instanceof KernelError) return kernelErrorLines(e);
+  if (e instanceof SubfunctionError) {
+    const cause = describeError(e.cause, ctx) ?? errorLine(String(e.cause));
+    const fate = e.rolledBack ? ' (the port was deleted again)' : '';
+    return `${cause}${e.sf}: failed at step ${e.step}${fate}\n`;
+  }
+  if (e instanceof NotFoundError) return errorLine(e.message);
+  if (e instanceof ValidationError) return errorLine(e.message);
+  if (isSystemError(e) && ctx.netns !== undefined && e.syscall === 'open') {
+    return `Cannot open network namespace "${ctx.netns}": ${strerror(Math.abs(e.errno))}\n`;
+  }
+  if (isSystemError(e)) return errorLine(`${e.syscall ? `${e.syscall}: ` : ''}${strerror(Math.abs(e.errno))}`);
+  if (e instanceof Error && e.name !== 'Error' && e.name !== 'TypeError' && e.name !== 'RangeError' && e.name !== 'ReferenceError') {
+    // the library's own errors (timeouts, closed connections, ...) and YAML parse errors
+    return errorLine(e.message);
+  }
+  return undefined;
+}

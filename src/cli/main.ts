@@ -1,0 +1,116 @@
+/**
+ * devlink-sf's entry point: global options, then one command or a batch (-b), on one
+ * session; failures are reported on stderr as iproute2 reports them and give exit
+ * status 1. Streams, the transport and a stop signal can be injected, so tests run the
+ * command line in-process.
+ */
+import { readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { strerror } from '../genl/errno';
+import { batchLines } from './batch';
+import { dispatch, resolvePath } from './commands';
+import { describeError } from './errors';
+import { helpFor } from './help';
+import { parseGlobal } from './options';
+import { CliIo, MainOptions, Session } from './session';
+
+export type { MainOptions } from './session';
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Run one command; its failure is reported here. Unexpected errors (bugs) propagate. */
+async function runOne(s: Session, words: readonly string[]): Promise<number> {
+  s.printer.resetText();
+  try {
+    await dispatch(s, words);
+    s.flush();
+    return 0;
+  } catch (e) {
+    s.flush();
+    const text = describeError(e, s.opts.netns !== undefined ? { netns: s.opts.netns } : {});
+    if (text === undefined) throw e;
+    s.err(text);
+    return 1;
+  }
+}
+
+async function readBatch(s: Session, file: string): Promise<string> {
+  if (file === '-') {
+    let text = '';
+    for await (const chunk of s.io.stdin) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    return text;
+  }
+  return fs.readFile(file, 'utf8');
+}
+
+/** do_batch: each line a command on the same session; the first failure stops it unless -f. */
+async function runBatch(s: Session, file: string): Promise<number> {
+  let text: string;
+  try {
+    text = await readBatch(s, file);
+  } catch (e) {
+    const errno = (e as NodeJS.ErrnoException).errno;
+    s.err(`Cannot open file "${file}" for reading: ${errno !== undefined ? strerror(Math.abs(errno)) : (e as Error).message}\n`);
+    return 1;
+  }
+  let lines;
+  try {
+    lines = batchLines(text);
+  } catch (e) {
+    s.err(describeError(e) ?? String(e));
+    return 1;
+  }
+  let code = 0;
+  for (const l of lines) {
+    if ((await runOne(s, l.words)) === 0) continue;
+    s.err(`Command failed ${file}:${l.line}\n`);
+    code = 1;
+    if (!s.opts.force) break;
+  }
+  return code;
+}
+
+/**
+ * The command line. `argv` without node and the script; `o` replaces the process's
+ * streams and environment, or runs on a given transport (a test's simulator).
+ */
+export async function main(argv: readonly string[], o: MainOptions = {}): Promise<number> {
+  const io: CliIo = {
+    stdout: o.stdout ?? process.stdout,
+    stderr: o.stderr ?? process.stderr,
+    stdin: o.stdin ?? process.stdin,
+    env: o.env ?? process.env,
+  };
+  let parsed;
+  try {
+    parsed = parseGlobal(argv);
+  } catch (e) {
+    io.stderr.write(describeError(e) ?? String(e));
+    return 1;
+  }
+  const { opts, words } = parsed;
+  if (opts.version) {
+    io.stdout.write(`devlink-sf ${version()}\n`);
+    return 0;
+  }
+  if (opts.help) {
+    io.stdout.write(helpFor(resolvePath(words)));
+    return 0;
+  }
+  const s = new Session(io, opts, o);
+  try {
+    return opts.batch !== undefined ? await runBatch(s, opts.batch) : await runOne(s, words);
+  } finally {
+    if (s.connected) s.printer.finish();
+    s.flush();
+    await s.close();
+  }
+}

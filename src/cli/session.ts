@@ -1,0 +1,202 @@
+/**
+ * One run of the command line: its streams, global options, printer and connections.
+ * A batch (-b) is one session, so its commands share the socket, the JSON stream and
+ * (with --sim) the simulator, as iproute2 shares its socket and JSON writer.
+ * Connections open on first use, so argument mistakes are reported without a kernel.
+ */
+import * as path from 'node:path';
+import { Devlink } from '../devlink/devlink';
+import { FamilyNotFoundError } from '../genl/errors';
+import { GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
+import type { Transport } from '../genl/transport';
+import { UsageError } from './args';
+import { errorLine } from './errors';
+import { Printer } from './output';
+import { SimHandle, startSimulator } from './sim';
+
+export interface OutStream {
+  write(s: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+export interface CliIo {
+  readonly stdout: OutStream;
+  readonly stderr: { write(s: string): unknown };
+  readonly stdin: NodeJS.ReadableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface MainOptions extends Partial<CliIo> {
+  /** Run on this transport instead of a socket (a test's own simulator); called once per connection. */
+  readonly transport?: () => Transport;
+  /** The sysfs root that goes with `transport` (overridden by --sysfs). */
+  readonly sysfsRoot?: string;
+  /** Ends long-running commands (monitor, demo); the process itself uses SIGINT and SIGTERM. */
+  readonly signal?: AbortSignal;
+  /** Called when a long-running command (monitor) is subscribed and listening. */
+  readonly onListening?: () => void;
+}
+
+export interface GlobalOptions {
+  readonly json: boolean;
+  readonly pretty: boolean;
+  readonly iec: boolean;
+  readonly stats: boolean;
+  readonly verbose: boolean;
+  readonly force: boolean;
+  readonly help: boolean;
+  readonly version: boolean;
+  readonly sim: boolean;
+  readonly batch?: string;
+  readonly netns?: string;
+  readonly family?: string;
+  readonly simConfig?: string;
+  readonly sysfs?: string;
+}
+
+/** /var/run/netns/NAME, as ip-netns names them; a path is taken as it is. */
+export function netnsPath(name: string): string {
+  return name.includes('/') ? name : path.join('/var/run/netns', name);
+}
+
+export class Session {
+  readonly printer: Printer;
+  private sim: Promise<SimHandle> | undefined;
+  private dl: Promise<Devlink> | undefined;
+  private gn: Promise<GenericNetlink> | undefined;
+  /** A connection was opened at some point (iproute2 ends its JSON output only then). */
+  connected = false;
+
+  constructor(
+    readonly io: CliIo,
+    readonly opts: GlobalOptions,
+    private readonly main: MainOptions,
+  ) {
+    this.printer = new Printer({ json: opts.json, pretty: opts.pretty, iec: opts.iec });
+  }
+
+  get json(): boolean {
+    return this.opts.json;
+  }
+
+  /** The caller's abort signal (tests), if any. */
+  get signal(): AbortSignal | undefined {
+    return this.main.signal;
+  }
+
+  /** A signal that fires on SIGINT or SIGTERM (or the caller's signal); dispose() when done. */
+  stopSignal(): { readonly signal: AbortSignal; dispose(): void } {
+    const ac = new AbortController();
+    const stop = (): void => ac.abort();
+    const outer = this.main.signal;
+    if (outer) {
+      if (outer.aborted) ac.abort();
+      else outer.addEventListener('abort', stop, { once: true });
+    } else {
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }
+    return {
+      signal: ac.signal,
+      dispose: () => {
+        outer?.removeEventListener('abort', stop);
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      },
+    };
+  }
+
+  /** Tell the caller a long-running command is listening. */
+  listening(): void {
+    this.main.onListening?.();
+  }
+
+  /** Whether this session talks to a simulator (ours or the caller's). */
+  get simulated(): boolean {
+    return this.opts.sim || this.main.transport !== undefined;
+  }
+
+  /** Write what the printer holds to stdout. */
+  flush(): void {
+    const s = this.printer.take();
+    if (s) this.io.stdout.write(s);
+  }
+
+  /** Text straight to stdout (our own commands' narration), after anything pending. */
+  out(s: string): void {
+    this.flush();
+    this.io.stdout.write(s);
+  }
+
+  err(s: string): void {
+    this.flush();
+    this.io.stderr.write(s);
+  }
+
+  private simulator(): Promise<SimHandle> {
+    return (this.sim ??= startSimulator(this.opts.simConfig));
+  }
+
+  private async connection(): Promise<GenericNetlinkOptions> {
+    if (this.opts.sim && this.main.transport === undefined) {
+      if (this.opts.netns !== undefined) throw new UsageError('-N cannot be combined with --sim: the simulator has no network namespaces');
+      return { transport: (await this.simulator()).transport() };
+    }
+    if (this.main.transport) return { transport: this.main.transport() };
+    return this.opts.netns !== undefined ? { netns: netnsPath(this.opts.netns) } : {};
+  }
+
+  devlink(): Promise<Devlink> {
+    const family = this.opts.family ?? 'devlink';
+    const open = async (): Promise<Devlink> => {
+      try {
+        const dl = await Devlink.open({ ...(await this.connection()), family });
+        this.connected = true;
+        return dl;
+      } catch (e) {
+        if (!(e instanceof FamilyNotFoundError)) throw e;
+        // iproute2's words, then why
+        throw new UsageError(`Failed to connect to ${family} Netlink\n` +
+          errorLine(`this kernel has no "${family}" generic netlink family, so no devlink device (try --sim)`));
+      }
+    };
+    const p = (this.dl ??= open());
+    p.catch(() => {
+      if (this.dl === p) this.dl = undefined;
+    });
+    return p;
+  }
+
+  /** A plain generic netlink connection (genl commands work where devlink does not exist). */
+  genl(): Promise<GenericNetlink> {
+    const open = async (): Promise<GenericNetlink> => {
+      const g = await GenericNetlink.open(await this.connection());
+      this.connected = true;
+      return g;
+    };
+    const p = (this.gn ??= open());
+    p.catch(() => {
+      if (this.gn === p) this.gn = undefined;
+    });
+    return p;
+  }
+
+  /** Where sysfs is for sf and apply: --sysfs, the caller's, the simulator's, or /sys. */
+  async sysfsRoot(): Promise<string> {
+    if (this.opts.sysfs !== undefined) return this.opts.sysfs;
+    if (this.main.sysfsRoot !== undefined) return this.main.sysfsRoot;
+    if (this.opts.sim && this.main.transport === undefined) return (await this.simulator()).sysfsRoot;
+    return '/sys';
+  }
+
+  async close(): Promise<void> {
+    const closing: Promise<unknown>[] = [];
+    if (this.dl) closing.push(this.dl.then((d) => d.close(), () => undefined));
+    if (this.gn) closing.push(this.gn.then((g) => g.close(), () => undefined));
+    await Promise.all(closing);
+    this.dl = this.gn = undefined;
+    if (this.sim) await this.sim.then((s) => s.close(), () => undefined);
+    this.sim = undefined;
+  }
+}
