@@ -1,0 +1,205 @@
+/**
+ * Instance commands of the devlink core: GET, ESWITCH_GET/SET, INFO_GET, PARAM_GET/SET,
+ * PORT_PARAM_*, RELOAD, with their dumps.
+ */
+import { ExtAck } from './policy';
+import { Errno, fail, Instance, Param, ParamValue } from './model';
+import { fillDevice, fillEswitch, fillInfo, fillParam, fillReloadPerformed, Hdr, reloadCombinationInvalid } from './fill';
+import { cstr } from './core';
+import type { DevlinkCore, DoCtx, DumpCtx, Target } from './core';
+import { A, C, Cmode, E, NLM_F_DUMP_FILTERED, NLM_F_MULTI, ParamNla, RateType, ReloadAction, ReloadLimit } from './uapi';
+
+/** __DEVLINK_PARAM_MAX_STRING_VALUE. */
+const PARAM_MAX_STRING = 32;
+
+export function devDoit(core: DevlinkCore, ctx: DoCtx, t: Target): boolean {
+  const { req, tb, ext } = ctx;
+  const f = core.family;
+  const hdr = (cmd: number): Hdr => ({ cmd, portid: req.portid, seq: req.seq, flags: 0 });
+  const inst = t.inst;
+  const d = inst.driver;
+  switch (ctx.cmd) {
+    case C.GET:
+      ctx.reply(fillDevice(f, hdr(C.NEW), inst));
+      return true;
+    case C.ESWITCH_GET:
+      ctx.reply(fillEswitch(f, hdr(C.ESWITCH_GET), inst));
+      return true;
+    case C.ESWITCH_SET: {
+      const mode = tb[A.ESWITCH_MODE];
+      if (mode) {
+        if (!d.eswitchModeSet) throw new Errno(-E.EOPNOTSUPP);
+        if (inst.rates.some((r) => r.type === RateType.NODE)) fail(-E.EBUSY, ext, core.mod('Rate node(s) exists.'));
+        d.eswitchModeSet(inst, req.buf.readUInt16LE(mode.data), ext);
+      }
+      const inline = tb[A.ESWITCH_INLINE_MODE];
+      if (inline) {
+        if (!d.inlineModeSet) throw new Errno(-E.EOPNOTSUPP);
+        d.inlineModeSet(inst, req.buf[inline.data], ext);
+      }
+      const encap = tb[A.ESWITCH_ENCAP_MODE];
+      if (encap) {
+        if (!d.encapModeSet) throw new Errno(-E.EOPNOTSUPP);
+        d.encapModeSet(inst, req.buf[encap.data], ext);
+      }
+      return true;
+    }
+    case C.INFO_GET:
+      ctx.reply(fillInfo(f, hdr(C.INFO_GET), inst, ext));
+      return true;
+    case C.PARAM_GET: {
+      const p = paramFromAttrs(req.buf, tb, inst, ext);
+      ctx.reply(fillParam(f, hdr(C.PARAM_GET), inst, p));
+      return true;
+    }
+    case C.PARAM_SET:
+      paramSet(core, ctx, inst);
+      return true;
+    case C.PORT_PARAM_GET:
+    case C.PORT_PARAM_SET:
+      fail(-E.EINVAL, ext, core.mod('Port params are not supported'));
+      break;
+    case C.RELOAD:
+      reload(core, ctx, inst);
+      return true;
+    default:
+      return false;
+  }
+  return false;
+}
+
+/** devlink_param_get_from_info: a missing name is EINVAL with MISS_TYPE, an unknown one plain EINVAL. */
+function paramFromAttrs(buf: Buffer, tb: DoCtx['tb'], inst: Instance, ext: ExtAck): Param {
+  const a = tb[A.PARAM_NAME];
+  if (!a) {
+    ext.setMissing(A.PARAM_NAME);
+    throw new Errno(-E.EINVAL);
+  }
+  const name = cstr(buf, a.data, a.len);
+  const p = inst.params.find((x) => x.name === name);
+  if (!p) throw new Errno(-E.EINVAL);
+  return p;
+}
+
+function paramSet(core: DevlinkCore, ctx: DoCtx, inst: Instance): void {
+  const { req, tb, ext } = ctx;
+  const buf = req.buf;
+  const p = paramFromAttrs(buf, tb, inst, ext);
+  const ta = tb[A.PARAM_TYPE];
+  if (!ta) {
+    ext.setMissing(A.PARAM_TYPE);
+    throw new Errno(-E.EINVAL);
+  }
+  const type = buf[ta.data];
+  if (type < ParamNla.U8 || type > ParamNla.FLAG || type === ParamNla.U64 || type !== p.type) throw new Errno(-E.EINVAL);
+  const data = tb[A.PARAM_VALUE_DATA];
+  if (p.type !== ParamNla.FLAG && !data) throw new Errno(-E.EINVAL);
+  let value: ParamValue;
+  switch (p.type) {
+    case ParamNla.U8:
+    case ParamNla.U16:
+    case ParamNla.U32: {
+      const size = p.type === ParamNla.U8 ? 1 : p.type === ParamNla.U16 ? 2 : 4;
+      if (!data || data.len !== size) throw new Errno(-E.EINVAL);
+      value = size === 1 ? buf[data.data] : size === 2 ? buf.readUInt16LE(data.data) : buf.readUInt32LE(data.data);
+      break;
+    }
+    case ParamNla.STRING: {
+      if (!data) throw new Errno(-E.EINVAL);
+      const nul = buf.subarray(data.data, data.data + data.len).indexOf(0);
+      if (nul < 0 || nul >= PARAM_MAX_STRING) throw new Errno(-E.EINVAL);
+      value = buf.toString('utf8', data.data, data.data + nul);
+      break;
+    }
+    default:
+      if (data && data.len) throw new Errno(-E.EINVAL);
+      value = !!data;
+  }
+  p.validate?.(value, ext);
+  const cm = tb[A.PARAM_VALUE_CMODE];
+  if (!cm) {
+    ext.setMissing(A.PARAM_VALUE_CMODE);
+    throw new Errno(-E.EINVAL);
+  }
+  const cmode = buf[cm.data] as Cmode;
+  if (cmode > Cmode.PERMANENT || !(p.cmodes & (1 << cmode))) throw new Errno(-E.EOPNOTSUPP);
+  if (cmode === Cmode.DRIVERINIT) {
+    p.driverinit = value;
+  } else {
+    if (!p.set) throw new Errno(-E.EOPNOTSUPP);
+    p.set(cmode, value, ext);
+  }
+  core.notifyRaw(fillParam(core.family, { cmd: C.PARAM_NEW, portid: 0, seq: 0, flags: 0 }, inst, p));
+}
+
+function reload(core: DevlinkCore, ctx: DoCtx, inst: Instance): void {
+  const { req, tb, ext } = ctx;
+  const d = inst.driver;
+  const buf = req.buf;
+  if (!d.reloadActions || !d.reloadDown || !d.reloadUp) throw new Errno(-E.EOPNOTSUPP);
+  const aa = tb[A.RELOAD_ACTION];
+  const action = aa ? buf[aa.data] : ReloadAction.DRIVER_REINIT;
+  if (!(d.reloadActions & (1 << action))) {
+    fail(-E.EOPNOTSUPP, ext, core.mod('Requested reload action is not supported by the driver'));
+  }
+  let limit: number = ReloadLimit.UNSPEC;
+  const la = tb[A.RELOAD_LIMITS];
+  if (la) {
+    const selected = buf.readUInt32LE(la.data) & buf.readUInt32LE(la.data + 4);
+    if (!selected) fail(-E.EINVAL, ext, core.mod('Invalid limit selected'));
+    for (limit = 0; limit <= ReloadLimit.NO_RESET; limit++) if (selected & (1 << limit)) break;
+    if (selected !== 1 << limit) fail(-E.EOPNOTSUPP, ext, core.mod('Multiselection of limit is not supported'));
+    if (!(d.reloadLimits & (1 << limit))) fail(-E.EOPNOTSUPP, ext, core.mod('Requested limit is not supported by the driver'));
+    if (reloadCombinationInvalid(action, limit)) fail(-E.EINVAL, ext, core.mod('Requested limit is invalid for this action'));
+  }
+  const netns = [A.NETNS_PID, A.NETNS_FD, A.NETNS_ID].filter((x) => tb[x]).length;
+  if (netns > 1) fail(-E.EINVAL, ext, core.mod('Multiple netns identifying attributes specified'));
+  d.reloadDown(inst, action, limit, ext);
+  const performed = d.reloadUp(inst, action, limit, ext);
+  for (let a = 1; a <= ReloadAction.FW_ACTIVATE; a++) {
+    if (!(performed & (1 << a))) continue;
+    const key = `${limit}:${a}`;
+    inst.reloadStats.set(key, (inst.reloadStats.get(key) ?? 0) + 1);
+  }
+  core.notifyDevice(inst, C.NEW);
+  if (!aa && !la) return;
+  ctx.reply(fillReloadPerformed(core.family, { cmd: C.RELOAD, portid: req.portid, seq: req.seq, flags: 0 }, inst, performed));
+}
+
+export function devDump(core: DevlinkCore, ctx: DumpCtx): boolean {
+  const f = core.family;
+  const hdr = (cmd: number, filtered: boolean): Hdr => ({
+    cmd, portid: ctx.req.portid, seq: ctx.req.seq, flags: NLM_F_MULTI | (filtered ? NLM_F_DUMP_FILTERED : 0),
+  });
+  switch (ctx.cmd) {
+    case C.GET:
+      for (const inst of core.instances) if (inst.registered) ctx.put(fillDevice(f, hdr(C.NEW, false), inst));
+      return true;
+    case C.INFO_GET: {
+      const { instances, filtered } = core.dumpScope(ctx);
+      for (const inst of instances) {
+        try {
+          ctx.put(fillInfo(f, hdr(C.INFO_GET, filtered), inst, ctx.ext));
+        } catch (e) {
+          if (!(e instanceof Errno) || e.err !== -E.EOPNOTSUPP) throw e;
+        }
+      }
+      return true;
+    }
+    case C.PARAM_GET: {
+      const { instances, filtered } = core.dumpScope(ctx);
+      for (const inst of instances) {
+        for (const p of inst.params) {
+          try {
+            ctx.put(fillParam(f, hdr(C.PARAM_GET, filtered), inst, p));
+          } catch (e) {
+            if (!(e instanceof Errno) || e.err !== -E.EOPNOTSUPP) throw e;
+          }
+        }
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}

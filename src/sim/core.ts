@@ -1,0 +1,257 @@
+/**
+ * The devlink core: the registry of instances, ports and rate objects that drivers
+ * register into (each registration announced on the `config` group as the kernel does),
+ * pre_doit's handle lookup, and the dispatch of doit and dumpit to the command modules.
+ */
+import { ExtAck, Tb } from './policy';
+import { Errno, Instance, Port, Rate } from './model';
+import { FamilyCtx, fillDevice, fillPort, fillRate, Hdr } from './fill';
+import { OpDef } from './ops';
+import { Request } from './wire';
+import { A, C, E, NLA_HDRLEN, PortType, RateType } from './uapi';
+import { portDoit, portDump } from './cmd-port';
+import { devDoit, devDump } from './cmd-dev';
+import { rateDoit, rateDump, rateFromAttrs, rateNodeFromAttrs } from './cmd-rate';
+
+/** What a doit gets: the parsed request and a way to reply (genlmsg_reply). */
+export interface DoCtx {
+  readonly req: Request;
+  readonly tb: Tb;
+  readonly ext: ExtAck;
+  readonly cmd: number;
+  reply(msg: Buffer): void;
+}
+
+/** What a dumpit gets: attributes (when the op parses them) and a sink for messages. */
+export interface DumpCtx {
+  readonly req: Request;
+  readonly tb: Tb | undefined;
+  readonly ext: ExtAck;
+  readonly cmd: number;
+  put(msg: Buffer): void;
+}
+
+/** pre_doit's results. */
+export interface Target {
+  readonly inst: Instance;
+  readonly port?: Port;
+  readonly rate?: Rate;
+}
+
+export class DevlinkCore {
+  readonly instances: Instance[] = [];
+  private nextIndex = 0;
+
+  constructor(
+    readonly family: FamilyCtx,
+    /** genlmsg_multicast_netns to the `config` group. */
+    private readonly multicast: (msg: Buffer) => void,
+  ) {}
+
+  /** NL_SET_ERR_MSG_MOD's prefix: KBUILD_MODNAME of net/devlink/leftover.c on 6.1. */
+  mod(msg: string): string {
+    return this.family.flavor === '6.1' ? `leftover: ${msg}` : msg;
+  }
+
+  // ---- what drivers call (devl_register, devl_port_register, ...) ----
+
+  createInstance(bus: string, dev: string, driver: Instance['driver']): Instance {
+    return new Instance(this.nextIndex++, bus, dev, driver);
+  }
+
+  /** devlink_register: the instance becomes visible, announced with its ports and rates. */
+  register(inst: Instance): void {
+    inst.registered = true;
+    const at = this.instances.findIndex((i) => i.index > inst.index);
+    if (at < 0) this.instances.push(inst);
+    else this.instances.splice(at, 0, inst);
+    this.notifyDevice(inst, C.NEW);
+    for (const p of inst.ports) this.notifyPort(p, C.PORT_NEW);
+    for (const r of inst.rates) this.notifyRate(r, C.RATE_NEW);
+  }
+
+  /** devlink_unregister: rates and ports announced gone (last first), then the instance. */
+  unregister(inst: Instance): void {
+    for (const r of [...inst.rates].reverse()) this.notifyRate(r, C.RATE_DEL);
+    for (const p of [...inst.ports].reverse()) this.notifyPort(p, C.PORT_DEL);
+    this.notifyDevice(inst, C.DEL);
+    inst.registered = false;
+    const i = this.instances.indexOf(inst);
+    if (i >= 0) this.instances.splice(i, 1);
+  }
+
+  portRegister(port: Port): void {
+    if (port.instance.port(port.index)) throw new Errno(-E.EEXIST);
+    port.instance.ports.push(port);
+    this.notifyPort(port, C.PORT_NEW);
+  }
+
+  portUnregister(port: Port): void {
+    this.notifyPort(port, C.PORT_DEL);
+    const list = port.instance.ports;
+    const i = list.indexOf(port);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  /** devlink_port_type_eth_set: the port's netdev registered. */
+  portTypeEthSet(port: Port, netdev: { ifindex: number; name: string }): void {
+    port.type = PortType.ETH;
+    port.netdev = netdev;
+    this.notifyPort(port, C.PORT_NEW);
+  }
+
+  /** devlink_port_type_clear: the netdev went away. */
+  portTypeClear(port: Port): void {
+    port.type = PortType.NOTSET;
+    port.netdev = undefined;
+    port.ibdev = undefined;
+    this.notifyPort(port, C.PORT_NEW);
+  }
+
+  /** devl_rate_leaf_create. */
+  rateLeafCreate(port: Port): Rate {
+    const rate: Rate = {
+      instance: port.instance, type: RateType.LEAF, port, txShare: 0n, txMax: 0n, txPriority: 0, txWeight: 0,
+      parent: undefined, refcnt: 1,
+    };
+    port.rate = rate;
+    port.instance.rates.push(rate);
+    this.notifyRate(rate, C.RATE_NEW);
+    return rate;
+  }
+
+  /** devl_rate_leaf_destroy. */
+  rateLeafDestroy(port: Port): void {
+    const rate = port.rate;
+    if (!rate) return;
+    this.notifyRate(rate, C.RATE_DEL);
+    if (rate.parent) rate.parent.refcnt--;
+    const list = port.instance.rates;
+    const i = list.indexOf(rate);
+    if (i >= 0) list.splice(i, 1);
+    port.rate = undefined;
+  }
+
+  // ---- notifications ----
+
+  private ntf(cmd: number): Hdr {
+    return { cmd, portid: 0, seq: 0, flags: 0 };
+  }
+
+  notifyDevice(inst: Instance, cmd: number): void {
+    this.multicast(fillDevice(this.family, this.ntf(cmd), inst));
+  }
+
+  notifyPort(port: Port, cmd: number): void {
+    if (!port.instance.registered) return;
+    this.multicast(fillPort(this.family, this.ntf(cmd), port, new ExtAck()));
+  }
+
+  notifyRate(rate: Rate, cmd: number): void {
+    if (!rate.instance.registered) return;
+    this.multicast(fillRate(this.family, this.ntf(cmd), rate));
+  }
+
+  notifyRaw(msg: Buffer): void {
+    this.multicast(msg);
+  }
+
+  // ---- requests ----
+
+  /** devlink_get_from_attrs. */
+  instanceFromAttrs(buf: Buffer, tb: Tb): Instance {
+    const bus = tb[A.BUS_NAME];
+    const dev = tb[A.DEV_NAME];
+    if (!bus || !dev) throw new Errno(-E.EINVAL);
+    const b = cstr(buf, bus.data, bus.len);
+    const d = cstr(buf, dev.data, dev.len);
+    const inst = this.instances.find((i) => i.registered && i.bus === b && i.dev === d);
+    if (!inst) throw new Errno(-E.ENODEV);
+    return inst;
+  }
+
+  /** devlink_port_get_from_attrs. */
+  portFromAttrs(inst: Instance, buf: Buffer, tb: Tb): Port {
+    const a = tb[A.PORT_INDEX];
+    if (!a) throw new Errno(-E.EINVAL);
+    const port = inst.port(buf.readUInt32LE(a.data));
+    if (!port) throw new Errno(-E.ENODEV);
+    return port;
+  }
+
+  /** devlink_nl_pre_doit. */
+  private preDoit(op: OpDef, ctx: DoCtx): Target | undefined {
+    if (op.need === 'none') return undefined;
+    const { buf } = ctx.req;
+    const inst = this.instanceFromAttrs(buf, ctx.tb);
+    switch (op.need) {
+      case 'port':
+        return { inst, port: this.portFromAttrs(inst, buf, ctx.tb) };
+      case 'port-optional': {
+        const a = ctx.tb[A.PORT_INDEX];
+        const port = a ? inst.port(buf.readUInt32LE(a.data)) : undefined;
+        if (a && !port && this.family.flavor === 'current') throw new Errno(-E.ENODEV);
+        return port ? { inst, port } : { inst };
+      }
+      case 'rate':
+        return { inst, rate: rateFromAttrs(this, inst, buf, ctx.tb) };
+      case 'rate-node':
+        return { inst, rate: rateNodeFromAttrs(inst, buf, ctx.tb) };
+      case 'linecard':
+        if (!ctx.tb[A.LINECARD_INDEX]) throw new Errno(-E.EINVAL);
+        throw new Errno(-E.ENODEV);
+      default:
+        return { inst };
+    }
+  }
+
+  /** Run a doit; throws Errno on failure. */
+  doit(op: OpDef, ctx: DoCtx): void {
+    const t = this.preDoit(op, ctx);
+    if (op.cmd === C.NOTIFY_FILTER_SET) return;
+    if (!t) throw new Errno(-E.EOPNOTSUPP);
+    if (portDoit(this, ctx, t) || devDoit(this, ctx, t) || rateDoit(this, ctx, t)) return;
+    // commands the driver implements nothing for
+    throw new Errno(-E.EOPNOTSUPP);
+  }
+
+  /** Run a dumpit: returns 0 or the negative errno NLMSG_DONE carries. */
+  dumpit(op: OpDef, ctx: DumpCtx): number {
+    try {
+      if (portDump(this, ctx) || devDump(this, ctx) || rateDump(this, ctx)) return 0;
+      return 0;
+    } catch (e) {
+      if (e instanceof Errno) return e.err;
+      throw e;
+    }
+  }
+
+  /**
+   * The instances a dump covers. Newer kernels (devlink_nl_dumpit) dump one instance when
+   * the request names bus and device, and flag the messages NLM_F_DUMP_FILTERED; 6.1
+   * ignores the filter.
+   */
+  dumpScope(ctx: DumpCtx): { instances: Instance[]; filtered: boolean } {
+    const tb = ctx.tb;
+    if (this.family.flavor === 'current' && tb && (tb[A.BUS_NAME] || tb[A.DEV_NAME])) {
+      return { instances: [this.instanceFromAttrs(ctx.req.buf, tb)], filtered: true };
+    }
+    return { instances: this.instances.filter((i) => i.registered), filtered: false };
+  }
+
+  /** Ports of an instance in dump order: list order on 6.1, index order (xarray) later. */
+  dumpPorts(inst: Instance): Port[] {
+    return this.family.flavor === '6.1' ? inst.ports : [...inst.ports].sort((a, b) => a.index - b.index);
+  }
+}
+
+/** A NUL-terminated string attribute's value. */
+export function cstr(buf: Buffer, data: number, len: number): string {
+  const end = buf.indexOf(0, data);
+  return buf.toString('utf8', data, end >= 0 && end < data + len ? end : data + len);
+}
+
+/** nla_len of an attribute whose payload starts at `data`. */
+export function attrLen(buf: Buffer, data: number): number {
+  return buf.readUInt16LE(data - NLA_HDRLEN) - NLA_HDRLEN;
+}

@@ -1,0 +1,177 @@
+/**
+ * devlink-sf/sim: a simulated kernel that answers generic netlink the way nlctrl, the
+ * devlink core and the mlx5 driver do, for tests and benchmarks without hardware.
+ *
+ *   const sim = new Simulator({ devices: [{ handle: 'pci/0000:06:00.0', pfnum: 0, eswitch: 'switchdev' }] });
+ *   const dl = await Devlink.open({ transport: sim.transport() });   // in process
+ *   const { port } = await sim.listen();                              // or over a real socket:
+ *   const dl2 = await Devlink.open({ socket: { peerPort: port } });
+ *   ...
+ *   await sim.settle();   // every asynchronous step (attach, detach, free) has run
+ *   await sim.close();
+ *
+ * Kernel flavours: '6.1' (default) is Debian 12's kernel; 'current' models a 6.12 kernel
+ * (per-op policies, port function caps, max_io_eqs and nested devlink handle, filtered
+ * dumps, no "leftover: " prefix). See README-level notes in each file for the details.
+ */
+import type { Transport } from '../genl/transport';
+import { DevlinkCore } from './core';
+import { SimEndpoint } from './endpoint';
+import { Faults } from './faults';
+import type { FamilyCtx } from './fill';
+import { GenlFamily, GenlKernel, Origin } from './genl';
+import { checkInvariants, InvariantReport } from './invariants';
+import { Mlx5DeviceOptions, Mlx5Pf } from './mlx5';
+import { nlctrlFamily } from './nlctrl';
+import { ops61, opsCurrent } from './ops';
+import { Scheduler } from './scheduler';
+import { SimSocket } from './socket';
+import { Sysfs } from './sysfs';
+import { C, DEVLINK_ATTR_MAX_6_1 } from './uapi';
+import { Timing, World } from './world';
+
+export type { Mlx5DeviceOptions as SimDeviceOptions } from './mlx5';
+export type { Timing as SimTiming } from './world';
+export { Faults } from './faults';
+export type { InvariantReport } from './invariants';
+
+export type KernelFlavor = '6.1' | 'current';
+
+export interface SimulatorOptions {
+  /** Which kernel to act as; '6.1' by default. */
+  readonly kernel?: KernelFlavor;
+  /** Keep a sysfs tree (bus/auxiliary/devices/..., class/net, class/infiniband) under this directory. */
+  readonly sysfsRoot?: string;
+  readonly devices: readonly Mlx5DeviceOptions[];
+  /** Milliseconds of the asynchronous steps; all 0 by default (they still run asynchronously). */
+  readonly timing?: Partial<Timing>;
+  /** Largest dump datagram; 32 KiB by default (what the kernel sends a reader with a large buffer). */
+  readonly dumpBufferSize?: number;
+}
+
+export interface TransportOptions {
+  /** false: a caller without CAP_NET_ADMIN (SET/NEW/DEL answer EPERM). */
+  readonly privileged?: boolean;
+}
+
+/** Family and group ids are handed out per simulator from numbers no kernel uses. */
+let instances = 0;
+
+export class Simulator {
+  readonly kernel: KernelFlavor;
+  /** The devlink family's id (never GENL_ID_CTRL, never a real kernel's small id). */
+  readonly familyId: number;
+  /** The `config` group id in-process endpoints join. */
+  readonly groupId: number;
+  /** Fault injection; see faults.ts. */
+  readonly faults = new Faults();
+  readonly devices: readonly Mlx5Pf[];
+  private readonly sched = new Scheduler();
+  private readonly genl: GenlKernel;
+  private readonly core: DevlinkCore;
+  private readonly endpoints = new Map<number, SimEndpoint>();
+  private nextPort: number;
+  private socket: SimSocket | undefined;
+  private closed = false;
+
+  constructor(opts: SimulatorOptions) {
+    const n = instances++;
+    this.kernel = opts.kernel ?? '6.1';
+    this.familyId = 0x3a0 + (n % 0x400);
+    this.groupId = 0x5c0 + (n % 0x400);
+    this.nextPort = 0x40000000 + n * 0x10000;
+    const family: FamilyCtx = { id: this.familyId, flavor: this.kernel };
+    this.core = new DevlinkCore(family, (msg) => this.multicast(msg));
+    this.genl = new GenlKernel(this.faults, this.sched, opts.dumpBufferSize ?? 32768);
+    this.genl.add(nlctrlFamily(this.genl));
+    this.genl.add(this.devlinkFamily());
+    const timing: Timing = { attachMs: 0, detachMs: 0, freeMs: 0, ...opts.timing };
+    const sysfs = opts.sysfsRoot !== undefined ? new Sysfs(opts.sysfsRoot) : undefined;
+    const world = new World(this.core, this.sched, timing, sysfs);
+    this.devices = opts.devices.map((d) => new Mlx5Pf(world, d));
+  }
+
+  private devlinkFamily(): GenlFamily {
+    const six = this.kernel === '6.1';
+    const core = this.core;
+    return {
+      id: this.familyId, name: 'devlink', version: 1, hdrsize: 0,
+      // 6.12 registers split ops without a family maxattr: nlctrl reports 0
+      maxattr: six ? DEVLINK_ATTR_MAX_6_1 : 0,
+      resvStartOp: C.SELFTESTS_RUN + 1,
+      ops: six ? ops61 : opsCurrent,
+      splitOps: !six,
+      coalesceDone: !six,
+      faultable: true,
+      groups: (origin: Origin) => [{ id: origin === 'socket' && this.socket ? this.socket.groupId : this.groupId, name: 'config' }],
+      doit: (op, ctx) => core.doit(op, ctx),
+      dumpit: (op, ctx) => core.dumpit(op, ctx),
+    };
+  }
+
+  /** A new client endpoint (a transport the engine runs on), with a port of its own. */
+  transport(opts: TransportOptions = {}): Transport {
+    if (this.closed) throw new Error('the simulator is closed');
+    const ep = new SimEndpoint(
+      { kernel: this.genl, sched: this.sched, detach: (e) => this.endpoints.delete(e.localPort) },
+      this.nextPort++,
+      opts.privileged !== false,
+    );
+    this.endpoints.set(ep.localPort, ep);
+    return ep;
+  }
+
+  /**
+   * Bind a real AF_NETLINK socket and answer clients on it (root only). Resolves with its
+   * port (clients open with `socket: { peerPort: port }`) and the multicast group socket
+   * clients are told to join.
+   */
+  async listen(): Promise<{ port: number; groupId: number; multicast: boolean }> {
+    if (this.closed) throw new Error('the simulator is closed');
+    if (!this.socket) this.socket = SimSocket.open(this.genl);
+    return { port: this.socket.port, groupId: this.socket.groupId, multicast: this.socket.multicast };
+  }
+
+  /** The real socket's port, once listen() resolved. */
+  get port(): number | undefined {
+    return this.socket?.port;
+  }
+
+  private multicast(msg: Buffer): void {
+    const overruns = this.faults.takeOverruns();
+    for (const o of overruns) {
+      for (const ep of this.endpoints.values()) {
+        if ((o.port === undefined || o.port === ep.localPort) && ep.member(this.groupId)) ep.loseNext += o.count;
+      }
+    }
+    for (const ep of this.endpoints.values()) ep.multicast(msg, this.groupId);
+    this.socket?.notify(msg);
+  }
+
+  /** Resolves when no asynchronous step (attach, detach, free, late reply, delivery) is pending. */
+  settle(): Promise<void> {
+    return this.sched.settle();
+  }
+
+  /** The mlx5 device of a handle ("pci/0000:06:00.0"). */
+  device(handle: string): Mlx5Pf {
+    const d = this.devices.find((x) => `pci/${x.pci}` === handle);
+    if (!d) throw new Error(`no simulated device ${handle}`);
+    return d;
+  }
+
+  /** Check the model's invariants (no duplicate sfnum, unique indices, ...); throws on a violation. */
+  checkInvariants(): InvariantReport {
+    return checkInvariants(this.core, this.devices);
+  }
+
+  /** Stop: pending steps are cancelled, endpoints closed, the socket closed. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.sched.close();
+    for (const ep of [...this.endpoints.values()]) ep.close();
+    this.socket?.close();
+    this.socket = undefined;
+  }
+}

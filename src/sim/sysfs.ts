@@ -1,0 +1,59 @@
+/**
+ * A sysfs tree kept under a directory of the caller's choosing, shaped like the parts of
+ * /sys that tie an SF's devlink port to its auxiliary device, netdev and RDMA device:
+ *
+ *   <root>/bus/auxiliary/devices/mlx5_core.sf.N/sfnum                       "88\n"
+ *   <root>/bus/auxiliary/devices/mlx5_core.sf.N/mlx5_core.eth.N/net/<netdev>/{ifindex,address}
+ *   <root>/bus/auxiliary/devices/mlx5_core.sf.N/mlx5_core.rdma.N/infiniband/<mlx5_K>/
+ *   <root>/class/net/<netdev>            -> the netdev's directory above
+ *   <root>/class/infiniband/<mlx5_K>     -> the RDMA device's directory above
+ *
+ * (On a real system bus/auxiliary/devices/* are symlinks into /sys/devices; here they
+ * are the directories themselves.) Entries appear when the SF attaches and go when its
+ * auxiliary device is removed.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AuxSf } from './mlx5-aux';
+
+function macString(mac: Buffer): string {
+  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+export class Sysfs {
+  constructor(readonly root: string) {
+    fs.mkdirSync(path.join(root, 'bus', 'auxiliary', 'devices'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'class', 'net'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'class', 'infiniband'), { recursive: true });
+  }
+
+  /** The directory of an auxiliary device. */
+  auxDir(name: string): string {
+    return path.join(this.root, 'bus', 'auxiliary', 'devices', name);
+  }
+
+  addSf(aux: AuxSf, sfnum: number, mac: Buffer): void {
+    const dir = this.auxDir(aux.name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'sfnum'), `${sfnum}\n`);
+    const net = path.join(dir, `mlx5_core.eth.${aux.id}`, 'net', aux.netdev.name);
+    fs.mkdirSync(net, { recursive: true });
+    fs.writeFileSync(path.join(net, 'ifindex'), `${aux.netdev.ifindex}\n`);
+    fs.writeFileSync(path.join(net, 'address'), `${macString(mac)}\n`);
+    const ib = path.join(dir, `mlx5_core.rdma.${aux.id}`, 'infiniband', aux.rdma);
+    fs.mkdirSync(ib, { recursive: true });
+    this.link(path.join(this.root, 'class', 'net', aux.netdev.name), net);
+    this.link(path.join(this.root, 'class', 'infiniband', aux.rdma), ib);
+  }
+
+  removeSf(aux: AuxSf): void {
+    fs.rmSync(path.join(this.root, 'class', 'net', aux.netdev.name), { force: true });
+    fs.rmSync(path.join(this.root, 'class', 'infiniband', aux.rdma), { force: true });
+    fs.rmSync(this.auxDir(aux.name), { recursive: true, force: true });
+  }
+
+  private link(at: string, target: string): void {
+    fs.rmSync(at, { force: true });
+    fs.symlinkSync(path.relative(path.dirname(at), target), at);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * What all simulated mlx5 devices share: the devlink core they register into, the clock
+ * of asynchronous steps, the sysfs tree, and the machine-wide counters (auxiliary device
+ * ids from one pool, ifindexes, ethN names, RDMA device names, vhca ids).
+ */
+import type { DevlinkCore } from './core';
+import type { Scheduler } from './scheduler';
+import type { Sysfs } from './sysfs';
+
+export interface Timing {
+  /** Activation to the SF's auxiliary device and devlink instance appearing (opstate attached). */
+  readonly attachMs: number;
+  /** Deactivation (or deletion of an active SF) to the auxiliary device going away. */
+  readonly detachMs: number;
+  /** The auxiliary device gone to the firmware freeing the function (opstate detached, sfnum reusable). */
+  readonly freeMs: number;
+}
+
+/** Lowest-free id allocator (the kernel's IDA). */
+export class IdPool {
+  private readonly used = new Set<number>();
+
+  alloc(): number {
+    let i = 0;
+    while (this.used.has(i)) i++;
+    this.used.add(i);
+    return i;
+  }
+
+  free(id: number): void {
+    this.used.delete(id);
+  }
+
+  has(id: number): boolean {
+    return this.used.has(id);
+  }
+}
+
+export class World {
+  /** mlx5_adev_idx_alloc(): one pool for PFs and SFs of every mlx5 device. */
+  readonly auxIds = new IdPool();
+  private ifindex = 1;
+  private eth = 0;
+  private rdma = 0;
+  private vhca = 0;
+
+  constructor(
+    readonly core: DevlinkCore,
+    readonly sched: Scheduler,
+    readonly timing: Timing,
+    readonly sysfs: Sysfs | undefined,
+  ) {}
+
+  nextIfindex(): number {
+    return ++this.ifindex;
+  }
+
+  /** Kernel-assigned netdev names of representors: eth0, eth1, ... */
+  nextEthName(): string {
+    return `eth${this.eth++}`;
+  }
+
+  nextRdmaName(): string {
+    return `mlx5_${this.rdma++}`;
+  }
+
+  nextVhcaId(): number {
+    return this.vhca++;
+  }
+}
