@@ -7,11 +7,20 @@
  */
 import { ValidationError } from './errors';
 import { AttrDefs, AttrSet, Bitfield32, CompiledAttr, Encodable, Kind, UnknownAttr } from './schema';
-import { AttrWriter } from './writer';
+import { AttrWriter, NLA_HDRLEN } from './writer';
 
-/** Encode `value` with `set` into `w`. */
+/** nla_len is a u16: the most payload one attribute (or nest) can carry. */
+const MAX_PAYLOAD = 0xffff - NLA_HDRLEN;
+
+/** Encode `value` with `set` into `w`. On ValidationError nothing is left written in `w`. */
 export function encodeAttrs<D extends AttrDefs>(set: AttrSet<D>, value: Encodable<D>, w: AttrWriter): void {
-  encodeRun(set, value as Record<string, unknown>, w, '');
+  const start = w.length;
+  try {
+    encodeRun(set, value as Record<string, unknown>, w, '');
+  } catch (e) {
+    w.nestCancel(start); // rewind: a refused value must not leave half an object behind
+    throw e;
+  }
 }
 
 function encodeRun(set: AttrSet<AttrDefs>, value: Record<string, unknown>, w: AttrWriter, path: string): void {
@@ -20,7 +29,8 @@ function encodeRun(set: AttrSet<AttrDefs>, value: Record<string, unknown>, w: At
     const v = value[key];
     if (v === undefined) continue;
     if (key === '$unknown') {
-      for (const u of v as readonly UnknownAttr[]) w.putBinary(u.type, u.data);
+      if (!Array.isArray(v)) throw new ValidationError(path + '.$unknown', 'expected an array');
+      for (const u of v as readonly UnknownAttr[]) putUnknown(u, w, path + '.$unknown');
       continue;
     }
     const c = set.byKey.get(key);
@@ -52,15 +62,16 @@ function writeValue(c: CompiledAttr, v: unknown, w: AttrWriter, path: string): v
     case Kind.STRING: {
       if (typeof v !== 'string') throw new ValidationError(path, 'expected a string');
       if (v.includes('\0')) throw new ValidationError(path, 'contains a NUL character');
-      if (c.maxLen >= 0 && Buffer.byteLength(v) > c.maxLen) {
-        throw new ValidationError(path, `longer than ${c.maxLen} bytes`);
-      }
+      const n = Buffer.byteLength(v);
+      if (c.maxLen >= 0 && n > c.maxLen) throw new ValidationError(path, `longer than ${c.maxLen} bytes`);
+      if (n + 1 > MAX_PAYLOAD) throw new ValidationError(path, `longer than an attribute can hold (${MAX_PAYLOAD - 1} bytes)`);
       w.putString(id, v);
       return;
     }
     case Kind.BINARY: {
       if (!(v instanceof Uint8Array)) throw new ValidationError(path, 'expected bytes (a Buffer or Uint8Array)');
       if (c.maxLen >= 0 && v.length > c.maxLen) throw new ValidationError(path, `longer than ${c.maxLen} bytes`);
+      if (v.length > MAX_PAYLOAD) throw new ValidationError(path, `longer than an attribute can hold (${MAX_PAYLOAD} bytes)`);
       w.putBinary(id, v);
       return;
     }
@@ -79,7 +90,7 @@ function writeValue(c: CompiledAttr, v: unknown, w: AttrWriter, path: string): v
       if (set === undefined) throw new ValidationError(path, 'nest without an attribute set');
       const at = w.nestStart(id, c.flagNested);
       encodeRun(set, v as Record<string, unknown>, w, path);
-      w.nestEnd(at);
+      nestEnd(w, at, path);
       return;
     }
     case Kind.NEST_ARRAY: {
@@ -90,12 +101,28 @@ function writeValue(c: CompiledAttr, v: unknown, w: AttrWriter, path: string): v
       v.forEach((entry, i) => {
         const e = w.nestStart(i + 1, c.flagNested);
         encodeRun(set, entry as Record<string, unknown>, w, `${path}[${i}]`);
-        w.nestEnd(e);
+        nestEnd(w, e, `${path}[${i}]`);
       });
-      w.nestEnd(at);
+      nestEnd(w, at, path);
       return;
     }
   }
+}
+
+/** Close a nest, refusing one whose contents overflow nla_len. */
+function nestEnd(w: AttrWriter, at: number, path: string): void {
+  if (w.length - at > 0xffff) throw new ValidationError(path, `nest longer than an attribute can hold (${MAX_PAYLOAD} bytes)`);
+  w.nestEnd(at);
+}
+
+/** An attribute kept from a decode, written back as it came. */
+function putUnknown(u: UnknownAttr, w: AttrWriter, path: string): void {
+  if (u === null || typeof u !== 'object' || !Number.isInteger(u.type) || u.type < 0 || u.type > 0xffff) {
+    throw new ValidationError(path, 'expected { type: 0..65535, data }');
+  }
+  if (!(u.data instanceof Uint8Array)) throw new ValidationError(path, 'expected bytes (a Buffer or Uint8Array)');
+  if (u.data.length > MAX_PAYLOAD) throw new ValidationError(path, `longer than an attribute can hold (${MAX_PAYLOAD} bytes)`);
+  w.putBinary(u.type, u.data);
 }
 
 /** An unsigned integer, or an enum name, within [0, max]. */

@@ -46,7 +46,7 @@ export class AttrWriter {
   private ensure(n: number): void {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(this.buf.length * 2, 64); // a 0-byte start must still grow
     while (size < need) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
@@ -90,48 +90,63 @@ export class AttrWriter {
     return at + NLA_HDRLEN;
   }
 
+  // Each put takes the payload offset from attr() BEFORE touching this.buf: attr() may
+  // grow (replace) the buffer, and `this.buf.writeX(v, this.attr(...))` would evaluate
+  // the old buffer first and write the value into it.
+
   putU8(type: number, v: number): void {
-    this.buf[this.attr(type, 1)] = v;
+    const at = this.attr(type, 1);
+    this.buf[at] = v;
   }
 
   putU16(type: number, v: number): void {
-    this.buf.writeUInt16LE(v, this.attr(type, 2));
+    const at = this.attr(type, 2);
+    this.buf.writeUInt16LE(v, at);
   }
 
   putU32(type: number, v: number): void {
-    this.buf.writeUInt32LE(v, this.attr(type, 4));
+    const at = this.attr(type, 4);
+    this.buf.writeUInt32LE(v, at);
   }
 
   putU64(type: number, v: bigint): void {
-    this.buf.writeBigUInt64LE(BigInt.asUintN(64, v), this.attr(type, 8));
+    const at = this.attr(type, 8);
+    this.buf.writeBigUInt64LE(BigInt.asUintN(64, v), at);
   }
 
   putS8(type: number, v: number): void {
-    this.buf.writeInt8(v, this.attr(type, 1));
+    const at = this.attr(type, 1);
+    this.buf.writeInt8(v, at);
   }
 
   putS16(type: number, v: number): void {
-    this.buf.writeInt16LE(v, this.attr(type, 2));
+    const at = this.attr(type, 2);
+    this.buf.writeInt16LE(v, at);
   }
 
   putS32(type: number, v: number): void {
-    this.buf.writeInt32LE(v, this.attr(type, 4));
+    const at = this.attr(type, 4);
+    this.buf.writeInt32LE(v, at);
   }
 
   putS64(type: number, v: bigint): void {
-    this.buf.writeBigInt64LE(v, this.attr(type, 8));
+    const at = this.attr(type, 8);
+    this.buf.writeBigInt64LE(v, at);
   }
 
   putU16Be(type: number, v: number): void {
-    this.buf.writeUInt16BE(v, this.attr(type, 2));
+    const at = this.attr(type, 2);
+    this.buf.writeUInt16BE(v, at);
   }
 
   putU32Be(type: number, v: number): void {
-    this.buf.writeUInt32BE(v, this.attr(type, 4));
+    const at = this.attr(type, 4);
+    this.buf.writeUInt32BE(v, at);
   }
 
   putU64Be(type: number, v: bigint): void {
-    this.buf.writeBigUInt64BE(v & U64_MAX, this.attr(type, 8));
+    const at = this.attr(type, 8);
+    this.buf.writeBigUInt64BE(v & U64_MAX, at);
   }
 
   /** NLA_NUL_STRING: the string's bytes and a terminating NUL. */

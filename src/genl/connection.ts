@@ -228,7 +228,12 @@ export class Connection {
       try {
         this.transport.send(batch.map((p) => p.spec.msg));
       } catch (e) {
-        for (const p of batch) this.settle(p, wrapSendError(p.spec.op, e));
+        // nothing went out: forget the sequence numbers and free the dump slot
+        for (const p of batch) {
+          this.pending.delete(p.seq);
+          this.settle(p, wrapSendError(p.spec.op, e));
+          if (this.dumpHolder === p) this.releaseDump();
+        }
         continue;
       }
       for (const p of batch) if (p.state === State.QUEUED) p.state = State.SENT;
@@ -256,7 +261,7 @@ export class Connection {
   private dispatch(m: NlMsg, group: number): void {
     if (group !== 0 || m.seq === 0) {
       for (const s of this.subscribers) {
-        if (!s.push({ kind: 'message', msg: m, group })) s.force({ kind: 'overrun' });
+        if (!s.push({ kind: 'message', msg: m, group })) markOverrun(s);
       }
       return;
     }
@@ -366,7 +371,7 @@ export class Connection {
    */
   private onOverrun(): void {
     this.stats.overruns++;
-    for (const s of this.subscribers) s.force({ kind: 'overrun' });
+    for (const s of this.subscribers) markOverrun(s);
     if (this.transport.peerPort !== 0) return;
     for (const p of this.pending.values()) if (p.state === State.SENT && !p.dump) p.atRisk = true;
     if (this.overrunCheck) return;
@@ -402,6 +407,11 @@ export class Connection {
     }
     return spec.makeError ? spec.makeError(ki) : new KernelError(ki);
   }
+}
+
+/** Tell a subscriber it lost notifications: one marker, not one per lost message. */
+function markOverrun(s: AsyncQueue<Notification>): void {
+  if (s.last?.kind !== 'overrun') s.force({ kind: 'overrun' });
 }
 
 /** A failed send, as the library's error with the socket error's fields and cause. */

@@ -24,6 +24,11 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     return this.items.length - this.head;
   }
 
+  /** The item most recently queued and not yet pulled. */
+  get last(): T | undefined {
+    return this.size > 0 ? this.items[this.items.length - 1] : undefined;
+  }
+
   get ended(): boolean {
     return this.done;
   }
