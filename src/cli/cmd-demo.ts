@@ -44,6 +44,8 @@ const BUILTIN_STATE = `devices:
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', '..', 'examples', 'sfs.yaml');
 
+const PAST = { create: 'created', change: 'changed', delete: 'deleted', unchanged: 'unchanged' } as const;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** One monitor event in iproute2's text form. */
@@ -200,7 +202,7 @@ export async function demoCmd(s: Session, a: Args): Promise<void> {
   const prune = s.simulated || args.yes;
   const { text, from } = await desiredState(dev);
   n.title(`Apply a desired state (${from})`);
-  s.out(text.replace(/^/gm, '    ').trimEnd() + '\n');
+  s.out(text.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#')).map((l) => `    ${l}\n`).join(''));
   const desired = parseDesiredState(parseYaml(text));
   for (const round of [1, 2]) {
     n.cmd(`apply ${from.startsWith('built-in') ? 'sfs.yaml' : from}${prune ? ' --prune' : ''}`);
@@ -214,7 +216,7 @@ export async function demoCmd(s: Session, a: Args): Promise<void> {
     }
     const result = await runPlan(dl, todo, {
       sysfsRoot: root,
-      onProgress: (done, total, item, error) => s.out(`[${done}/${total}] ${error === undefined ? item.action : `failed to ${item.action}`} sfnum ${item.sfnum}\n`),
+      onProgress: (done, total, item, error) => s.out(`apply: ${done}/${total} ${error === undefined ? PAST[item.action] : `failed to ${item.action}`} sfnum ${item.sfnum}\n`),
     });
     stats.created += result.created;
     stats.destroyed += result.deleted;

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Transport } from '../genl/transport';
+import type { SimulatorOptions } from '../sim';
 import { UsageError } from './args';
 
 export interface SimHandle {
@@ -18,17 +19,12 @@ export interface SimHandle {
   close(): Promise<void>;
 }
 
-/** What the command line needs of src/sim's Simulator. */
-interface SimulatorLike {
-  transport(): Transport;
-  close(): Promise<void>;
-}
-type SimulatorClass = new (options: Record<string, unknown>) => SimulatorLike;
+type SimModule = typeof import('../sim');
 
 /** src/sim is loaded only for --sim (a CommonJS require: it stays out of every other run). */
-function loadSimulator(): SimulatorClass {
+function loadSimulator(): SimModule['Simulator'] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../sim') as { Simulator: SimulatorClass }).Simulator;
+  return (require('../sim') as SimModule).Simulator;
 }
 
 export const DEFAULT_SIM_CONFIG = {
@@ -54,13 +50,39 @@ async function readConfig(file: string): Promise<Record<string, unknown>> {
   return doc as Record<string, unknown>;
 }
 
+/**
+ * WORKAROUND (reported): the simulator's bus/auxiliary/devices/mlx5_core.sf.N are plain
+ * directories, while findSfDevices (src/devlink/sysfs.ts) recognises an SF's PF by its
+ * PCI address among the components of the device's real path, as on a real system where
+ * the entry is a link into /sys/devices/.../<pci>/. Nesting the simulator's root under
+ * directories named after every simulated PF puts those addresses in every real path, so
+ * the lookup (and the wait until attached) succeeds. The cost: with the same sfnum on two
+ * PFs at once, the first auxiliary device found may be the other PF's.
+ */
+async function pfNamedRoot(tmp: string, devices: unknown): Promise<string> {
+  const pcis = Array.isArray(devices)
+    ? devices.map((d) => /^pci\/(.+)$/.exec(String((d as { handle?: unknown })?.handle ?? ''))?.[1]).filter((x): x is string => x !== undefined)
+    : [];
+  const root = path.join(tmp, ...pcis, 'sys');
+  await fs.mkdir(root, { recursive: true });
+  return root;
+}
+
 export async function startSimulator(configFile?: string): Promise<SimHandle> {
   const config: Record<string, unknown> = configFile !== undefined ? await readConfig(configFile) : { ...DEFAULT_SIM_CONFIG };
   if (config.timing === undefined) config.timing = DEFAULT_SIM_CONFIG.timing;
   const ownRoot = config.sysfsRoot === undefined;
-  const sysfsRoot = ownRoot ? await fs.mkdtemp(path.join(os.tmpdir(), 'devlink-sf-sim-')) : String(config.sysfsRoot);
+  const tmp = ownRoot ? await fs.mkdtemp(path.join(os.tmpdir(), 'devlink-sf-sim-')) : undefined;
+  const sysfsRoot = tmp !== undefined ? await pfNamedRoot(tmp, config.devices) : String(config.sysfsRoot);
   try {
-    const sim = new (loadSimulator())({ ...config, sysfsRoot });
+    const Simulator = loadSimulator();
+    let sim: InstanceType<typeof Simulator>;
+    try {
+      sim = new Simulator({ ...config, sysfsRoot } as unknown as SimulatorOptions);
+    } catch (e) {
+      // a configuration the simulator cannot model: say so as a usage mistake
+      throw new UsageError(`Simulator configuration${configFile !== undefined ? ` "${configFile}"` : ''}: ${(e as Error).message}`);
+    }
     return {
       transport: () => sim.transport(),
       sysfsRoot,
@@ -68,12 +90,12 @@ export async function startSimulator(configFile?: string): Promise<SimHandle> {
         try {
           await sim.close();
         } finally {
-          if (ownRoot) await fs.rm(sysfsRoot, { recursive: true, force: true });
+          if (tmp !== undefined) await fs.rm(tmp, { recursive: true, force: true });
         }
       },
     };
   } catch (e) {
-    if (ownRoot) await fs.rm(sysfsRoot, { recursive: true, force: true });
+    if (tmp !== undefined) await fs.rm(tmp, { recursive: true, force: true });
     throw e;
   }
 }
