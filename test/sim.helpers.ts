@@ -125,7 +125,9 @@ export class Raw {
     const before = this.got.length;
     this.ep.send(msgs);
     this.ep.poll();
-    return this.got.splice(before).filter((g) => g.group === 0).map((g) => g.dgram);
+    const fresh = this.got.splice(before);
+    this.got.push(...fresh.filter((g) => g.group !== 0));
+    return fresh.filter((g) => g.group === 0).map((g) => g.dgram);
   }
 
   /** Send and return the messages of every answered datagram, flattened. */
