@@ -1,4 +1,10 @@
-// Running the command line in-process with its output captured.
+// Running the command line in-process with its output captured, alone or on a
+// simulator shared by several command lines.
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Simulator, SimulatorOptions } from '../src/sim';
+import type { Transport } from '../src/genl/transport';
 import { PassThrough } from 'node:stream';
 import { main, MainOptions } from '../src/cli/main';
 
@@ -36,4 +42,79 @@ export async function until(cond: () => boolean, ms = 5000, what = 'condition'):
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+// ---- a simulator shared by several command lines, as a batch would share it ----
+
+
+export const PF0 = 'pci/0000:06:00.0';
+export const PF1 = 'pci/0000:06:00.1';
+
+/** Devlink commands the command line sent (genl command numbers), in order. */
+export interface Sent {
+  readonly cmds: number[];
+}
+
+/** A transport that records the genl command of every devlink message sent through it. */
+function spy(t: Transport, familyId: number, log: number[]): Transport {
+  return {
+    name: t.name,
+    features: t.features,
+    get localPort() {
+      return t.localPort;
+    },
+    peerPort: t.peerPort,
+    start: (h) => t.start(h),
+    send: (buffers) => {
+      for (const b of buffers) {
+        for (let p = 0; b.length - p >= 20;) {
+          const len = b.readUInt32LE(p);
+          if (b.readUInt16LE(p + 4) === familyId) log.push(b[p + 16]);
+          p += (len + 3) & ~3;
+        }
+      }
+      t.send(buffers);
+    },
+    poll: () => t.poll(),
+    addMembership: (g) => t.addMembership(g),
+    dropMembership: (g) => t.dropMembership(g),
+    close: () => t.close(),
+  };
+}
+
+export interface SimSession {
+  readonly sim: Simulator;
+  readonly root: string;
+  /** The devlink commands sent since the session started (or since sent.cmds was emptied). */
+  readonly sent: Sent;
+  cli(argv: readonly string[], o?: MainOptions & { input?: string; tty?: boolean }): Promise<RunResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * Two mlx5 PFs (legacy unless `eswitch` says otherwise) with short timings, and a sysfs
+ * root whose path names both PFs (as the command line's own --sim does; see src/cli/sim.ts).
+ */
+export async function simSession(o: Partial<SimulatorOptions> & { eswitch?: 'legacy' | 'switchdev' } = {}): Promise<SimSession> {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-test-'));
+  const root = path.join(tmp, '0000:06:00.0', '0000:06:00.1', 'sys');
+  await fs.mkdir(root, { recursive: true });
+  const sim = new Simulator({
+    devices: [
+      { handle: PF0, driver: 'mlx5_core', pfnum: 0, eswitch: o.eswitch ?? 'legacy' },
+      { handle: PF1, driver: 'mlx5_core', pfnum: 1, eswitch: 'legacy' },
+    ],
+    timing: { attachMs: 5, detachMs: 5, freeMs: 10 },
+    ...o,
+    sysfsRoot: root,
+  });
+  const sent: Sent = { cmds: [] };
+  return {
+    sim, root, sent,
+    cli: (argv, opts = {}) => run(argv, { transport: () => spy(sim.transport(), sim.familyId, sent.cmds), sysfsRoot: root, ...opts }),
+    close: async () => {
+      await sim.close();
+      await fs.rm(tmp, { recursive: true, force: true });
+    },
+  };
 }
