@@ -220,6 +220,9 @@ export class Mlx5Pf {
       fnRoceSet: (_p, enable) => {
         roce = enable;
       },
+      // mlx5_esw_pf_vf_dl_port_ops has them; the core allows them on VFs only
+      fnMigratableGet: () => false,
+      fnMigratableSet: () => undefined,
       fnMaxIoEqsGet: () => eqs,
       fnMaxIoEqsSet: (_p, v, ext) => {
         if (v + MAX_CTRL_EQS > 0xffffffff) fail(-E.EINVAL, ext, `${MLX5}Supplied value out of range`);
