@@ -15,6 +15,13 @@ type Item = { readonly dgram: Buffer; readonly from: RecvInfo } | { readonly ove
 
 const FROM_KERNEL: RecvInfo = Object.freeze({ port: 0, group: 0 });
 
+/** A copy with memory of its own (not a slice of Buffer's shared pool). */
+function own(d: Buffer): Buffer {
+  const b = Buffer.allocUnsafeSlow(d.length);
+  d.copy(b);
+  return b;
+}
+
 /** What an endpoint needs from its simulator. */
 export interface EndpointHost {
   readonly kernel: GenlKernel;
@@ -108,7 +115,7 @@ export class SimEndpoint implements Transport, Requester {
 
   /** A unicast datagram from the kernel (a reply, an ACK, a dump part). */
   unicast(dgram: Buffer): void {
-    this.push({ dgram: Buffer.from(dgram), from: FROM_KERNEL });
+    this.push({ dgram: own(dgram), from: FROM_KERNEL });
   }
 
   /** A notification on `group`; lost (and reported as an overrun) while an overrun is injected. */
@@ -120,7 +127,7 @@ export class SimEndpoint implements Transport, Requester {
       if (!last || !('overrun' in last)) this.push({ overrun: true });
       return;
     }
-    this.push({ dgram: Buffer.from(dgram), from: { port: 0, group } });
+    this.push({ dgram: own(dgram), from: { port: 0, group } });
   }
 
   private push(item: Item): void {
