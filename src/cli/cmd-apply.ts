@@ -9,6 +9,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { strerror } from '../genl/errno';
 import { ApplyResult, parseDesiredState, PlanItem, planApply, runPlan } from '../devlink/apply';
 import { Args, matches, nextUint, parseUint, UsageError } from './args';
 import { describeError, Reported } from './errors';
@@ -68,7 +69,8 @@ async function readInput(s: Session, file: string): Promise<string> {
     try {
       return await fs.readFile(file, 'utf8');
     } catch (e) {
-      throw new UsageError(`Cannot open file "${file}" for reading: ${(e as Error).message}`);
+      const errno = (e as NodeJS.ErrnoException).errno;
+      throw new UsageError(`Cannot open file "${file}" for reading: ${errno !== undefined ? strerror(Math.abs(errno)) : (e as Error).message}`);
     }
   }
   let text = '';

@@ -1,0 +1,114 @@
+// sf create / ensure / list / destroy on the simulator: the SF with its port, state and
+// what the kernel made of it (auxiliary device, devlink instance, netdev, RDMA device).
+import assert from 'node:assert/strict';
+import { PF0, PF1, SimSession, simSession } from './cli.helpers';
+
+interface SfJson {
+  dev: string;
+  controller: number;
+  pfnum: number;
+  sfnum: number;
+  hw_addr: string;
+  state: string;
+  opstate: string;
+  representor?: string;
+  auxdev?: string;
+  devlink?: string;
+  netdev?: string;
+  rdma?: string;
+  result?: string;
+}
+
+describe('cli sf', () => {
+  let s: SimSession;
+  beforeEach(async () => {
+    s = await simSession({ eswitch: 'switchdev' });
+  });
+  afterEach(async () => {
+    await s.close();
+  });
+
+  it('create: activated and attached, with its auxiliary device, netdev and RDMA device', async () => {
+    const r = await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '88', 'hw_addr', '00:00:00:00:88:88']);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.split('\n');
+    assert.equal(lines[0], `created ${PF0}/32768 (${PF0} pfnum 0 sfnum 88)`);
+    assert.match(lines[1], /^PORT +PFNUM +SFNUM +HW_ADDR +STATE +OPSTATE +AUXDEV +NETDEV +RDMA +DEVLINK$/);
+    assert.match(lines[2], /^pci\/0000:06:00\.0\/32768 +0 +88 +00:00:00:00:88:88 +active +attached +mlx5_core\.sf\.(\d+) +enp6s0f0s88 +mlx5_\d+ +auxiliary\/mlx5_core\.sf\.\1$/);
+  });
+
+  it('list: text and JSON; inactive SFs have no auxiliary device', async () => {
+    assert.equal((await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '88', 'hw_addr', '00:00:00:00:88:88'])).code, 0);
+    assert.equal((await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '89', 'inactive'])).code, 0);
+    const text = await s.cli(['sf', 'list']);
+    assert.equal(text.code, 0, text.err);
+    const rows = text.out.trimEnd().split('\n');
+    assert.equal(rows.length, 3);
+    assert.match(rows[2], /^pci\/0000:06:00\.0\/32769 +0 +89 +00:00:00:00:00:00 +inactive +detached +- +- +- +-$/);
+    const doc = JSON.parse((await s.cli(['-j', 'sf', 'list', PF0])).out) as { sf: Record<string, SfJson> };
+    const a = doc.sf[`${PF0}/32768`];
+    assert.equal(a.dev, PF0);
+    assert.equal(a.sfnum, 88);
+    assert.equal(a.hw_addr, '00:00:00:00:88:88');
+    assert.equal(a.state, 'active');
+    assert.equal(a.opstate, 'attached');
+    assert.equal(a.representor, 'eth0');
+    assert.match(a.auxdev ?? '', /^mlx5_core\.sf\.\d+$/);
+    assert.equal(a.devlink, `auxiliary/${a.auxdev}`);
+    assert.equal(a.netdev, 'enp6s0f0s88');
+    assert.match(a.rdma ?? '', /^mlx5_\d+$/);
+    const b = doc.sf[`${PF0}/32769`];
+    assert.deepEqual([b.state, b.opstate, b.auxdev], ['inactive', 'detached', undefined]);
+    assert.deepEqual(await s.cli(['sf', 'list', PF1]), { code: 0, out: '', err: '' });
+    assert.deepEqual(await s.cli(['-j', 'sf', 'list', PF1]), { code: 0, out: '{"sf":{}}\n', err: '' });
+  });
+
+  it('ensure: created, unchanged, changed', async () => {
+    const args = ['sf', 'ensure', PF0, 'pfnum', '0', 'sfnum', '88', 'hw_addr', '00:00:00:00:88:88'];
+    assert.match((await s.cli(args)).out, /^created /);
+    assert.match((await s.cli(args)).out, /^unchanged /);
+    const changed = await s.cli(['-j', 'sf', 'ensure', PF0, 'pfnum', '0', 'sfnum', '88', 'hw_addr', '00:00:00:00:88:99']);
+    const sf = (JSON.parse(changed.out) as { sf: Record<string, SfJson> }).sf[`${PF0}/32768`];
+    assert.equal(sf.result, 'changed');
+    assert.equal(sf.hw_addr, '00:00:00:00:88:99');
+  });
+
+  it('destroy by handle and by numbers; nothing to destroy is not an error', async () => {
+    await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '88']);
+    await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '89']);
+    assert.deepEqual(await s.cli(['sf', 'destroy', `${PF0}/32768`]), { code: 0, out: `destroyed ${PF0}/32768\n`, err: '' });
+    assert.deepEqual(await s.cli(['sf', 'destroy', PF0, 'pfnum', '0', 'sfnum', '89']), { code: 0, out: `destroyed ${PF0} pfnum 0 sfnum 89\n`, err: '' });
+    assert.deepEqual(await s.cli(['sf', 'destroy', PF0, 'pfnum', '0', 'sfnum', '89']),
+      { code: 0, out: `${PF0} pfnum 0 sfnum 89: no such sub-function, nothing to destroy\n`, err: '' });
+    assert.deepEqual(await s.cli(['-j', 'sf', 'destroy', `${PF0}/32768`]), { code: 0, out: `{"sf":{"${PF0}/32768":{"destroyed":false}}}\n`, err: '' });
+    assert.deepEqual(await s.cli(['sf', 'list']), { code: 0, out: '', err: '' });
+  });
+
+  it('create fails: the kernel\'s words, the step, and nothing left behind', async () => {
+    await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '88']);
+    assert.deepEqual(await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '88']), {
+      code: 1, out: '',
+      err: 'Error: mlx5_core: SF already exist. Choose different sfnum.\nkernel answers: File exists\n' +
+        `${PF0} pfnum 0 sfnum 88: failed at step add-port\n`,
+    });
+    const legacy = await s.cli(['sf', 'create', PF1, 'pfnum', '1', 'sfnum', '5']);
+    assert.equal(legacy.code, 1);
+    assert.match(legacy.err, /switchdev mode/);
+  });
+
+  it('a step that fails after the port was added: the port is deleted again (capabilities on a 6.1 kernel)', async () => {
+    const r = await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '88', 'roce', 'disable']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /failed at step configure \(the port was deleted again\)\n$/);
+    assert.deepEqual(await s.cli(['sf', 'list']), { code: 0, out: '', err: '' });
+  });
+
+  it('argument mistakes', async () => {
+    assert.equal((await s.cli(['sf', 'create', PF0, 'sfnum', '88'])).err, 'Port PCI PF number is expected.\n');
+    assert.equal((await s.cli(['sf', 'create', PF0, 'pfnum', '0'])).err, 'Sub-function number is expected.\n');
+    assert.equal((await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '8', 'hw_addr', 'zz'])).err,
+      'Error: invalid hwAddr: "zz" is not a MAC address: expected six octets such as "00:00:00:00:88:88".\n');
+    assert.equal((await s.cli(['sf', 'destroy', 'eth0'])).err, 'Expected "bus_name/dev_name/port_index" or "bus_name/dev_name pfnum N sfnum N".\n');
+    assert.match((await s.cli(['sf', 'create'])).out, /^Usage: devlink-sf sf create/);
+  });
+});
