@@ -5,7 +5,7 @@
  * JSON, the Simulator's options) describes others. The simulator's sysfs lives in a
  * temporary directory that is removed when the session ends.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -83,10 +83,16 @@ export async function startSimulator(configFile?: string): Promise<SimHandle> {
       // a configuration the simulator cannot model: say so as a usage mistake
       throw new UsageError(`Simulator configuration${configFile !== undefined ? ` "${configFile}"` : ''}: ${(e as Error).message}`);
     }
+    // a process that ends without closing the session still leaves no directory behind
+    const removeSync = (): void => {
+      if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+    };
+    process.once('exit', removeSync);
     return {
       transport: () => sim.transport(),
       sysfsRoot,
       close: async () => {
+        process.off('exit', removeSync);
         try {
           await sim.close();
         } finally {
