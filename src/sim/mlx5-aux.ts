@@ -19,6 +19,8 @@ export interface AuxSf {
   readonly port: Port;
   readonly netdev: Netdev;
   readonly rdma: string;
+  /** The PF's PCI address (its sysfs directory holds the auxiliary device's). */
+  readonly pci: string;
 }
 
 /** The SF's own devlink ops: not an eswitch manager, so eswitch calls answer EPERM. */
@@ -63,14 +65,14 @@ export function createAux(sf: Sf): AuxSf {
   const netdev = { ifindex: w.nextIfindex(), name: sfNetdevName(sf.pf.pci, sf.pf.pfnum, sf.sfnum) };
   core.portTypeEthSet(port, netdev);
   const rdma = w.nextRdmaName();
-  const aux: AuxSf = { world: w, id, name, inst, port, netdev, rdma };
-  w.sysfs?.addSf(aux, sf.sfnum, sf.mac);
+  const aux: AuxSf = { world: w, id, name, inst, port, netdev, rdma, pci: sf.pf.pci };
+  w.sysfs?.addSf(aux, sf.sfnum, sf.mac, aux.pci);
   return aux;
 }
 
 export function removeAux(aux: AuxSf): void {
   const w = aux.world;
-  w.sysfs?.removeSf(aux);
+  w.sysfs?.removeSf(aux, aux.pci);
   w.core.portTypeClear(aux.port);
   w.core.portUnregister(aux.port);
   w.core.unregister(aux.inst);

@@ -2,15 +2,16 @@
  * A sysfs tree kept under a directory of the caller's choosing, shaped like the parts of
  * /sys that tie an SF's devlink port to its auxiliary device, netdev and RDMA device:
  *
- *   <root>/bus/auxiliary/devices/mlx5_core.sf.N/sfnum                       "88\n"
- *   <root>/bus/auxiliary/devices/mlx5_core.sf.N/mlx5_core.eth.N/net/<netdev>/{ifindex,address}
- *   <root>/bus/auxiliary/devices/mlx5_core.sf.N/mlx5_core.rdma.N/infiniband/<mlx5_K>/
+ *   <root>/devices/pci0000:00/<PF's PCI address>/mlx5_core.sf.N/sfnum        "88\n"
+ *   .../mlx5_core.sf.N/mlx5_core.eth.N/net/<netdev>/{ifindex,address}
+ *   .../mlx5_core.sf.N/mlx5_core.rdma.N/infiniband/<mlx5_K>/
+ *   <root>/bus/auxiliary/devices/mlx5_core.sf.N -> ../../../devices/pci0000:00/<pci>/mlx5_core.sf.N
  *   <root>/class/net/<netdev>            -> the netdev's directory above
  *   <root>/class/infiniband/<mlx5_K>     -> the RDMA device's directory above
  *
- * (On a real system bus/auxiliary/devices/* are symlinks into /sys/devices; here they
- * are the directories themselves.) Entries appear when the SF attaches and go when its
- * auxiliary device is removed.
+ * As on a real system, the auxiliary bus entry is a link into the PF's device
+ * directory, so the PF an SF belongs to can be read from the link's target. Entries
+ * appear when the SF attaches and go when its auxiliary device is removed.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -27,14 +28,20 @@ export class Sysfs {
     fs.mkdirSync(path.join(root, 'class', 'infiniband'), { recursive: true });
   }
 
-  /** The directory of an auxiliary device. */
+  /** The auxiliary bus entry of a device (a link to its directory). */
   auxDir(name: string): string {
     return path.join(this.root, 'bus', 'auxiliary', 'devices', name);
   }
 
-  addSf(aux: AuxSf, sfnum: number, mac: Buffer): void {
-    const dir = this.auxDir(aux.name);
+  /** The device directory of an SF's auxiliary device, below its PF's. */
+  private deviceDir(pci: string, name: string): string {
+    return path.join(this.root, 'devices', 'pci0000:00', pci, name);
+  }
+
+  addSf(aux: AuxSf, sfnum: number, mac: Buffer, pci: string): void {
+    const dir = this.deviceDir(pci, aux.name);
     fs.mkdirSync(dir, { recursive: true });
+    this.link(this.auxDir(aux.name), dir);
     fs.writeFileSync(path.join(dir, 'sfnum'), `${sfnum}\n`);
     const net = path.join(dir, `mlx5_core.eth.${aux.id}`, 'net', aux.netdev.name);
     fs.mkdirSync(net, { recursive: true });
@@ -46,10 +53,11 @@ export class Sysfs {
     this.link(path.join(this.root, 'class', 'infiniband', aux.rdma), ib);
   }
 
-  removeSf(aux: AuxSf): void {
+  removeSf(aux: AuxSf, pci: string): void {
     fs.rmSync(path.join(this.root, 'class', 'net', aux.netdev.name), { force: true });
     fs.rmSync(path.join(this.root, 'class', 'infiniband', aux.rdma), { force: true });
-    fs.rmSync(this.auxDir(aux.name), { recursive: true, force: true });
+    fs.rmSync(this.auxDir(aux.name), { force: true });
+    fs.rmSync(this.deviceDir(pci, aux.name), { recursive: true, force: true });
   }
 
   private link(at: string, target: string): void {
