@@ -25,6 +25,15 @@ describe('cli dev', () => {
     assert.equal(r.out, `{\n    "dev": {\n        "${PF0}": {}\n    }\n}\n`);
   });
 
+  it('dev show -s: with the reload statistics', async () => {
+    const r = await s.cli(['-s', 'dev', 'show', PF0]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^pci\/0000:06:00\.0:\n {2}stats:\n {6}reload:\n {10}driver_reinit:\n {12}unspecified 0\n/);
+    const j = JSON.parse((await s.cli(['-js', 'dev', 'show'])).out) as { dev: Record<string, { stats: { reload: Record<string, unknown> } }> };
+    assert.deepEqual(Object.keys(j.dev), [PF0, PF1]);
+    assert.ok('driver_reinit' in j.dev[PF0].stats.reload);
+  });
+
   it('-p without -j changes nothing', async () => {
     assert.equal((await s.cli(['-p', 'dev', 'show'])).out, `${PF0}\n${PF1}\n`);
   });

@@ -41,6 +41,8 @@ export async function monitorCmd(s: Session, a: Args): Promise<void> {
   stop.signal.addEventListener('abort', end, { once: true });
   let group: number | undefined;
   const p = s.printer;
+  // an in-process simulator holds no handle of its own: keep the process alive until stopped
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
     group = await dl.genl.joinGroup(dl.family.name, DEVLINK_GENL_MCGRP_CONFIG_NAME, { signal: stop.signal });
     p.jsonOpen();
@@ -59,6 +61,7 @@ export async function monitorCmd(s: Session, a: Args): Promise<void> {
   } catch (e) {
     if (!stop.signal.aborted) throw e;
   } finally {
+    clearInterval(keepAlive);
     stop.signal.removeEventListener('abort', end);
     stop.dispose();
     if (group !== undefined) dl.genl.leaveGroup(group);
