@@ -8,7 +8,7 @@
  *       { "sfnum": 88, "hwAddr": "00:00:00:00:88:88", "caps": { "roce": true }, "state": "active" } ] } } }
  *
  * `hw_addr` is accepted for `hwAddr`, as iproute2 spells it; `pfnum` may be left out
- * when the device has a physical or PF port that tells it.
+ * when the device's ports tell it (see devicePfnum).
  */
 import { ValidationError } from '../attrs/errors';
 import type { Devlink } from './devlink';
@@ -125,9 +125,15 @@ function parseSf(x: unknown, at: string): DesiredSf {
   return sf;
 }
 
-/** The device's own PF number, from its physical or (local) PF port. */
+/**
+ * The device's own PF number: from its local PF, VF or SF ports when it has any, else
+ * from its uplink (mlx5 numbers the physical port after the PF: port 0 on PF 0).
+ */
 function devicePfnum(ports: readonly DevlinkPort[]): number | undefined {
-  return ports.find((p) => (p.flavour === 'physical' || p.flavour === 'pcipf') && p.pfnum !== undefined && p.external !== true)?.pfnum;
+  const local = ports.find((p) => (p.flavour === 'pcipf' || p.flavour === 'pcivf' || p.flavour === 'pcisf') && p.pfnum !== undefined && p.external !== true && (p.controller ?? 0) === 0);
+  if (local) return local.pfnum;
+  const uplinks = ports.filter((p) => p.flavour === 'physical' && p.number !== undefined);
+  return uplinks.length === 1 ? uplinks[0].number : undefined;
 }
 
 /** Compare the desired state with the kernel's. Nothing is changed. */
