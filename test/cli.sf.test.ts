@@ -84,6 +84,13 @@ describe('cli sf', () => {
     assert.deepEqual(await s.cli(['sf', 'list']), { code: 0, out: '', err: '' });
   });
 
+  it('destroy refuses a port that is not an SF', async () => {
+    const uplink = (await s.cli(['port', 'show', PF0])).out.split(': ')[0];
+    assert.deepEqual(await s.cli(['sf', 'destroy', uplink]),
+      { code: 1, out: '', err: `${uplink} is not a sub-function port (flavour physical); nothing was changed\n` });
+    assert.match((await s.cli(['port', 'show', uplink])).out, /flavour physical/);
+  });
+
   it('create fails: the kernel\'s words, the step, and nothing left behind', async () => {
     await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '88']);
     assert.deepEqual(await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '88']), {

@@ -12,6 +12,8 @@
  * auxiliary device, its devlink instance, netdev and RDMA device (found in sysfs).
  */
 import type { Devlink } from '../devlink/devlink';
+import { DevlinkError } from '../devlink/errors';
+import { ENODEV_ERRNO } from '../genl/errno';
 import type { LifecycleOptions, Subfunction, SubfunctionSpec } from '../devlink/subfunction';
 import { findSfDevices, SfDevices } from '../devlink/sysfs';
 import type { DevlinkPort, PortFunctionCaps } from '../devlink/types';
@@ -146,6 +148,18 @@ export async function sfEnsure(s: Session, a: Args): Promise<void> {
   report(s, sf, !existed ? 'created' : sf.changed ? 'changed' : 'unchanged');
 }
 
+/** A handle given to sf destroy must name an SF port (one that no longer exists is fine). */
+async function checkSfPort(dl: Devlink, handle: string): Promise<void> {
+  let port: DevlinkPort;
+  try {
+    port = await dl.port(handle);
+  } catch (e) {
+    if (e instanceof DevlinkError && e.errno === ENODEV_ERRNO) return;
+    throw e;
+  }
+  if (port.flavour !== 'pcisf') throw new UsageError(`${handle} is not a sub-function port (flavour ${String(port.flavour ?? 'unknown')}); nothing was changed`);
+}
+
 /** sf destroy: deactivate, wait until detached, delete. Nothing to destroy is not an error. */
 export async function sfDestroy(s: Session, a: Args): Promise<void> {
   const id = nextDevOrPort(a);
@@ -166,6 +180,7 @@ export async function sfDestroy(s: Session, a: Args): Promise<void> {
     parseKeywords(a, [['timeout', (x) => (timeoutMs = nextUint(x))]]);
   }
   const dl = await s.devlink();
+  if (typeof target === 'string') await checkSfPort(dl, target);
   const destroyed = await dl.destroySubfunction(target, await lifecycle(s, timeoutMs));
   const name = typeof target === 'string' ? target : `${target.dev} pfnum ${target.pfnum} sfnum ${target.sfnum}`;
   if (s.json) {
