@@ -116,7 +116,7 @@ describe('cli output: port', () => {
   it('prints the nested devlink instance of newer kernels as newer iproute2 does', () => {
     const port = { ...sf, function: { ...sf.function, devlink: 'auxiliary/mlx5_core.sf.4' } };
     assert.equal(text((p) => printPort(p, port)).split('\n').slice(1).join('\n'),
-      '  function:\n    hw_addr 00:00:00:00:88:88 state inactive opstate attached\n      nested_devlink:\n        auxiliary/mlx5_core.sf.4\n\n');
+      '  function:\n    hw_addr 00:00:00:00:88:88 state inactive opstate attached\n      nested_devlink:\n        auxiliary/mlx5_core.sf.4\n');
     assert.match(json((p) => printPort(p, port)), /"opstate":"attached","nested_devlink":\{"auxiliary\/mlx5_core\.sf\.4":\{\}\}\}\}/);
   });
 

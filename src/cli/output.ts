@@ -343,10 +343,14 @@ export class Printer {
     else this.out(`${handle}:`);
   }
 
-  /** pr_out_port_handle_end: a plain "\n", whatever came before. */
+  /**
+   * pr_out_port_handle_end. iproute2 6.1 writes a plain "\n", newer iproute2 a newline
+   * unless one was just written; they differ only after a nested devlink instance (which
+   * 6.1 does not print), where the newer form avoids an empty line.
+   */
   portHandleEnd(): void {
     if (this.json) this.json.endObject();
-    else this.out('\n');
+    else this.newline();
   }
 
   /** The end of the session's output: JSON gets its final newline. */
