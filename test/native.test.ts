@@ -5,7 +5,7 @@
  * Tests that need root or `ip netns` skip cleanly without them.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { addonLoadError, loadAddon } from '../src/genl/addon';
@@ -460,7 +460,7 @@ describe('native addon', function () {
       assert.equal(calls, 1);
     });
 
-    it('lets the process exit once closed, and keeps it alive while open', function () {
+    it('lets the process exit once closed, and keeps it alive while open', async function () {
       this.timeout(30000);
       const mod = JSON.stringify(path.join(repoRoot, 'dist', 'src', 'genl', 'transport-native.js'));
       const script = (closeIt: boolean): string => `
@@ -474,9 +474,14 @@ describe('native addon', function () {
       assert.equal(closed.stdout, 'closed');
       assert.equal(closed.signal, null, 'exited by itself');
       assert.equal(closed.status, 0);
-      const open = spawnSync(process.execPath, ['-e', script(false)], { timeout: 3000, encoding: 'utf8' });
-      assert.equal(open.stdout, 'open');
-      assert.equal(open.signal, 'SIGTERM', 'an open, started transport keeps the process alive');
+      // Still running one second after it opened and started a transport it never closed.
+      const child = spawn(process.execPath, ['-e', script(false)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      const early = await Promise.race([exited, new Promise<'alive'>((r) => setTimeout(() => r('alive'), 1000))]);
+      child.kill();
+      await exited;
+      assert.equal(early, 'alive', 'an open, started transport keeps the process alive');
     });
 
     it('closes the descriptor of a socket that is garbage-collected without close()', function () {
