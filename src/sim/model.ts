@@ -7,10 +7,16 @@
 import { ExtAck } from './policy';
 import { Cmode, Flavour, FnOpstate, FnState, ParamNla, PortType, RateType } from './uapi';
 
-/** A failed kernel call: `err` is the negative errno. */
-export class Errno extends Error {
-  constructor(readonly err: number) {
-    super(`errno ${-err}`);
+/**
+ * A failed kernel call: `err` is the negative errno. Thrown and caught inside the
+ * simulator only, as the kernel returns -errno; not an Error, so throwing it costs no
+ * stack trace.
+ */
+export class Errno {
+  constructor(readonly err: number) {}
+
+  get message(): string {
+    return `errno ${-this.err}`;
   }
 }
 
