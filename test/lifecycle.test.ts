@@ -157,7 +157,11 @@ describe('sub-function lifecycle on the simulator (realistic timings)', function
 
   it('EEXIST right after our own delete of an active SF (a rollback) is retried, not reported', async () => {
     // a create that times out waiting for the attach deletes the active SF again ...
-    const first = await dl.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 20, timeoutMs: 10, sysfsRoot: root }).then(() => undefined, (e: unknown) => e);
+    await dl.close();
+    await sim.close();
+    sim = new Simulator({ sysfsRoot: root, timing: { attachMs: 400, detachMs: 20, freeMs: 150 }, devices: [{ handle: PF0, driver: 'mlx5_core', pfnum: 0, eswitch: 'switchdev' }] });
+    dl = await Devlink.open({ transport: sim.transport() });
+    const first = await dl.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 20, timeoutMs: 200, sysfsRoot: root }).then(() => undefined, (e: unknown) => e);
     assert.ok(first instanceof SubfunctionError && first.step === 'wait-attached' && first.rolledBack === true, String(first));
     // ... and mlx5 frees an active SF's slot later (freeMs): a plain add answers EEXIST meanwhile ...
     await assert.rejects(dl.addPort(PF0, { flavour: 'pcisf', pfnum: 0, sfnum: 20 }), (e: unknown) => e instanceof DevlinkError && e.errno === 17);

@@ -18,7 +18,7 @@ import { checkUint, formatMac, parseDevHandle, parseMac } from './handle';
 import { addPortAttrs, portFunctionAttrs } from './requests';
 import { findSfDevices, SfDevices } from './sysfs';
 import type { DevlinkPort, PortFunctionCaps, PortFunctionSettings } from './types';
-import { Watch } from './watch';
+import { EventHub, sfEvents, Watch } from './watch';
 
 export interface SubfunctionSpec {
   /** The PF's devlink handle: 'pci/0000:06:00.0'. */
@@ -123,8 +123,17 @@ function validateSpec(spec: SubfunctionSpec): PortFunctionSettings {
 /** The per-Devlink memory of SFs it deleted itself (for the EEXIST retry). */
 export class SubfunctionManager {
   private readonly deleted = new Map<string, number>();
+  private readonly hub: EventHub;
 
-  constructor(private readonly dl: Devlink) {}
+  constructor(private readonly dl: Devlink) {
+    this.hub = new EventHub(dl);
+  }
+
+  /** A watch on the events of one SF: its port (once known) and the auxiliary devices. */
+  private watch(dev: string, index: () => number | undefined): Promise<Watch> {
+    const h = parseDevHandle(dev);
+    return Watch.open(this.hub, sfEvents(h.bus, h.dev)(index));
+  }
 
   private key(dev: string, pfnum: number, sfnum: number, controller = 0): string {
     return `${dev}|${controller}|${pfnum}|${sfnum}`;
@@ -153,8 +162,8 @@ export class SubfunctionManager {
     const budget = new Budget(`createSubfunction ${name}`, o.timeoutMs ?? DEFAULT_TIMEOUT_MS, o.signal);
     const activate = spec.activate !== false;
     const wait = spec.wait ?? (activate ? 'attached' : 'none');
-    const watch = await Watch.open(this.dl);
     let port: DevlinkPort | undefined;
+    const watch = await this.watch(spec.dev, () => port?.index);
     let step: LifecycleStep = 'add-port';
     try {
       port = await this.addWithRetry(spec, budget, watch);
@@ -237,7 +246,7 @@ export class SubfunctionManager {
     const existing = await this.find(spec, o);
     if (!existing) return { ...(await this.create(spec, o)), changed: true };
     const budget = new Budget(`ensureSubfunction ${name}`, o.timeoutMs ?? DEFAULT_TIMEOUT_MS, o.signal);
-    const watch = await Watch.open(this.dl);
+    const watch = await this.watch(spec.dev, () => existing.index);
     let step: LifecycleStep = 'configure';
     let changed = false;
     try {
@@ -307,9 +316,10 @@ export class SubfunctionManager {
     const name = typeof target === 'string' ? target : sfName(target);
     const budget = new Budget(`destroySubfunction ${name}`, o.timeoutMs ?? DEFAULT_TIMEOUT_MS, o.signal);
     let step: LifecycleStep = 'find';
-    const watch = await Watch.open(this.dl);
+    let port: DevlinkPort | undefined;
+    const dev = typeof target === 'string' ? target.split('/').slice(0, 2).join('/') : target.dev;
+    const watch = await this.watch(dev, () => port?.index);
     try {
-      let port: DevlinkPort | undefined;
       if (typeof target === 'string') {
         try {
           port = await this.dl.port(target, budget.call());
