@@ -103,6 +103,8 @@ export class Connection {
   private readonly timeoutMs: number;
   private readonly notificationLimit: number;
   private closedBy: ClosedError | undefined;
+  /** poll()'s stop condition after a send: every request has its answer. */
+  private readonly nothingPending = (): boolean => this.pending.size === 0;
   private overrunCheck = false;
   readonly stats: ConnectionStats = { sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0 };
 
@@ -239,7 +241,7 @@ export class Connection {
       for (const p of batch) if (p.state === State.QUEUED) p.state = State.SENT;
       this.stats.sent += batch.length;
       this.stats.sends++;
-      this.transport.poll();
+      this.transport.poll(this.nothingPending);
     }
   }
 

@@ -94,7 +94,7 @@ export class NativeTransport implements Transport {
     this.sock.sendmsg(buffers, this.peerPort, 0);
   }
 
-  poll(): void {
+  poll(until?: () => boolean): void {
     const handlers = this.handlers;
     // A handler calling poll() again: the loop below is already draining.
     if (handlers === null || this.closed || this.draining) return;
@@ -116,7 +116,8 @@ export class NativeTransport implements Transport {
         }
         if (datagram === null) return;
         handlers.message(datagram, this.from());
-        if (this.closed) return;
+        // the event loop's readiness callback (level-triggered) picks up the rest
+        if (this.closed || until?.()) return;
       }
     } finally {
       this.draining = false;

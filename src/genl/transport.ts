@@ -11,9 +11,12 @@
  *   (`errno`, `code`, `syscall`) when the send fails.
  * - Received datagrams are handed to `handlers.message` whole (never truncated), each
  *   with the sender's port and the multicast group it came through (0 for unicast).
- * - `poll()` drains, synchronously, whatever is already waiting. The kernel answers a
+ * - `poll(until?)` drains, synchronously, whatever is already waiting. The kernel answers a
  *   generic netlink request inside the send system call, so calling `poll()` right after
- *   `send()` usually delivers the reply without a trip through the event loop.
+ *   `send()` usually delivers the reply without a trip through the event loop. With
+ *   `until`, draining stops as soon as it returns true (checked after each datagram):
+ *   the engine stops once no request of its own is pending, saving the read that would
+ *   only find the socket empty; anything still queued is delivered from the event loop.
  *   Transports that cannot do this make `poll()` a no-op; delivery then happens from
  *   the event loop.
  * - A receive-buffer overrun (ENOBUFS on receive) is reported through `handlers.overrun`,
@@ -60,8 +63,8 @@ export interface Transport {
   start(handlers: TransportHandlers): void;
   /** Send one datagram made of `buffers` to `peerPort`. Throws a Node-like error. */
   send(buffers: readonly Buffer[]): void;
-  /** Synchronously deliver whatever is already queued (may be a no-op). */
-  poll(): void;
+  /** Synchronously deliver whatever is already queued, or until `until()` (may be a no-op). */
+  poll(until?: () => boolean): void;
   addMembership(group: number): void;
   dropMembership(group: number): void;
   close(): void;
