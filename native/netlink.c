@@ -540,6 +540,48 @@ static uint32_t nl_source_group(struct msghdr *mh, const struct sockaddr_nl *src
   return (uint32_t)ffs((int)src->nl_groups);
 }
 
+/* One recvmsg(MSG_TRUNC | MSG_DONTWAIT | extra) into [buf, buf + len): returns the
+ * datagram's real length, or -errno. On success the sender's port and group are
+ * written to info. */
+static ssize_t nl_read(nl_socket *s, void *buf, size_t len, int extra) {
+  struct sockaddr_nl src;
+  union {
+    char buf[CMSG_SPACE(sizeof(struct nl_pktinfo))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov;
+  struct msghdr mh;
+  ssize_t n;
+
+  memset(&src, 0, sizeof(src));
+  iov.iov_base = buf;
+  iov.iov_len = len;
+  memset(&mh, 0, sizeof(mh));
+  mh.msg_name = &src;
+  mh.msg_namelen = sizeof(src);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = control.buf;
+  mh.msg_controllen = sizeof(control.buf);
+  n = nl_recvmsg_retry(s->fd, &mh, MSG_TRUNC | MSG_DONTWAIT | extra);
+  if (n < 0)
+    return -errno;
+  s->info[0] = src.nl_pid;
+  s->info[1] = nl_source_group(&mh, &src);
+  return n;
+}
+
+/* A read's result for JavaScript: the length, -1 for EAGAIN, or a thrown error. */
+static napi_value nl_read_result(napi_env env, ssize_t n) {
+  napi_value result;
+  if (n == -EAGAIN || n == -EWOULDBLOCK)
+    n = -1;
+  else if (n < 0)
+    return nl_throw(env, (int)-n, "recvmsg", NULL);
+  napi_create_int64(env, (int64_t)n, &result);
+  return result;
+}
+
 /*
  * recvmsg() -> number. Reads one whole datagram, never truncated: returns its length,
  * or -1 when nothing is queued (EAGAIN). The sender's port and group go to info[0]
@@ -553,64 +595,26 @@ static uint32_t nl_source_group(struct msghdr *mh, const struct sockaddr_nl *src
  * No JavaScript object is created here: the caller copies what it keeps.
  */
 static napi_value nl_recvmsg(napi_env env, napi_callback_info cbinfo) {
-  struct sockaddr_nl src;
-  union {
-    char buf[CMSG_SPACE(sizeof(struct nl_pktinfo))];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov;
-  struct msghdr mh;
-  napi_value result;
-  ssize_t n, r;
+  ssize_t n;
   nl_socket *s = nl_this(env, cbinfo, 0, NULL);
   if (s == NULL)
     return NULL;
-
-  iov.iov_base = s->area;
-  iov.iov_len = s->area_len;
-  memset(&mh, 0, sizeof(mh));
-  mh.msg_name = &src;
-  mh.msg_namelen = sizeof(src);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control.buf;
-  mh.msg_controllen = sizeof(control.buf);
-  memset(&src, 0, sizeof(src));
-
-  n = nl_recvmsg_retry(s->fd, &mh, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      napi_create_int32(env, -1, &result);
-      return result;
-    }
-    return nl_throw(env, errno, "recvmsg", NULL);
-  }
-  if ((size_t)n <= s->area_len) {
+  n = nl_read(s, s->area, s->area_len, MSG_PEEK);
+  if (n >= 0 && (size_t)n <= s->area_len) {
     /* Drop the datagram whose bytes are now in the area. An overrun noticed
      * between the two reads leaves it queued: ENOBUFS now, the datagram next. */
     struct msghdr drop;
     memset(&drop, 0, sizeof(drop));
-    r = nl_recvmsg_retry(s->fd, &drop, MSG_TRUNC | MSG_DONTWAIT);
-    if (r < 0)
-      return nl_throw(env, errno, "recvmsg", NULL);
+    if (nl_recvmsg_retry(s->fd, &drop, MSG_TRUNC | MSG_DONTWAIT) < 0)
+      n = -errno;
   }
-  s->info[0] = src.nl_pid;
-  s->info[1] = nl_source_group(&mh, &src);
-  napi_create_int64(env, (int64_t)n, &result);
-  return result;
+  return nl_read_result(env, n);
 }
 
 /* recvmsgInto(buffer) -> number: reads the queued datagram that recvmsg() found
  * larger than the area into `buffer` (its length as recvmsg() returned); -1 on EAGAIN. */
 static napi_value nl_recvmsg_into(napi_env env, napi_callback_info cbinfo) {
-  struct sockaddr_nl src;
-  union {
-    char buf[CMSG_SPACE(sizeof(struct nl_pktinfo))];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov;
-  struct msghdr mh;
-  napi_value argv[1], result;
+  napi_value argv[1];
   void *data;
   size_t len;
   ssize_t n;
@@ -619,32 +623,11 @@ static napi_value nl_recvmsg_into(napi_env env, napi_callback_info cbinfo) {
     return NULL;
   if (napi_get_buffer_info(env, argv[0], &data, &len) != napi_ok)
     return nl_type_error(env, "buffer must be a Buffer");
-
-  iov.iov_base = data;
-  iov.iov_len = len;
-  memset(&mh, 0, sizeof(mh));
-  mh.msg_name = &src;
-  mh.msg_namelen = sizeof(src);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control.buf;
-  mh.msg_controllen = sizeof(control.buf);
-  memset(&src, 0, sizeof(src));
-  n = nl_recvmsg_retry(s->fd, &mh, MSG_TRUNC | MSG_DONTWAIT);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      napi_create_int32(env, -1, &result);
-      return result;
-    }
-    return nl_throw(env, errno, "recvmsg", NULL);
-  }
+  n = nl_read(s, data, len, 0);
   /* Only another reader of this socket could make the head datagram change size. */
-  if ((size_t)n > len)
-    return nl_throw(env, EMSGSIZE, "recvmsg", NULL);
-  s->info[0] = src.nl_pid;
-  s->info[1] = nl_source_group(&mh, &src);
-  napi_create_int64(env, (int64_t)n, &result);
-  return result;
+  if (n > 0 && (size_t)n > len)
+    n = -EMSGSIZE;
+  return nl_read_result(env, n);
 }
 
 /* ---- readiness on the event loop ------------------------------------------------------ */
