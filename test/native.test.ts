@@ -288,6 +288,27 @@ describe('native addon', function () {
       );
     });
 
+    it('poll(until) stops once until() holds; the event loop delivers the rest', async function () {
+      t = NativeTransport.open();
+      const { handlers, got } = collect();
+      t.start(handlers);
+      // Three requests in one datagram: three replies and three acks, six datagrams.
+      t.send([getFamily('nlctrl', 1), getFamily('nlctrl', 2), getFamily('nlctrl', 3)]);
+      t.poll(() => got.msgs.length >= 2);
+      assert.deepEqual(
+        got.msgs.map((m) => [m.type, m.seq]),
+        [
+          [GENL_ID_CTRL, 1],
+          [NLMSG_ERROR, 1],
+        ],
+      );
+      await until(() => got.msgs.length === 6);
+      assert.deepEqual(
+        got.msgs.map((m) => m.seq),
+        [1, 1, 2, 2, 3, 3],
+      );
+    });
+
     it('delivers from the event loop without poll()', async function () {
       t = NativeTransport.open();
       const { handlers, got } = collect();
