@@ -36,6 +36,14 @@ describe('sim: the newer kernel flavour (\'current\', modelled on 6.12)', () => 
     expectError(raw.call(fnSet(sim, 32768, [nla(1, Buffer.alloc(5))])), 22, 'Address must be 6 bytes for Ethernet device');
   });
 
+  it('PORT_NEW and PORT_DEL are liberal on newer kernels (dont-validate: strict): unknown attributes pass', () => {
+    const [m] = raw.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 0, 3, [nla(200, u32(1)), nla(6, u32(9))])));
+    assert.equal(m.cmd, 3);
+    assert.equal(raw.call(dl(sim, 8, REQ, [...PCI0, portIndex(32768), nla(200, u32(1))]))[0].errno, 0);
+    // the op policy still checks what it knows
+    expectError(raw.call(dl(sim, 7, REQ, [...PCI0, nla(77, u16(8)), nla(127, u16(0))])), 34, 'integer out of range');
+  });
+
   it('the port function reports caps (roce) before state, then max_io_eqs', () => {
     const [m] = raw.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 0, 88)));
     assert.deepEqual(fn(m).map((a) => a.type), [1, 4, 2, 3, 6]);

@@ -8,7 +8,7 @@ import { Errno, Instance, Port, Rate } from './model';
 import { FamilyCtx, fillDevice, fillPort, fillRate, Hdr } from './fill';
 import { OpDef } from './ops';
 import { Request } from './wire';
-import { A, C, E, NLA_HDRLEN, PortType, RateType } from './uapi';
+import { A, C, E, PortType, RateType } from './uapi';
 import { portDoit, portDump } from './cmd-port';
 import { devDoit, devDump } from './cmd-dev';
 import { rateDoit, rateDump, rateFromAttrs, rateNodeFromAttrs } from './cmd-rate';
@@ -251,7 +251,3 @@ export function cstr(buf: Buffer, data: number, len: number): string {
   return buf.toString('utf8', data, end >= 0 && end < data + len ? end : data + len);
 }
 
-/** nla_len of an attribute whose payload starts at `data`. */
-export function attrLen(buf: Buffer, data: number): number {
-  return buf.readUInt16LE(data - NLA_HDRLEN) - NLA_HDRLEN;
-}

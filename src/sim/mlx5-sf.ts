@@ -16,7 +16,7 @@ import { Errno, fail, Port, PortNewAttrs } from './model';
 import type { Cancel } from './scheduler';
 import type { Mlx5Pf } from './mlx5';
 import { createAux, removeAux, AuxSf } from './mlx5-aux';
-import { C, E, Flavour, FnOpstate, FnState, PortType } from './uapi';
+import { C, E, Flavour, FnOpstate, FnState } from './uapi';
 
 export const enum Hw { ALLOCATED, ACTIVE, IN_USE, TEARDOWN }
 
@@ -216,5 +216,3 @@ export class SfTable {
   }
 }
 
-/** Port type of an SF's representor once its netdev exists. */
-export const SF_PORT_TYPE = PortType.ETH;

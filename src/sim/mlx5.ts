@@ -11,7 +11,7 @@ import { DevlinkDriver, Errno, fail, Instance, Port, PortOps, Rate } from './mod
 import { MLX5, Sf, SfTable } from './mlx5-sf';
 import { mlx5Info, mlx5Params } from './mlx5-common';
 import type { World } from './world';
-import { C, E, EswMode, Flavour, FnState, PortType } from './uapi';
+import { E, EswMode, Flavour, FnState, PortType } from './uapi';
 
 export interface Mlx5DeviceOptions {
   /** "pci/0000:06:00.0". */
@@ -296,5 +296,3 @@ export class Mlx5Pf {
   }
 }
 
-/** The commands a notification may carry, for readers of this file. */
-export const NOTIFY_CMDS = [C.NEW, C.DEL, C.PORT_NEW, C.PORT_DEL, C.RATE_NEW, C.RATE_DEL] as const;
