@@ -4,15 +4,23 @@
  *
  *   const sim = new Simulator({ devices: [{ handle: 'pci/0000:06:00.0', pfnum: 0, eswitch: 'switchdev' }] });
  *   const dl = await Devlink.open({ transport: sim.transport() });   // in process
- *   const { port } = await sim.listen();                              // or over a real socket:
+ *   const { port } = await sim.listen();                              // or over a real socket (root):
  *   const dl2 = await Devlink.open({ socket: { peerPort: port } });
- *   ...
- *   await sim.settle();   // every asynchronous step (attach, detach, free) has run
+ *   await sim.settle();   // every asynchronous step (attach, detach, free, late reply) has run
  *   await sim.close();
  *
- * Kernel flavours: '6.1' (default) is Debian 12's kernel; 'current' models a 6.12 kernel
- * (per-op policies, port function caps, max_io_eqs and nested devlink handle, filtered
- * dumps, no "leftover: " prefix). See README-level notes in each file for the details.
+ * Kernel flavours: '6.1' (default, Debian 12) and 'current', modelled on 6.12: per-op
+ * policies (liberal, so PORT_NEW/PORT_DEL too; the port function nest validated by the op
+ * policy), no "leftover: " prefix, port function caps, max_io_eqs and the nested devlink
+ * handle of an attached SF (announced by a PORT_NEW of the SF port when its instance
+ * comes and goes), tx_priority/tx_weight in rates, filtered dumps, DONE sharing the last
+ * datagram, nlctrl reporting maxattr 0 for split ops.
+ *
+ * Each mlx5 PF has its uplink port (flavour physical, index (vhca << 16) | 0xffff,
+ * netdev enp<bus>s<slot>f<pf>np<pf>); an ECPF in switchdev mode also has the host PF's
+ * port (flavour pcipf, controller 1, external). NLM_F_ECHO is accepted and changes
+ * nothing (devlink multicasts without genl_notify). Fault injection: `sim.faults`
+ * (faults.ts). Sysfs layout: sysfs.ts. Timing of the SF steps: world.ts.
  */
 import type { Transport } from '../genl/transport';
 import { DevlinkCore } from './core';
