@@ -165,5 +165,5 @@ export async function devReload(s: Session, a: Args): Promise<void> {
   const dl = await s.devlink();
   const r = await dl.reload(dev, { ...(action ? { action } : {}), ...(limit ? { limit } : {}) });
   // the kernel answers with the actions performed only when an action or limit was given
-  if (action !== undefined || limit !== undefined) printReload(s.printer, r.actionsPerformed);
+  if (r.actionsPerformed !== undefined) printReload(s.printer, r.actionsPerformed);
 }

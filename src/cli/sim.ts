@@ -50,30 +50,12 @@ async function readConfig(file: string): Promise<Record<string, unknown>> {
   return doc as Record<string, unknown>;
 }
 
-/**
- * WORKAROUND (reported): the simulator's bus/auxiliary/devices/mlx5_core.sf.N are plain
- * directories, while findSfDevices (src/devlink/sysfs.ts) recognises an SF's PF by its
- * PCI address among the components of the device's real path, as on a real system where
- * the entry is a link into /sys/devices/.../<pci>/. Nesting the simulator's root under
- * directories named after every simulated PF puts those addresses in every real path, so
- * the lookup (and the wait until attached) succeeds. The cost: with the same sfnum on two
- * PFs at once, the first auxiliary device found may be the other PF's.
- */
-async function pfNamedRoot(tmp: string, devices: unknown): Promise<string> {
-  const pcis = Array.isArray(devices)
-    ? devices.map((d) => /^pci\/(.+)$/.exec(String((d as { handle?: unknown })?.handle ?? ''))?.[1]).filter((x): x is string => x !== undefined)
-    : [];
-  const root = path.join(tmp, ...pcis, 'sys');
-  await fs.mkdir(root, { recursive: true });
-  return root;
-}
-
 export async function startSimulator(configFile?: string): Promise<SimHandle> {
   const config: Record<string, unknown> = configFile !== undefined ? await readConfig(configFile) : { ...DEFAULT_SIM_CONFIG };
   if (config.timing === undefined) config.timing = DEFAULT_SIM_CONFIG.timing;
   const ownRoot = config.sysfsRoot === undefined;
   const tmp = ownRoot ? await fs.mkdtemp(path.join(os.tmpdir(), 'devlink-sf-sim-')) : undefined;
-  const sysfsRoot = tmp !== undefined ? await pfNamedRoot(tmp, config.devices) : String(config.sysfsRoot);
+  const sysfsRoot = tmp !== undefined ? tmp : String(config.sysfsRoot);
   try {
     const Simulator = loadSimulator();
     let sim: InstanceType<typeof Simulator>;

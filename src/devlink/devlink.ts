@@ -134,8 +134,9 @@ export class Devlink {
       a.reloadLimits = { value: bit, selector: (1 << (ReloadLimit.no_reset + 1)) - 1 };
     }
     const replies = await this.request(Cmd.RELOAD, a, o);
-    const performed = replies.length ? decodeMessage(replies[0]).reloadActionsPerformed?.value ?? 0 : 0;
-    const names = Object.entries(ReloadAction).filter(([, v]) => performed & (1 << v)).map(([k]) => k);
+    const performed = replies.length ? decodeMessage(replies[0]).reloadActionsPerformed : undefined;
+    if (performed === undefined) return { handle: `${h.bus}/${h.dev}` };
+    const names = Object.entries(ReloadAction).filter(([, v]) => performed.value & (1 << v)).map(([k]) => k);
     return { handle: `${h.bus}/${h.dev}`, actionsPerformed: names };
   }
 

@@ -147,7 +147,11 @@ export interface PortFunctionSettings {
 
 export interface ReloadResult {
   readonly handle: string;
-  readonly actionsPerformed: readonly string[];
+  /**
+   * What the kernel says it did; undefined when it did not say (it answers with the
+   * actions performed only when the request named an action or a limit).
+   */
+  readonly actionsPerformed?: readonly string[];
 }
 
 /** Events from monitor(). */
