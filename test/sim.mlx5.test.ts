@@ -297,4 +297,14 @@ describe('sim: the opstate machine with timings (6.1)', () => {
     await sim.settle();
     expectError(raw.call(dl(sim, 37, REQ, PCI0)), 95, 'mlx5_core: reload is unsupported when SFs are allocated');
   });
+
+  it('the SF\'s own instance has no port_new (EOPNOTSUPP) and is no eswitch manager (EPERM)', async () => {
+    raw.call(fnSet(sim, PCI0, 32768, [nla(2, [1])]));
+    await sim.settle();
+    const aux = [nla(1, Buffer.from('auxiliary\0')), nla(2, Buffer.from('mlx5_core.sf.2\0'))];
+    expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(aux, 0, 1))), 95);
+    expectError(raw.call(dl(sim, 29, REQ, aux)), 1);
+    const [info] = raw.call(dl(sim, 51, F.REQUEST, aux));
+    assert.equal(str(attr(info, 98)), 'mlx5_core');
+  });
 });
