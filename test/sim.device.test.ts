@@ -169,6 +169,7 @@ describe('sim: sysfs tree', () => {
       assert.equal(fs.existsSync(aux), false, 'not before the SF attaches');
       await sim.settle();
       assert.equal(fs.readFileSync(path.join(aux, 'sfnum'), 'utf8'), '88\n');
+      assert.ok(fs.realpathSync(aux).split(path.sep).includes('0000:06:00.0'), 'the link resolves into the PF\'s directory');
       const net = path.join(aux, 'mlx5_core.eth.1/net/enp6s0f0s88');
       assert.equal(fs.readFileSync(path.join(net, 'address'), 'utf8'), '00:00:00:00:88:88\n');
       assert.ok(Number(fs.readFileSync(path.join(net, 'ifindex'), 'utf8')) > 0);
