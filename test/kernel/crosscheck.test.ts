@@ -1,0 +1,145 @@
+// The simulator against the real thing: the same scenario run against the real 6.1
+// devlink core (UML, netdevsim) and against the Simulator acting as 6.1 must give the
+// same errors (errno, the kernel's message, the attribute path) and the same event
+// order wherever the behaviour is the core's. netdevsim and mlx5 differ as drivers (no
+// port_new/port_del, different delete order), so only core decisions are compared:
+// device and port lookups, policy validation, and the notifications the
+// core sends when a driver registers a port (PORT_NEW without type, RATE_NEW for the
+// leaf, PORT_NEW with the netdev).
+import assert from 'node:assert/strict';
+import { Devlink } from '../../src/devlink/devlink';
+import { DevlinkError, makeDevlinkError } from '../../src/devlink/errors';
+import { Cmd } from '../../src/devlink/constants';
+import { devlinkAttrs } from '../../src/devlink/schema';
+import { finishRequest, startRequest } from '../../src/genl/message';
+import { NLM_F_ACK, NLM_F_REQUEST } from '../../src/genl/constants';
+import { Simulator } from '../../src/sim';
+import type { DevlinkEvent } from '../../src/devlink/types';
+import { DEV, NSIM_SYSFS, requireGuest, sleep, writeSysfs } from './helpers';
+
+const SIM_DEV = 'pci/0000:06:00.0';
+
+interface Outcome {
+  readonly case: string;
+  readonly errno?: number;
+  readonly extMessage?: string;
+  readonly attrPath?: string;
+}
+
+/** Run `f` and record how it failed (or that it did not). */
+async function outcome(name: string, f: () => Promise<unknown>): Promise<Outcome> {
+  try {
+    await f();
+    return { case: name };
+  } catch (e) {
+    if (!(e instanceof DevlinkError)) throw e;
+    return {
+      case: name, errno: e.errno,
+      ...(e.extMessage !== undefined ? { extMessage: e.extMessage } : {}),
+      ...(e.attrPath !== undefined ? { attrPath: e.attrPath } : {}),
+    };
+  }
+}
+
+function raw(dl: Devlink, cmd: number, build: (w: ReturnType<typeof startRequest>) => void): Promise<unknown> {
+  const w = startRequest(dl.family.id, NLM_F_REQUEST | NLM_F_ACK, cmd, 1);
+  build(w);
+  return dl.genl.connection.request({ msg: finishRequest(w), op: 'devlink raw', attrs: devlinkAttrs, makeError: makeDevlinkError });
+}
+
+/** The scenario: only requests whose answer the devlink core decides before any driver op. */
+async function coreScenario(dl: Devlink, dev: string): Promise<Outcome[]> {
+  const [bus, name] = dev.split('/');
+  const port = (await dl.ports({ dev }))[0];
+  return [
+    await outcome('unknown device', () => dl.device(`${bus}/nosuchdevice`)),
+    await outcome('unknown port index', () => dl.port(`${dev}/9999`)),
+    await outcome('port get without an index', () => raw(dl, Cmd.PORT_GET, (w) => { w.putString(1, bus); w.putString(2, name); })),
+    await outcome('port function nest without NLA_F_NESTED', () => raw(dl, Cmd.PORT_SET, (w) => {
+      w.putString(1, bus); w.putString(2, name); w.putU32(3, port.index);
+      const n = w.nestStart(145, false); w.putBinary(1, Buffer.from('000000008888', 'hex')); w.nestEnd(n);
+    })),
+    await outcome('port new with an attribute past maxattr', () => raw(dl, Cmd.PORT_NEW, (w) => {
+      w.putString(1, bus); w.putString(2, name); w.putU16(77, 7); w.putU16(127, 0); w.putU32(200, 1);
+    })),
+    await outcome('port del with a u16 port index (strict length)', () => raw(dl, Cmd.PORT_DEL, (w) => {
+      w.putString(1, bus); w.putString(2, name); w.putU16(3, 1);
+    })),
+    await outcome('port get of a real port', () => dl.port(port.handle)),
+  ];
+}
+
+/** The shape of the notifications that announce one new port: [cmd, port type] in order. */
+function registrationPattern(events: DevlinkEvent[], handle: string): string[] {
+  const out: string[] = [];
+  for (const e of events) {
+    if ((e.type === 'port-new' || e.type === 'port-del') && e.port.handle === handle) out.push(`${e.type}:${String(e.port.type)}`);
+    if ((e.type === 'rate-new' || e.type === 'rate-del') && e.rate.handle === handle) out.push(e.type);
+  }
+  return out;
+}
+
+async function collect(dl: Devlink, work: () => Promise<void>): Promise<DevlinkEvent[]> {
+  const ac = new AbortController();
+  const events: DevlinkEvent[] = [];
+  const run = (async () => {
+    for await (const ev of dl.monitor({ signal: ac.signal })) events.push(ev);
+  })();
+  await sleep(100);
+  await work();
+  await sleep(300);
+  ac.abort();
+  await run;
+  return events;
+}
+
+describe('real kernel vs the simulator acting as 6.1: the core answers alike', function () {
+  let kernel: Devlink;
+  let sim: Simulator;
+  let simDl: Devlink;
+
+  before(async function () {
+    requireGuest();
+    kernel = await Devlink.open();
+    sim = new Simulator({ kernel: '6.1', devices: [{ handle: SIM_DEV, driver: 'mlx5_core', pfnum: 0, eswitch: 'switchdev' }] });
+    simDl = await Devlink.open({ transport: sim.transport() });
+  });
+  after(async () => {
+    await simDl?.close();
+    await sim?.close();
+    await kernel?.close();
+  });
+
+  it('errors: errno, message and attribute path', async () => {
+    // (EPERM needs a process without CAP_NET_ADMIN: devlink.test.ts runs one against the
+    // kernel, the simulator's tests use an unprivileged endpoint)
+    const real = await coreScenario(kernel, DEV);
+    const simulated = await coreScenario(simDl, SIM_DEV);
+    assert.deepEqual(simulated, real);
+    // and the comparison is not vacuous
+    assert.ok(real.filter((o) => o.errno !== undefined).length >= 5);
+    assert.ok(real.some((o) => /NLA_F_NESTED is missing/.test(o.extMessage ?? '')));
+  });
+
+  it('a port registration announces itself in the same order (PORT_NEW, RATE_NEW, PORT_NEW with netdev)', async () => {
+    // real: a VF appears in switchdev mode (the core's registration, netdevsim's driver)
+    await kernel.setEswitch(DEV, { mode: 'switchdev' });
+    let vf = '';
+    const realEvents = await collect(kernel, async () => {
+      writeSysfs(`${NSIM_SYSFS}/sriov_numvfs`, '1');
+      await sleep(200);
+      vf = (await kernel.ports({ dev: DEV })).find((p) => p.flavour === 'pcivf')!.handle;
+    });
+    writeSysfs(`${NSIM_SYSFS}/sriov_numvfs`, '0');
+    await kernel.setEswitch(DEV, { mode: 'legacy' });
+    // simulated: an SF port is added (the same core calls, mlx5's driver)
+    let sf = '';
+    const simEvents = await collect(simDl, async () => {
+      sf = (await simDl.addPort(SIM_DEV, { flavour: 'pcisf', pfnum: 0, sfnum: 88 })).handle;
+    });
+    const real = registrationPattern(realEvents, vf);
+    const simulated = registrationPattern(simEvents, sf);
+    assert.deepEqual(real, ['port-new:notset', 'rate-new', 'port-new:eth']);
+    assert.deepEqual(simulated, real);
+  });
+});
