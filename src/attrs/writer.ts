@@ -57,7 +57,9 @@ export class AttrWriter {
   reserve(n: number): number {
     this.ensure(n);
     const at = this.pos;
-    this.buf.fill(0, at, at + n);
+    const b = this.buf;
+    // headers are a few bytes: a loop beats a call into fill() here
+    for (let i = at; i < at + n; i++) b[i] = 0;
     this.pos += n;
     return at;
   }
@@ -151,6 +153,15 @@ export class AttrWriter {
 
   /** NLA_NUL_STRING: the string's bytes and a terminating NUL. */
   putString(type: number, s: string): void {
+    const len = s.length;
+    if (len <= 64 && isAscii(s, len)) {
+      // the common case (bus and device names): copy the char codes, no UTF-8 encoder
+      const at = this.attr(type, len + 1);
+      const b = this.buf;
+      for (let i = 0; i < len; i++) b[at + i] = s.charCodeAt(i);
+      b[at + len] = 0;
+      return;
+    }
     const n = Buffer.byteLength(s);
     const at = this.attr(type, n + 1);
     this.buf.write(s, at, n, 'utf8');
@@ -198,4 +209,9 @@ export class AttrWriter {
   finish(): Buffer {
     return this.buf.subarray(0, this.pos);
   }
+}
+
+function isAscii(s: string, len: number): boolean {
+  for (let i = 0; i < len; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }

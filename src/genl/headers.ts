@@ -7,7 +7,7 @@
  *
  * The receive loop reads nlmsghdr fields directly (readNlmsghdr): it runs for every
  * message, and a layout decode there costs an object and a few closures per message
- * (bench/codec.ts measures both). The field offsets below come from the layouts, so
+ * (bench/foundation.ts measures both). The field offsets below come from the layouts, so
  * the two cannot drift apart.
  */
 import * as BL from 'buffer-layout';
