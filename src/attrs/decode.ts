@@ -11,6 +11,7 @@
 import { MalformedError } from './errors';
 import { AttrDefs, AttrSet, CompiledAttr, Decoded, FIXED_SIZE, Kind, UnknownAttr } from './schema';
 import { NLA_HDRLEN, NLA_TYPE_MASK } from './writer';
+import { compileDecoder, RunDecoder } from './compiled';
 
 /** Deeper nesting than this is refused (the kernel's own policies stop at 10). */
 export const MAX_NEST_DEPTH = 16;
@@ -30,7 +31,37 @@ export function decodeAttrs<D extends AttrDefs>(
   return decodeRun(set, buf, start, end, 0) as Decoded<D>;
 }
 
+/** Each set's compiled decoder (null: the set keeps the generic loop), built on first use. */
+const compiled = new WeakMap<AttrSet<AttrDefs>, RunDecoder | null>();
+
+const helpers = {
+  value: (c: CompiledAttr, buf: Buffer, at: number, len: number, depth: number): unknown => {
+    try {
+      return readValue(c, buf, at, len, depth);
+    } catch (e) {
+      throw e instanceof MalformedError ? e.within('.' + c.name) : e;
+    }
+  },
+  string: (buf: Buffer, at: number, len: number): string => readString(buf, at, len),
+  maxDepth: MAX_NEST_DEPTH,
+};
+
 function decodeRun(set: AttrSet<AttrDefs>, buf: Buffer, start: number, end: number, depth: number): Mutable {
+  let f = compiled.get(set);
+  if (f === undefined) {
+    f = compileDecoder(set, helpers) ?? null;
+    compiled.set(set, f);
+  }
+  return f !== null ? f(buf, start, end, depth) : genericRun(set, buf, start, end, depth);
+}
+
+/** decodeAttrs without the compiled decoders: what they must reproduce (for tests). */
+export function decodeAttrsGeneric<D extends AttrDefs>(set: AttrSet<D>, buf: Buffer, start = 0, end = buf.length): Decoded<D> {
+  return genericRun(set, buf, start, end, 0) as Decoded<D>;
+}
+
+/** The table-driven loop the compiled decoders reproduce. */
+function genericRun(set: AttrSet<AttrDefs>, buf: Buffer, start: number, end: number, depth: number): Mutable {
   if (depth > MAX_NEST_DEPTH) throw new MalformedError(`nesting deeper than ${MAX_NEST_DEPTH}`, start);
   const out: Mutable = {};
   const byId = set.byId;
