@@ -255,29 +255,25 @@ export class Printer {
   }
 
   arrayStart(name: string): void {
-    if (this.json) {
-      this.jsonArrayOpen(name);
-      return;
-    }
-    this.indentInc();
-    this.newline();
-    this.out(`${name}:`);
-    this.indentInc();
-    this.newline();
+    this.namedStart(name, () => this.jsonArrayOpen(name));
   }
 
   arrayEnd(): void {
-    if (this.json) {
-      this.json.endArray();
-      return;
-    }
-    this.indentDec();
-    this.indentDec();
+    this.namedEnd((j) => j.endArray());
   }
 
   objectStart(name: string): void {
+    this.namedStart(name, () => this.jsonOpen(name));
+  }
+
+  objectEnd(): void {
+    this.namedEnd((j) => j.endObject());
+  }
+
+  /** A named array or object: a JSON member, or in text `name:` on a new line, indented. */
+  private namedStart(name: string, openJson: () => void): void {
     if (this.json) {
-      this.jsonOpen(name);
+      openJson();
       return;
     }
     this.indentInc();
@@ -287,9 +283,9 @@ export class Printer {
     this.newline();
   }
 
-  objectEnd(): void {
+  private namedEnd(closeJson: (j: JsonWriter) => void): void {
     if (this.json) {
-      this.json.endObject();
+      closeJson(this.json);
       return;
     }
     this.indentDec();
