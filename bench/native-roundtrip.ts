@@ -2,13 +2,18 @@
  * Round trips per second through NativeTransport against the real kernel: a hand-built
  * CTRL_CMD_GETFAMILY "nlctrl" request with NLM_F_ACK, answered by a reply and an ack.
  *
- *   npx tsc -p . && node dist/bench/native-roundtrip.js [seconds per run] [runs]
+ *   npx tsc -p . && node dist/bench/native-roundtrip.js [seconds per run] [runs] [exact|bounded|both]
  *
  * Prints round trips per second for serial requests (send, then poll() at once) and
- * for 64 in flight. Each round trip costs one sendmsg and, per datagram received (the
- * reply, the ack), a peek and a read; poll() stops once every request is answered.
+ * for 64 in flight, in the receive modes asked for (both by default). Each round trip
+ * costs one sendmsg and, in exact mode, a peek and a read per datagram received (the
+ * reply, the ack); in bounded mode one recvmmsg reads up to 32 datagrams. poll() stops
+ * once every request is answered.
  */
 import { NativeTransport } from '../src/genl/transport-native';
+import type { SocketOptions } from '../src/genl/transport';
+
+type Mode = NonNullable<SocketOptions['receive']>;
 
 const GENL_ID_CTRL = 0x10;
 const NLM_F_REQUEST = 0x1;
@@ -34,8 +39,8 @@ function getFamilyRequest(): Buffer {
   return b;
 }
 
-function run(seconds: number, window: number): number {
-  const t = NativeTransport.open();
+function run(seconds: number, window: number, receive: Mode): number {
+  const t = NativeTransport.open({ receive });
   const req = getFamilyRequest();
   const bufs = [req];
   let acks = 0;
@@ -80,12 +85,17 @@ function run(seconds: number, window: number): number {
 
 const seconds = Number(process.argv[2] ?? 2);
 const repeats = Number(process.argv[3] ?? 3);
-run(0.3, 1); // warm-up
+const which = process.argv[4] ?? 'both';
+if (which !== 'exact' && which !== 'bounded' && which !== 'both') throw new Error(`receive mode ${which}: exact, bounded or both`);
+const modes: Mode[] = which === 'both' ? ['exact', 'bounded'] : [which];
+for (const mode of modes) run(0.3, 1, mode); // warm-up
 for (const window of [1, 64]) {
-  const rates: number[] = [];
-  for (let i = 0; i < repeats; i++) rates.push(run(seconds, window));
-  rates.sort((a, b) => a - b);
-  const fmt = (r: number): string => Math.round(r).toLocaleString('en-US');
-  const label = window === 1 ? 'serial (send, then poll)' : `${window} in flight`;
-  console.log(`native GETFAMILY nlctrl + ack, ${label}: best ${fmt(rates[rates.length - 1]!)}/s, median ${fmt(rates[rates.length >> 1]!)}/s over ${repeats} runs of ${seconds}s`);
+  for (const mode of modes) {
+    const rates: number[] = [];
+    for (let i = 0; i < repeats; i++) rates.push(run(seconds, window, mode));
+    rates.sort((a, b) => a - b);
+    const fmt = (r: number): string => Math.round(r).toLocaleString('en-US');
+    const label = window === 1 ? 'serial (send, then poll)' : `${window} in flight`;
+    console.log(`native ${mode}, GETFAMILY nlctrl + ack, ${label}: best ${fmt(rates[rates.length - 1]!)}/s, median ${fmt(rates[rates.length >> 1]!)}/s over ${repeats} runs of ${seconds}s`);
+  }
 }

@@ -3,7 +3,8 @@
  *
  * Only what JavaScript cannot do lives here: socket() (optionally inside another
  * network namespace), bind, getsockname, integer socket options, sendmsg of several
- * buffers as one datagram, a receive that never truncates, and readiness polling on
+ * buffers as one datagram, receiving (native/recv.c: exactly, one datagram at a time,
+ * or bounded, many per system call into fixed-size slots), and readiness polling on
  * the event loop (uv_poll). Everything that knows about netlink messages is
  * TypeScript (src/genl).
  *
@@ -26,6 +27,14 @@
  *                                            -1 on EAGAIN; info[0] = sender's nl_pid,
  *                                            info[1] = group. Longer than the area: left
  *                                            queued for .recvmsgInto(buffer) -> number
+ *     .setRecvSlots(area, slotSize, meta)    the slots .recvmmsg reads into: area (a
+ *                                            Buffer) cut into slotSize-byte slots,
+ *                                            meta a Uint32Array of 4 per slot
+ *     .recvmmsg(count) -> number             up to `count` datagrams in one recvmmsg(2),
+ *                                            0 on EAGAIN; per datagram i, meta[4i..4i+3]
+ *                                            = [real length, sender's nl_pid, group,
+ *                                            flags: 1 (RECV_TRUNCATED) when it was
+ *                                            longer than its slot, the rest lost]
  *     .start(callback)                       uv_poll for readability; callback(err?)
  *     .stop()                                uv_poll_stop
  *     .close()                               idempotent
@@ -39,7 +48,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -47,8 +55,7 @@
 
 #include <linux/netlink.h>
 
-#include <node_api.h>
-#include <uv.h>
+#include "netlink.h"
 
 /* Older uapi headers lack some of these; the numbers are the kernel's ABI. */
 #ifndef SOL_NETLINK
@@ -74,36 +81,11 @@
 #endif
 
 /* Bumped whenever the JavaScript API below changes; addon.ts checks it. */
-#define NL_ABI 1
-
-/* iovecs kept inline in the socket; sendmsg with more buffers grows a heap array. */
-#define NL_INLINE_IOV 8
-
-enum nl_poll_state { POLL_NONE, POLL_INITED, POLL_CLOSING };
-
-typedef struct nl_socket {
-  uv_poll_t poll;
-  napi_env env;
-  int fd;
-  enum nl_poll_state poll_state;
-  int in_callback; /* inside the readable callback: do not free, defer async destroy */
-  int finalized;   /* the JavaScript object is gone */
-  napi_ref callback;
-  napi_async_context async;
-  napi_ref info_ref;
-  uint32_t *info; /* [0] sender port, [1] group of the last datagram */
-  napi_ref area_ref;
-  unsigned char *area; /* the receive area, a Buffer of the caller's */
-  size_t area_len;
-  struct iovec *iov;
-  uint32_t iov_cap;
-  struct iovec iov_inline[NL_INLINE_IOV];
-} nl_socket;
+#define NL_ABI 2
 
 /* ---- errors ------------------------------------------------------------------ */
 
-static napi_value nl_make_error(napi_env env, int err, const char *syscall_name,
-                                const char *path) {
+napi_value nl_make_error(napi_env env, int err, const char *syscall_name, const char *path) {
   char code[64];
   char message[PATH_MAX + 128];
   napi_value msg_v, code_v, errno_v, syscall_v, path_v, error;
@@ -130,21 +112,19 @@ static napi_value nl_make_error(napi_env env, int err, const char *syscall_name,
   return error;
 }
 
-/* Throws and returns NULL, so callers can `return nl_throw(...)`. */
-static napi_value nl_throw(napi_env env, int err, const char *syscall_name,
-                          const char *path) {
+napi_value nl_throw(napi_env env, int err, const char *syscall_name, const char *path) {
   napi_throw(env, nl_make_error(env, err, syscall_name, path));
   return NULL;
 }
 
-static napi_value nl_type_error(napi_env env, const char *message) {
+napi_value nl_type_error(napi_env env, const char *message) {
   napi_throw_type_error(env, NULL, message);
   return NULL;
 }
 
 /* ---- argument helpers --------------------------------------------------------- */
 
-static int nl_arg_u32(napi_env env, napi_value v, uint32_t *out, const char *what) {
+int nl_arg_u32(napi_env env, napi_value v, uint32_t *out, const char *what) {
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_number ||
       napi_get_value_uint32(env, v, out) != napi_ok) {
@@ -169,8 +149,7 @@ static int nl_arg_i32(napi_env env, napi_value v, int32_t *out, const char *what
 }
 
 /* this + up to `argc` arguments; missing arguments come back as undefined. */
-static nl_socket *nl_this(napi_env env, napi_callback_info cbinfo, size_t argc,
-                          napi_value *argv) {
+nl_socket *nl_this(napi_env env, napi_callback_info cbinfo, size_t argc, napi_value *argv) {
   napi_value self;
   void *data = NULL;
   if (napi_get_cb_info(env, cbinfo, &argc, argv, &self, NULL) != napi_ok)
@@ -238,6 +217,8 @@ static void nl_finalize(napi_env env, void *data, void *hint) {
     s->area_ref = NULL;
     s->area = NULL;
   }
+  nl_batch_free(env, s->batch);
+  s->batch = NULL;
   s->finalized = 1;
   nl_free_if_unused(s);
 }
@@ -458,7 +439,7 @@ static napi_value nl_getsockopt(napi_env env, napi_callback_info cbinfo) {
   return result;
 }
 
-/* ---- send and receive -------------------------------------------------------------- */
+/* ---- send ------------------------------------------------------------------------------ */
 
 /* sendmsg(buffers, port, groups): the buffers go out as ONE datagram. */
 static napi_value nl_sendmsg(napi_env env, napi_callback_info cbinfo) {
@@ -515,119 +496,6 @@ static napi_value nl_sendmsg(napi_env env, napi_callback_info cbinfo) {
   if (r < 0)
     return nl_throw(env, errno, "sendmsg", NULL);
   return NULL;
-}
-
-static ssize_t nl_recvmsg_retry(int fd, struct msghdr *mh, int flags) {
-  ssize_t r;
-  do
-    r = recvmsg(fd, mh, flags);
-  while (r < 0 && errno == EINTR);
-  return r;
-}
-
-/* The group a datagram came through: NETLINK_PKTINFO's number when present (it
- * covers groups above 32), else the lowest bit of the source's nl_groups mask. */
-static uint32_t nl_source_group(struct msghdr *mh, const struct sockaddr_nl *src) {
-  struct cmsghdr *c;
-  for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
-    if (c->cmsg_level == SOL_NETLINK && c->cmsg_type == NETLINK_PKTINFO &&
-        c->cmsg_len >= CMSG_LEN(sizeof(struct nl_pktinfo))) {
-      struct nl_pktinfo pi;
-      memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-      return pi.group;
-    }
-  }
-  return (uint32_t)ffs((int)src->nl_groups);
-}
-
-/* One recvmsg(MSG_TRUNC | MSG_DONTWAIT | extra) into [buf, buf + len): returns the
- * datagram's real length, or -errno. On success the sender's port and group are
- * written to info. */
-static ssize_t nl_read(nl_socket *s, void *buf, size_t len, int extra) {
-  struct sockaddr_nl src;
-  union {
-    char buf[CMSG_SPACE(sizeof(struct nl_pktinfo))];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov;
-  struct msghdr mh;
-  ssize_t n;
-
-  memset(&src, 0, sizeof(src));
-  iov.iov_base = buf;
-  iov.iov_len = len;
-  memset(&mh, 0, sizeof(mh));
-  mh.msg_name = &src;
-  mh.msg_namelen = sizeof(src);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control.buf;
-  mh.msg_controllen = sizeof(control.buf);
-  n = nl_recvmsg_retry(s->fd, &mh, MSG_TRUNC | MSG_DONTWAIT | extra);
-  if (n < 0)
-    return -errno;
-  s->info[0] = src.nl_pid;
-  s->info[1] = nl_source_group(&mh, &src);
-  return n;
-}
-
-/* A read's result for JavaScript: the length, -1 for EAGAIN, or a thrown error. */
-static napi_value nl_read_result(napi_env env, ssize_t n) {
-  napi_value result;
-  if (n == -EAGAIN || n == -EWOULDBLOCK)
-    n = -1;
-  else if (n < 0)
-    return nl_throw(env, (int)-n, "recvmsg", NULL);
-  napi_create_int64(env, (int64_t)n, &result);
-  return result;
-}
-
-/*
- * recvmsg() -> number. Reads one whole datagram, never truncated: returns its length,
- * or -1 when nothing is queued (EAGAIN). The sender's port and group go to info[0]
- * and info[1]. ENOBUFS (the receive buffer overran and messages were lost) is thrown
- * like any other error; the socket stays usable.
- *
- * The datagram is peeked with MSG_TRUNC into the receive area, which reports its real
- * length. When it fitted (the common case) it is dropped from the queue with a
- * zero-length read and its bytes are in area[0, length). When it did not, it stays
- * queued and the caller reads it with recvmsgInto() into a buffer of that length.
- * No JavaScript object is created here: the caller copies what it keeps.
- */
-static napi_value nl_recvmsg(napi_env env, napi_callback_info cbinfo) {
-  ssize_t n;
-  nl_socket *s = nl_this(env, cbinfo, 0, NULL);
-  if (s == NULL)
-    return NULL;
-  n = nl_read(s, s->area, s->area_len, MSG_PEEK);
-  if (n >= 0 && (size_t)n <= s->area_len) {
-    /* Drop the datagram whose bytes are now in the area. An overrun noticed
-     * between the two reads leaves it queued: ENOBUFS now, the datagram next. */
-    struct msghdr drop;
-    memset(&drop, 0, sizeof(drop));
-    if (nl_recvmsg_retry(s->fd, &drop, MSG_TRUNC | MSG_DONTWAIT) < 0)
-      n = -errno;
-  }
-  return nl_read_result(env, n);
-}
-
-/* recvmsgInto(buffer) -> number: reads the queued datagram that recvmsg() found
- * larger than the area into `buffer` (its length as recvmsg() returned); -1 on EAGAIN. */
-static napi_value nl_recvmsg_into(napi_env env, napi_callback_info cbinfo) {
-  napi_value argv[1];
-  void *data;
-  size_t len;
-  ssize_t n;
-  nl_socket *s = nl_this(env, cbinfo, 1, argv);
-  if (s == NULL)
-    return NULL;
-  if (napi_get_buffer_info(env, argv[0], &data, &len) != napi_ok)
-    return nl_type_error(env, "buffer must be a Buffer");
-  n = nl_read(s, data, len, 0);
-  /* Only another reader of this socket could make the head datagram change size. */
-  if (n > 0 && (size_t)n > len)
-    n = -EMSGSIZE;
-  return nl_read_result(env, n);
 }
 
 /* ---- readiness on the event loop ------------------------------------------------------ */
@@ -758,6 +626,7 @@ static napi_value nl_constants(napi_env env) {
   nl_set_int(env, c, "NETLINK_GET_STRICT_CHK", NETLINK_GET_STRICT_CHK);
   nl_set_int(env, c, "NETLINK_ROUTE", NETLINK_ROUTE);
   nl_set_int(env, c, "NETLINK_GENERIC", NETLINK_GENERIC);
+  nl_set_int(env, c, "RECV_TRUNCATED", NL_SLOT_TRUNCATED);
   napi_object_freeze(env, c);
   return c;
 }
@@ -771,6 +640,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"sendmsg", NULL, nl_sendmsg, NULL, NULL, NULL, napi_default, NULL},
       {"recvmsg", NULL, nl_recvmsg, NULL, NULL, NULL, napi_default, NULL},
       {"recvmsgInto", NULL, nl_recvmsg_into, NULL, NULL, NULL, napi_default, NULL},
+      {"setRecvSlots", NULL, nl_set_recv_slots, NULL, NULL, NULL, napi_default, NULL},
+      {"recvmmsg", NULL, nl_recvmmsg, NULL, NULL, NULL, napi_default, NULL},
       {"start", NULL, nl_start, NULL, NULL, NULL, napi_default, NULL},
       {"stop", NULL, nl_stop, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, nl_close_method, NULL, NULL, NULL, napi_default, NULL},

@@ -30,6 +30,21 @@ export interface NativeSocket {
   recvmsg(): number;
   /** Reads the queued datagram `recvmsg` found longer than the area; -1 if none. */
   recvmsgInto(buffer: Uint8Array): number;
+  /**
+   * Where `recvmmsg` reads: `area` cut into slots of `slotSize` bytes (at least 16,
+   * NLMSG_HDRLEN; 1 to 1024 slots), `meta` with 4 entries per slot. Both are kept alive
+   * by the socket; a later call replaces them.
+   */
+  setRecvSlots(area: Uint8Array, slotSize: number, meta: Uint32Array): void;
+  /**
+   * recvmmsg(2): up to `count` queued datagrams (at most one per slot) in one system
+   * call, datagram i into slot i; returns how many, 0 when none is queued. For each,
+   * `meta[4i .. 4i+3]` = [its real length, sender's port, group, flags]; flags has
+   * `constants.RECV_TRUNCATED` when the datagram was longer than its slot (only the
+   * slot's bytes were read; the rest is lost). Throws (ENOBUFS after an overrun) only
+   * when nothing was read; an error met after some datagrams comes on the next call.
+   */
+  recvmmsg(count: number): number;
   /** Polls for readability on the event loop; `onReadable(err)` if polling fails. */
   start(onReadable: (err?: Error) => void): void;
   stop(): void;
@@ -62,6 +77,8 @@ export interface AddonConstants {
   readonly NETLINK_GET_STRICT_CHK: number;
   readonly NETLINK_ROUTE: number;
   readonly NETLINK_GENERIC: number;
+  /** recvmmsg()'s per-datagram flag: longer than its slot, truncated (NL_SLOT_TRUNCATED). */
+  readonly RECV_TRUNCATED: number;
 }
 
 export interface Addon {
@@ -72,7 +89,7 @@ export interface Addon {
 }
 
 /** The ABI this file is written against: NL_ABI in native/netlink.c. */
-const EXPECTED_ABI = 1;
+const EXPECTED_ABI = 2;
 
 export const NO_ADDON_ENV = 'DEVLINK_SF_NO_ADDON';
 

@@ -12,15 +12,17 @@
  *   pending; a failed socket closes the connection with its error as the cause.
  * - Notifications (sequence 0 or a multicast group) go to subscribers, each with its own
  *   bounded queue; a receive-buffer overrun is delivered to them as a marker.
+ * - A datagram the transport had to truncate (bounded receive mode) is never decoded:
+ *   the request it answered rejects with TruncatedError; a notification shows as an overrun.
  */
 import { AttrDefs, AttrSet } from '../attrs/schema';
 import { attrNameOf, attrPathAt, setAtPath } from '../attrs/path';
 import { NetlinkError } from '../attrs/errors';
 import { NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, GENL_HDRLEN, NLMSG_HDRLEN, nlmsgAlign } from './constants';
-import { AbortError, ClosedError, DumpInterruptedError, KernelError, KernelErrorInfo, OverrunError, TimeoutError } from './errors';
+import { AbortError, ClosedError, DumpInterruptedError, KernelError, KernelErrorInfo, OverrunError, TimeoutError, TruncatedError } from './errors';
 import { AckInfo, forEachMessage, NlMsg, parseDone, parseError, stampRequest } from './message';
 import { AsyncQueue } from './queue';
-import { RecvInfo, Transport } from './transport';
+import { RecvInfo, Transport, TruncatedInfo } from './transport';
 
 /** At most this many messages share one send. */
 export const MAX_BATCH = 32;
@@ -70,6 +72,8 @@ export interface ConnectionStats {
   droppedSeq: number;
   malformed: number;
   overruns: number;
+  /** Datagrams the transport read truncated (bounded receive mode), from our peer. */
+  truncated: number;
 }
 
 const enum State { QUEUED, SENT, DRAINING, SETTLED }
@@ -106,7 +110,7 @@ export class Connection {
   /** poll()'s stop condition after a send: every request has its answer. */
   private readonly nothingPending = (): boolean => this.pending.size === 0;
   private overrunCheck = false;
-  readonly stats: ConnectionStats = { sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0 };
+  readonly stats: ConnectionStats = { sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0, truncated: 0 };
 
   constructor(
     readonly transport: Transport,
@@ -116,6 +120,7 @@ export class Connection {
     this.notificationLimit = opts.notificationLimit ?? 65536;
     transport.start({
       message: (buf, from) => this.onDatagram(buf, from),
+      truncated: (seq, length, info) => this.onTruncated(seq, length, info),
       overrun: () => this.onOverrun(),
       error: (err) => this.fail(err),
     });
@@ -258,6 +263,32 @@ export class Connection {
       if (!(e instanceof NetlinkError)) throw e;
       this.stats.malformed++;
     }
+  }
+
+  /**
+   * A datagram lost to truncation. Its first header is all there is: a notification's
+   * subscribers are told of an overrun (they resync); the request it answered rejects,
+   * and is forgotten as a timed-out one is (so is a dump: the rest of it is dropped).
+   */
+  private onTruncated(seq: number, length: number, info: TruncatedInfo): void {
+    if (this.closedBy) return;
+    if (info.port !== this.transport.peerPort) {
+      this.stats.droppedSender++;
+      return;
+    }
+    this.stats.truncated++;
+    if (info.group !== 0 || seq === 0) {
+      for (const s of this.subscribers) markOverrun(s);
+      return;
+    }
+    const p = this.pending.get(seq);
+    if (p === undefined) {
+      this.stats.droppedSeq++;
+      return;
+    }
+    this.pending.delete(seq);
+    if (this.dumpHolder === p) this.releaseDump();
+    if (p.state !== State.DRAINING) this.settle(p, new TruncatedError(p.spec.op, length, info.slotSize, seq));
   }
 
   private dispatch(m: NlMsg, group: number): void {

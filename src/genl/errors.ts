@@ -138,3 +138,27 @@ export class ProtocolError extends NetlinkError {
   override name = 'ProtocolError';
   readonly code = 'EPROTO';
 }
+
+/**
+ * A reply was longer than the bounded receive mode's slot (SocketOptions.maxDatagram):
+ * the kernel cut it short and the rest is lost, so it was not decoded. Later reads use
+ * a larger slot.
+ */
+export class TruncatedError extends NetlinkError {
+  override name = 'TruncatedError';
+  readonly code = 'EMSGSIZE';
+  constructor(
+    readonly op: string,
+    /** The datagram's real length in bytes, as the kernel reported it. */
+    readonly length: number,
+    /** The receive slot it did not fit, in bytes. */
+    readonly slotSize: number,
+    /** Sequence number of the request it answered. */
+    readonly seq: number,
+  ) {
+    super(
+      `${op}: the ${length}-byte reply did not fit the ${slotSize}-byte receive slot and the kernel truncated it; ` +
+        `the request may have taken effect. Use the exact receive mode (socket: { receive: 'exact' }) or a larger maxDatagram`,
+    );
+  }
+}

@@ -2,10 +2,20 @@
  * The transport on the native addon's AF_NETLINK socket: ext-ack, capped acks, strict
  * checking, network namespaces, and a synchronous `poll()` that picks up the kernel's
  * reply right after `send()`.
+ *
+ * Two receive modes (SocketOptions.receive):
+ * - exact (the default): recvmsg() peeks each datagram to learn its length, then drops
+ *   it, or recvmsgInto() reads one longer than the area: two system calls per datagram,
+ *   never truncated.
+ * - bounded: recvmmsg() reads up to BOUNDED_BATCH datagrams per system call into
+ *   fixed-size slots. One longer than its slot is cut short by the kernel: it is never
+ *   decoded but reported to handlers.truncated, and the slots grow for later reads (for
+ *   datagrams from the peer: a stranger cannot make them grow).
  */
-import { NetlinkError } from '../attrs/errors';
+import { NetlinkError, ValidationError } from '../attrs/errors';
 import { loadAddon, addonLoadError } from './addon';
 import type { AddonConstants, NativeSocket } from './addon';
+import { NLH_SEQ } from './headers';
 import { isSystemError } from './sockerr';
 import type { RecvInfo, SocketOptions, Transport, TransportFeatures, TransportHandlers } from './transport';
 
@@ -26,6 +36,45 @@ export const DEFAULT_RCVBUF = 1 << 20;
  */
 const RECV_AREA_SIZE = 64 * 1024;
 
+/** Bounded mode: the default slot size, SocketOptions.maxDatagram. */
+export const DEFAULT_MAX_DATAGRAM = 64 * 1024;
+/** Bounded mode: slots grow up to this size after a truncation; maxDatagram's ceiling too. */
+export const MAX_SLOT_SIZE = 4 * 1024 * 1024;
+/** NLMSG_HDRLEN: a slot always holds a truncated datagram's first header whole. */
+const MIN_SLOT_SIZE = 16;
+/** Bounded mode: at most this many datagrams per recvmmsg(). */
+const BOUNDED_BATCH = 32;
+/** Bounded mode: the slots take about this much memory; larger slots, fewer of them. */
+const SLOT_AREA_BYTES = 2 * 1024 * 1024;
+
+/** Bounded mode's receive slots, as given to the addon's setRecvSlots(). */
+interface Slots {
+  /** Bytes per slot. */
+  readonly size: number;
+  readonly count: number;
+  /** `count` slots of `size` bytes. */
+  readonly area: Buffer;
+  /** Per slot, written by recvmmsg(): [length, sender port, group, flags]. */
+  readonly meta: Uint32Array;
+}
+
+function makeSlots(size: number): Slots {
+  const count = Math.max(1, Math.min(BOUNDED_BATCH, Math.floor(SLOT_AREA_BYTES / size)));
+  return { size, count, area: Buffer.allocUnsafeSlow(size * count), meta: new Uint32Array(4 * count) };
+}
+
+/** The slot size the options ask for, or undefined for exact mode; refuses nonsense. */
+function slotSizeOf(opts: SocketOptions): number | undefined {
+  const mode = opts.receive ?? 'exact';
+  if (mode !== 'exact' && mode !== 'bounded') throw new ValidationError('socket.receive', `must be 'exact' or 'bounded', not ${JSON.stringify(mode)}`);
+  if (mode === 'exact') return undefined;
+  const size = opts.maxDatagram ?? DEFAULT_MAX_DATAGRAM;
+  if (!Number.isInteger(size) || size < MIN_SLOT_SIZE || size > MAX_SLOT_SIZE) {
+    throw new ValidationError('socket.maxDatagram', `must be a whole number of bytes from ${MIN_SLOT_SIZE} (NLMSG_HDRLEN) to ${MAX_SLOT_SIZE}, not ${size}`);
+  }
+  return size;
+}
+
 export class NativeTransport implements Transport {
   readonly name = 'native';
   private handlers: TransportHandlers | null = null;
@@ -39,8 +88,10 @@ export class NativeTransport implements Transport {
     private readonly consts: AddonConstants,
     /** Written by the addon on every receive: [0] sender port, [1] group. */
     private readonly info: Uint32Array,
-    /** Where the addon puts each datagram that fits. */
+    /** Where the addon puts each datagram that fits (exact mode). */
     private readonly area: Buffer,
+    /** Bounded mode's slots; null in exact mode. */
+    private slots: Slots | null,
     readonly features: TransportFeatures,
     readonly localPort: number,
     readonly peerPort: number,
@@ -56,6 +107,7 @@ export class NativeTransport implements Transport {
       throw new NetlinkError(`the native netlink addon is not available${why ? `: ${why.message}` : ''}`, { cause: why ?? undefined });
     }
     const c = addon.constants;
+    const slotSize = slotSizeOf(opts);
     const info = new Uint32Array(2);
     const area = Buffer.allocUnsafeSlow(RECV_AREA_SIZE);
     const sock = new addon.NetlinkSocket(opts.protocol ?? NETLINK_GENERIC, opts.netns ?? null, info, area);
@@ -72,7 +124,9 @@ export class NativeTransport implements Transport {
       if (opts.sndbuf !== undefined) setBuffer(sock, c.SOL_SOCKET, c.SO_SNDBUFFORCE, c.SO_SNDBUF, opts.sndbuf);
       sock.bind(0, 0);
       const { port } = sock.getsockname();
-      return new NativeTransport(sock, c, info, area, features, port, opts.peerPort ?? 0);
+      const slots = slotSize === undefined ? null : makeSlots(slotSize);
+      if (slots !== null) sock.setRecvSlots(slots.area, slots.size, slots.meta);
+      return new NativeTransport(sock, c, info, area, slots, features, port, opts.peerPort ?? 0);
     } catch (err) {
       sock.close();
       throw err;
@@ -100,28 +154,16 @@ export class NativeTransport implements Transport {
     if (handlers === null || this.closed || this.draining) return;
     this.draining = true;
     try {
-      for (;;) {
-        let datagram: Buffer | null;
-        try {
-          datagram = this.receive();
-        } catch (err) {
-          if (this.closed) return;
-          if (isSystemError(err, 'ENOBUFS')) {
-            handlers.overrun();
-            if (this.closed) return;
-            continue;
-          }
-          this.fail(err instanceof Error ? err : new Error(String(err)));
-          return;
-        }
-        if (datagram === null) return;
-        handlers.message(datagram, this.from());
-        // the event loop's readiness callback (level-triggered) picks up the rest
-        if (this.closed || until?.()) return;
-      }
+      if (this.slots === null) this.drainExact(handlers, until);
+      else this.drainBounded(handlers, until);
     } finally {
       this.draining = false;
     }
+  }
+
+  /** Bounded mode's current slot size (it grows after a truncation); undefined in exact mode. */
+  receiveSlotSize(): number | undefined {
+    return this.slots?.size;
   }
 
   addMembership(group: number): void {
@@ -143,6 +185,83 @@ export class NativeTransport implements Transport {
     this.sock.close();
   }
 
+  private drainExact(handlers: TransportHandlers, until: (() => boolean) | undefined): void {
+    for (;;) {
+      let datagram: Buffer | null;
+      try {
+        datagram = this.receive();
+      } catch (err) {
+        if (this.receiveFailed(handlers, err)) continue;
+        return;
+      }
+      if (datagram === null) return;
+      handlers.message(datagram, this.from());
+      // the event loop's readiness callback (level-triggered) picks up the rest
+      if (this.closed || until?.()) return;
+    }
+  }
+
+  /**
+   * Batches of datagrams, each handed out whole (copied out of its slot, which the next
+   * batch reuses) before `until` is asked. A batch that did not fill every slot emptied
+   * the queue: no read to find it empty (an error met after some datagrams waits in the
+   * socket, and wakes the event loop).
+   */
+  private drainBounded(handlers: TransportHandlers, until: (() => boolean) | undefined): void {
+    for (;;) {
+      const slots = this.slots!;
+      let n: number;
+      try {
+        n = this.sock.recvmmsg(slots.count);
+      } catch (err) {
+        if (this.receiveFailed(handlers, err)) continue;
+        return;
+      }
+      let longest = 0;
+      for (let i = 0; i < n; i++) {
+        const length = slots.meta[4 * i];
+        const port = slots.meta[4 * i + 1];
+        const group = slots.meta[4 * i + 2];
+        const start = i * slots.size;
+        if (slots.meta[4 * i + 3] & this.consts.RECV_TRUNCATED) {
+          // Only our peer's datagrams make the slots grow: a stranger's are dropped anyway.
+          if (port === this.peerPort) longest = Math.max(longest, length);
+          const seq = slots.area.readUInt32LE(start + NLH_SEQ);
+          if (handlers.truncated) handlers.truncated(seq, length, { port, group, slotSize: slots.size });
+          else handlers.overrun();
+        } else {
+          const datagram = Buffer.allocUnsafe(length);
+          slots.area.copy(datagram, 0, start, start + length);
+          handlers.message(datagram, this.fromOf(port, group));
+        }
+        if (this.closed) return;
+      }
+      if (longest > 0) this.growSlots(longest);
+      if (n < slots.count || until?.()) return;
+    }
+  }
+
+  /** Slots for datagrams of `length` bytes: doubled until they fit, up to MAX_SLOT_SIZE. */
+  private growSlots(length: number): void {
+    let size = this.slots!.size;
+    while (size < length && size < MAX_SLOT_SIZE) size = Math.min(size * 2, MAX_SLOT_SIZE);
+    if (size === this.slots!.size) return;
+    const slots = makeSlots(size);
+    this.sock.setRecvSlots(slots.area, slots.size, slots.meta);
+    this.slots = slots;
+  }
+
+  /** A receive threw: an overrun is reported and reading goes on (true); anything else closes the transport (false). */
+  private receiveFailed(handlers: TransportHandlers, err: unknown): boolean {
+    if (this.closed) return false;
+    if (isSystemError(err, 'ENOBUFS')) {
+      handlers.overrun();
+      return !this.closed;
+    }
+    this.fail(err instanceof Error ? err : new Error(String(err)));
+    return false;
+  }
+
   /** One whole datagram in a Buffer of its own, or null when none is queued. */
   private receive(): Buffer | null {
     const length = this.sock.recvmsg();
@@ -157,8 +276,10 @@ export class NativeTransport implements Transport {
   }
 
   private from(): RecvInfo {
-    const port = this.info[0];
-    const group = this.info[1];
+    return this.fromOf(this.info[0], this.info[1]);
+  }
+
+  private fromOf(port: number, group: number): RecvInfo {
     return port === this.peerPort && group === 0 ? this.fromPeer : { port, group };
   }
 

@@ -11,12 +11,19 @@
  *   (`errno`, `code`, `syscall`) when the send fails.
  * - Received datagrams are handed to `handlers.message` whole (never truncated), each
  *   with the sender's port and the multicast group it came through (0 for unicast).
+ *   A transport that reads into fixed-size slots (the native one in its bounded receive
+ *   mode) may find a datagram cut short by the kernel: that one is never handed to
+ *   `message`; `handlers.truncated` gets its first message's sequence number and its
+ *   real length (a handler without `truncated` is told of an overrun instead: a
+ *   datagram was lost either way).
  * - `poll(until?)` drains, synchronously, whatever is already waiting. The kernel answers a
  *   generic netlink request inside the send system call, so calling `poll()` right after
  *   `send()` usually delivers the reply without a trip through the event loop. With
  *   `until`, draining stops as soon as it returns true (checked after each datagram):
  *   the engine stops once no request of its own is pending, saving the read that would
  *   only find the socket empty; anything still queued is delivered from the event loop.
+ *   A transport that reads several datagrams per system call hands out all of them
+ *   before checking `until`.
  *   Transports that cannot do this make `poll()` a no-op; delivery then happens from
  *   the event loop.
  * - A receive-buffer overrun (ENOBUFS on receive) is reported through `handlers.overrun`,
@@ -33,8 +40,20 @@ export interface RecvInfo {
   readonly group: number;
 }
 
+/** Where a truncated datagram came from, and the slot it did not fit. */
+export interface TruncatedInfo extends RecvInfo {
+  /** The receive slot's size: the datagram's first `slotSize` bytes were read, the rest lost. */
+  readonly slotSize: number;
+}
+
 export interface TransportHandlers {
   message(datagram: Buffer, from: RecvInfo): void;
+  /**
+   * A datagram of `length` bytes did not fit its receive slot and the kernel cut it
+   * short (bounded receive mode only). `seq` is its first message's nlmsg_seq (the
+   * header is always read whole). Optional: transports that never truncate never call it.
+   */
+  truncated?(seq: number, length: number, info: TruncatedInfo): void;
   overrun(): void;
   error(err: Error): void;
 }
@@ -82,4 +101,22 @@ export interface SocketOptions {
   readonly sndbuf?: number;
   /** Send requests to this port instead of the kernel and accept replies only from it. */
   readonly peerPort?: number;
+  /**
+   * How the native transport receives (the fallback and the simulator ignore this):
+   * - 'exact' (default): each datagram is peeked to learn its length, then read whole:
+   *   two system calls per datagram, and no reply is ever truncated.
+   * - 'bounded': up to 32 datagrams per system call (recvmmsg), each into a slot of
+   *   `maxDatagram` bytes: fewer system calls, most saved with many requests in flight
+   *   (bench/foundation.ts measures both modes), but a datagram longer than the slot
+   *   is cut short by the kernel and lost. The request it answered then
+   *   rejects with TruncatedError (it may have taken effect), a notification shows as
+   *   an overrun, and the slot grows (doubling, up to 4 MiB) for what follows.
+   */
+  readonly receive?: 'exact' | 'bounded';
+  /**
+   * Bounded mode's slot size in bytes: the longest datagram it reads whole. 64 KiB by
+   * default, which holds anything the kernel sends a socket that offers it (dump
+   * datagrams are at most 32 KiB); from 16 (NLMSG_HDRLEN) to 4 MiB. Ignored in exact mode.
+   */
+  readonly maxDatagram?: number;
 }

@@ -1,0 +1,67 @@
+/*
+ * native/netlink.h: what native/netlink.c (the socket, its options, send, readiness
+ * polling, the module) and native/recv.c (the receive paths) share. Not a public
+ * header: the JavaScript API is described at the top of netlink.c.
+ */
+#ifndef DEVLINK_SF_NETLINK_H
+#define DEVLINK_SF_NETLINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include <node_api.h>
+#include <uv.h>
+
+/* iovecs kept inline in the socket; sendmsg with more buffers grows a heap array. */
+#define NL_INLINE_IOV 8
+
+enum nl_poll_state { POLL_NONE, POLL_INITED, POLL_CLOSING };
+
+/* The bounded receive's slots (recv.c); NULL until setRecvSlots(). */
+struct nl_batch;
+
+typedef struct nl_socket {
+  uv_poll_t poll;
+  napi_env env;
+  int fd;
+  enum nl_poll_state poll_state;
+  int in_callback; /* inside the readable callback: do not free, defer async destroy */
+  int finalized;   /* the JavaScript object is gone */
+  napi_ref callback;
+  napi_async_context async;
+  napi_ref info_ref;
+  uint32_t *info; /* [0] sender port, [1] group of the last datagram */
+  napi_ref area_ref;
+  unsigned char *area; /* the receive area, a Buffer of the caller's */
+  size_t area_len;
+  struct nl_batch *batch;
+  struct iovec *iov;
+  uint32_t iov_cap;
+  struct iovec iov_inline[NL_INLINE_IOV];
+} nl_socket;
+
+/* ---- helpers (netlink.c) ---- */
+
+/* A Node-like error: errno (negative), code, syscall, and path when given. */
+napi_value nl_make_error(napi_env env, int err, const char *syscall_name, const char *path);
+/* Throw such an error; returns NULL, so callers can `return nl_throw(...)`. */
+napi_value nl_throw(napi_env env, int err, const char *syscall_name, const char *path);
+napi_value nl_type_error(napi_env env, const char *message);
+int nl_arg_u32(napi_env env, napi_value v, uint32_t *out, const char *what);
+/* The socket behind `this`, with up to `argc` arguments (undefined when missing). */
+nl_socket *nl_this(napi_env env, napi_callback_info cbinfo, size_t argc, napi_value *argv);
+
+/* ---- receive (recv.c) ---- */
+
+napi_value nl_recvmsg(napi_env env, napi_callback_info cbinfo);
+napi_value nl_recvmsg_into(napi_env env, napi_callback_info cbinfo);
+napi_value nl_set_recv_slots(napi_env env, napi_callback_info cbinfo);
+napi_value nl_recvmmsg(napi_env env, napi_callback_info cbinfo);
+/* Releases the slots and their references; from the finalizer. */
+void nl_batch_free(napi_env env, struct nl_batch *b);
+
+/* recvmmsg() slot flags, per datagram (meta[4 * i + 3]). */
+#define NL_SLOT_TRUNCATED 1u
+
+#endif
