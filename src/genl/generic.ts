@@ -28,6 +28,8 @@ export interface FamilyOptions extends CallOptions {
 export class GenericNetlink {
   private readonly families_ = new Map<string, Promise<Family>>();
   private readonly memberships = new Map<number, number>();
+  /** GETFAMILY requests by name, built once (their sequence number is stamped per send). */
+  private readonly requests = new Map<string, Buffer>();
 
   protected constructor(readonly connection: Connection) {}
 
@@ -65,12 +67,20 @@ export class GenericNetlink {
   }
 
   private async lookup(name: string, opts: CallOptions): Promise<Family> {
+    // the request for a name never changes but for its sequence number, which the engine
+    // stamps in place: keep one per name and send a copy
+    let template = this.requests.get(name);
+    if (template === undefined) {
+      template = getFamilyRequest(name);
+      this.requests.set(name, template);
+    }
     const replies = await this.connection.request({
-      ...opts,
-      msg: getFamilyRequest(name),
+      msg: Buffer.from(template),
       op: 'nlctrl getfamily',
       attrs: ctrlAttrs,
       makeError: (info) => (info.errno === ENOENT_ERRNO ? new FamilyNotFoundError(name, info) : new KernelError(info)),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     });
     if (replies.length === 0) throw new NetlinkError(`nlctrl answered no family for "${name}"`);
     return decodeFamily(replies[0]);
