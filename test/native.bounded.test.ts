@@ -18,6 +18,7 @@ import { DEFAULT_MAX_DATAGRAM, NativeTransport } from '../src/genl/transport-nat
 import { isSystemError } from '../src/genl/sockerr';
 import type { RecvInfo, TransportHandlers, TruncatedInfo } from '../src/genl/transport';
 import { genlmsg, nla, nlmsg, readHdr, strz } from './helpers/bytes';
+import { suiteNetns } from './helpers/netns';
 
 // <linux/netlink.h>, <linux/genetlink.h>, <linux/rtnetlink.h>
 const NLM_F_REQUEST = 0x1;
@@ -81,9 +82,6 @@ async function nextOf(q: AsyncIterator<Notification>, ms = 2000): Promise<Notifi
   return Promise.race([item, timer]);
 }
 
-function isRoot(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
 
 describe('native addon, bounded receive mode', function () {
   before(function () {
@@ -448,23 +446,7 @@ describe('native addon, bounded receive mode', function () {
   });
 
   describe('multicast in another network namespace', function () {
-    const ns = `dlsf-bounded-${process.pid}`;
-    const nsPath = `/var/run/netns/${ns}`;
-    let made = false;
-
-    before(function () {
-      if (!isRoot()) this.skip();
-      try {
-        execFileSync('ip', ['netns', 'add', ns], { stdio: 'pipe' });
-        made = true;
-      } catch {
-        this.skip();
-      }
-    });
-
-    after(function () {
-      if (made) execFileSync('ip', ['netns', 'del', ns], { stdio: 'pipe' });
-    });
+    const { name: ns, path: nsPath } = suiteNetns('dlsf-bounded');
 
     it('reports the group a notification came through (NETLINK_PKTINFO), as exact mode does', async function () {
       const t = NativeTransport.open({ protocol: NETLINK_ROUTE, netns: nsPath, receive: 'bounded' });

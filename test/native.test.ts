@@ -12,6 +12,7 @@ import { addonLoadError, loadAddon } from '../src/genl/addon';
 import { NativeTransport } from '../src/genl/transport-native';
 import { isSystemError, systemError } from '../src/genl/sockerr';
 import type { RecvInfo, TransportHandlers } from '../src/genl/transport';
+import { isRoot, suiteNetns } from './helpers/netns';
 
 // <linux/netlink.h>, <linux/genetlink.h>, <linux/rtnetlink.h>
 const NLM_F_REQUEST = 0x1;
@@ -139,9 +140,6 @@ async function until(done: () => boolean, ms = 3000): Promise<void> {
   }
 }
 
-function isRoot(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -531,23 +529,7 @@ describe('native addon', function () {
   });
 
   describe('in another network namespace', function () {
-    const ns = `dlsf-test-${process.pid}`;
-    const nsPath = `/var/run/netns/${ns}`;
-    let made = false;
-
-    before(function () {
-      if (!isRoot()) this.skip();
-      try {
-        execFileSync('ip', ['netns', 'add', ns], { stdio: 'pipe' });
-        made = true;
-      } catch {
-        this.skip();
-      }
-    });
-
-    after(function () {
-      if (made) execFileSync('ip', ['netns', 'del', ns], { stdio: 'pipe' });
-    });
+    const { name: ns, path: nsPath } = suiteNetns('dlsf-test');
 
     function dumpLinks(t: NativeTransport, seq: number): Array<{ index: number; name: string }> {
       const { handlers, got } = collect();
