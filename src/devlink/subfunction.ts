@@ -208,18 +208,29 @@ export class SubfunctionManager {
   /** Until the function's opstate is attached and its auxiliary device is in sysfs. */
   private async waitAttached(port: DevlinkPort, spec: SubfunctionSpec, budget: Budget, watch: Watch, root: string): Promise<Subfunction> {
     const pci = port.bus === 'pci' ? port.dev : undefined;
+    return this.pollUntil(budget, watch, async () => {
+      const cur = await this.dl.port(port.handle, budget.call());
+      if (cur.function?.opstate !== 'attached') return undefined;
+      const devs = await findSfDevices(root, spec.sfnum, pci);
+      return devs !== undefined ? { port: cur, ...devs } : undefined;
+    });
+  }
+
+  /**
+   * Run `probe` until it answers, waking at each notification the watch lets through or
+   * after a growing delay (the poll where the kernel sends nothing), within the budget.
+   */
+  private async pollUntil<T>(budget: Budget, watch: Watch, probe: () => Promise<T | undefined>): Promise<T> {
     let delay = POLL_MIN_MS;
     for (;;) {
-      const cur = await this.dl.port(port.handle, budget.call());
-      if (cur.function?.opstate === 'attached') {
-        const devs = await findSfDevices(root, spec.sfnum, pci);
-        if (devs !== undefined) return { port: cur, ...devs };
-      }
+      const found = await probe();
+      if (found !== undefined) return found;
       budget.check();
       await watch.next(Math.min(delay, Math.max(1, budget.remaining())), budget.signal);
       delay = Math.min(delay * 2, POLL_MAX_MS);
     }
   }
+
 
   /** Delete a port we created; never throws (the caller's error is what matters). */
   private async rollback(port: DevlinkPort): Promise<boolean> {
@@ -297,16 +308,13 @@ export class SubfunctionManager {
     await this.dl.setPortFunction(port.handle, { state: 'active' }, budget.call());
   }
 
-  private async waitOpstate(port: DevlinkPort, want: 'attached' | 'detached', budget: Budget, watch: Watch): Promise<DevlinkPort> {
-    let delay = POLL_MIN_MS;
-    for (;;) {
+  private waitOpstate(port: DevlinkPort, want: 'attached' | 'detached', budget: Budget, watch: Watch): Promise<DevlinkPort> {
+    return this.pollUntil(budget, watch, async () => {
       const cur = await this.dl.port(port.handle, budget.call());
-      if (cur.function?.opstate === want) return cur;
-      budget.check();
-      await watch.next(Math.min(delay, Math.max(1, budget.remaining())), budget.signal);
-      delay = Math.min(delay * 2, POLL_MAX_MS);
-    }
+      return cur.function?.opstate === want ? cur : undefined;
+    });
   }
+
 
   /**
    * Deactivate (waiting until detached) and delete. Idempotent: a port or spec that no
