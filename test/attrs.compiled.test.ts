@@ -8,6 +8,7 @@ import { MalformedError } from '../src/attrs/errors';
 import { devlinkAttrs } from '../src/devlink/schema';
 import { ctrlAttrs } from '../src/genl/nlctrl';
 import { cat, nest, nla, strz, u16, u32, u64, u8 } from './helpers/bytes';
+import { prng } from './helpers/prng';
 
 type Outcome = { ok: unknown } | { err: [string, number, string] };
 
@@ -55,11 +56,8 @@ describe('compiled decoders reproduce the generic loop', () => {
   });
 
   it('random bytes and mutated messages (fixed seed)', () => {
-    let seed = 12345;
-    const rnd = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
-    };
+    const next = prng(12345);
+    const rnd = (n: number): number => Math.floor(next() * n);
     const body = portBody();
     for (let i = 0; i < 3000; i++) {
       const b = Buffer.from(body);

@@ -8,6 +8,7 @@ import { MalformedError } from '../src/attrs/errors';
 import { defineAttrSet, AttrSet, AttrDefs } from '../src/attrs/schema';
 import { forEachMessage, parseDone, parseError, NlMsg } from '../src/genl/message';
 import { cat, hex, nest, nla, nlmsg, strz, u16, u32, u8 } from './helpers/bytes';
+import { prng } from './helpers/prng';
 
 const inner: AttrSet<AttrDefs> = defineAttrSet('inner', {
   hwAddr: { id: 1, type: 'binary' },
@@ -51,17 +52,6 @@ function malformed(buf: Buffer, check: { offset?: number; path?: string; detail?
   return caught;
 }
 
-/** mulberry32: a small PRNG with a fixed seed so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function clean(v: unknown): void {
   if (v === undefined) assert.fail('undefined in a decoded value');
@@ -251,7 +241,7 @@ describe('attrs: malformed input', () => {
 
   describe('fuzz (fixed seeds)', () => {
     it('random bytes: only MalformedError, and clean values when decoding succeeds', () => {
-      const rand = rng(0x5eed);
+      const rand = prng(0x5eed);
       let ok = 0;
       for (let i = 0; i < 5000; i++) {
         const len = Math.floor(rand() * 64);
@@ -268,7 +258,7 @@ describe('attrs: malformed input', () => {
     });
 
     it('plausible attributes (small lengths, known types) mutated: only MalformedError', () => {
-      const rand = rng(42);
+      const rand = prng(42);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
       const types = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 18, 19, 20, 0x8010, 0x8012, 0x8014, 99];
       function gen(depth: number): Buffer {

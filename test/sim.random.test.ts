@@ -9,18 +9,8 @@ import assert from 'node:assert/strict';
 import { Simulator } from '../src/sim';
 import { nest, nla, strz, u16, u32 } from './helpers/bytes';
 import { attr, F, nested, NLMSG_DONE, NLMSG_ERROR, parse, Raw, RMsg, str, u32of } from './sim.helpers';
+import { prng } from './helpers/prng';
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OPS = Number(process.env.SIM_RANDOM_OPS ?? 100_000);
 const SEED = Number(process.env.SIM_RANDOM_SEED ?? 20240611);
