@@ -13,7 +13,7 @@ import { Family } from '../genl/nlctrl';
 import { Cmd, cmdName, DEVLINK_GENL_NAME, ParamType, ReloadAction, ReloadLimit } from './constants';
 import { deviceFrom, decodeMessage, eswitchFrom, infoFrom, paramFrom, portFrom, rateFrom } from './decode';
 import { makeDevlinkError } from './errors';
-import { checkName, isPortHandle, parseDevHandle, parsePortHandle } from './handle';
+import { checkName, DevHandle, isPortHandle, parseDevHandle, parsePortHandle } from './handle';
 import { monitor, MonitorOptions } from './monitor';
 import { LifecycleOptions, Subfunction, SubfunctionManager, SubfunctionSpec } from './subfunction';
 import {
@@ -90,6 +90,22 @@ export class Devlink {
     return this.genl.connection.request({ ...opts, msg, op: `devlink ${cmdName(cmd)}`, attrs: devlinkAttrs, makeError: makeDevlinkError });
   }
 
+  /**
+   * A dump, or the part of it that belongs to `o.dev`. Kernels from 6.6 filter a dump that
+   * names a device themselves (NLM_F_DUMP_FILTERED); older ones return everything and the
+   * filter runs here.
+   */
+  private async dumpOf<T>(
+    cmd: number, o: { dev?: string } & CallOptions, decode: (a: ReturnType<typeof decodeMessage>) => T,
+    ofDevice: (x: T, h: DevHandle) => boolean,
+  ): Promise<T[]> {
+    const h = o.dev !== undefined ? parseDevHandle(o.dev) : undefined;
+    const replies = await this.dump(cmd, h ? devAttrs(h) : {}, o);
+    const all = replies.map((m) => decode(decodeMessage(m)));
+    if (!h || (replies.length > 0 && replies.every((m) => m.flags & NLM_F_DUMP_FILTERED))) return all;
+    return all.filter((x) => ofDevice(x, h));
+  }
+
   private one<T>(replies: NlMsg[], decode: (a: ReturnType<typeof decodeMessage>) => T, what: string): T {
     if (replies.length === 0) throw new NetlinkError(`the kernel answered ${what} with no data`);
     return decode(decodeMessage(replies[0]));
@@ -143,10 +159,9 @@ export class Devlink {
   // -- params --------------------------------------------------------------------------
 
   async params(o: { dev?: string } & CallOptions = {}): Promise<DevlinkParam[]> {
-    const h = o.dev !== undefined ? parseDevHandle(o.dev) : undefined;
-    const all = (await this.dump(Cmd.PARAM_GET, h ? devAttrs(h) : {}, o)).map((m) => paramFrom(decodeMessage(m)));
-    return h ? all.filter((p) => p.handle === `${h.bus}/${h.dev}`) : all;
+    return this.dumpOf(Cmd.PARAM_GET, o, paramFrom, (p, h) => p.handle === `${h.bus}/${h.dev}`);
   }
+
 
   async param(handle: string, name: string, opts: CallOptions = {}): Promise<DevlinkParam> {
     const h = parseDevHandle(handle);
@@ -165,16 +180,12 @@ export class Devlink {
   // -- ports ---------------------------------------------------------------------------
 
   /**
-   * Every port, or the ports of one device. Kernels from 6.6 filter the dump themselves
-   * (NLM_F_DUMP_FILTERED); older ones return every port and the filter runs here.
+   * Every port, or the ports of one device (filtered by the kernel where it can: dumpOf).
    */
   async ports(o: { dev?: string } & CallOptions = {}): Promise<DevlinkPort[]> {
-    const h = o.dev !== undefined ? parseDevHandle(o.dev) : undefined;
-    const replies = await this.dump(Cmd.PORT_GET, h ? devAttrs(h) : {}, o);
-    const ports = replies.map((m) => portFrom(decodeMessage(m)));
-    if (!h || (replies.length > 0 && replies.every((m) => m.flags & NLM_F_DUMP_FILTERED))) return ports;
-    return ports.filter((p) => p.bus === h.bus && p.dev === h.dev);
+    return this.dumpOf(Cmd.PORT_GET, o, portFrom, (p, h) => p.bus === h.bus && p.dev === h.dev);
   }
+
 
   /** One port by handle ('pci/0000:06:00.0/32768') or by its netdev name ('eth6'), like iproute2. */
   async port(handleOrNetdev: string, opts: CallOptions = {}): Promise<DevlinkPort> {
@@ -216,12 +227,9 @@ export class Devlink {
   // -- rates ---------------------------------------------------------------------------
 
   async rates(o: { dev?: string } & CallOptions = {}): Promise<DevlinkRate[]> {
-    const h = o.dev !== undefined ? parseDevHandle(o.dev) : undefined;
-    const replies = await this.dump(Cmd.RATE_GET, h ? devAttrs(h) : {}, o);
-    const rates = replies.map((m) => rateFrom(decodeMessage(m)));
-    if (!h || (replies.length > 0 && replies.every((m) => m.flags & NLM_F_DUMP_FILTERED))) return rates;
-    return rates.filter((r) => r.bus === h.bus && r.dev === h.dev);
+    return this.dumpOf(Cmd.RATE_GET, o, rateFrom, (r, h) => r.bus === h.bus && r.dev === h.dev);
   }
+
 
   async rate(handle: string, opts: CallOptions = {}): Promise<DevlinkRate> {
     return this.one(await this.request(Cmd.RATE_GET, rateHandleAttrs(handle), opts), rateFrom, 'rate get');
