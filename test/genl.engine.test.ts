@@ -4,6 +4,7 @@
  * dumps, dropped datagrams, timeouts, aborts, close, overruns, send errors.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import sinon from 'sinon';
 import { decodeAttrs } from '../src/attrs/decode';
@@ -157,6 +158,38 @@ describe('genl: the request engine on a fake kernel', () => {
       });
       assert.equal(c.stats.droppedSeq, 0);
     });
+    it('a number whose table slot is held by a long-pending call is skipped; both calls get their answers', async () => {
+      // value 1 goes unanswered until the end; everything else is echoed at once
+      const { k, c } = open({ handler: (r) => (reqValue(r) === 1 ? undefined : echo(r, k)) });
+      const slow = c.request(spec(1)); // seq 1 stays pending while 600 others come and go
+      for (let i = 0; i < 600; i++) assert.equal(value((await c.request(spec(100 + i)))[0]), 100 + i);
+      const seqs = k.requests.map((r) => r.seq);
+      assert.equal(new Set(seqs).size, seqs.length, 'no sequence number handed out twice');
+      assert.ok(!seqs.includes(257), 'seq 257 shares seq 1\'s slot (256 slots) and is skipped');
+      assert.ok(seqs.includes(256) && seqs.includes(258));
+      k.inject(cat(replyMsg(k.requests[0], [nla(1, u32(1))]), ack(k.requests[0])));
+      assert.equal(value((await slow)[0]), 1);
+      assert.equal(c.stats.droppedSeq, 0);
+    });
+
+    it('the table grows past its first 256 slots: 1,000 calls in flight, each matched', async () => {
+      const { k, c } = open({ delivery: 'manual', handler: (r) => cat(replyMsg(r, [nla(1, u32(reqValue(r)))]), ack(r)) });
+      const calls = Array.from({ length: 1000 }, (_, i) => c.request(spec(i)));
+      await tick();
+      assert.equal(new Set(k.requests.map((r) => r.seq)).size, 1000);
+      k.deliverShuffled(rng(11));
+      (await Promise.all(calls)).forEach((r, i) => assert.equal(value(r[0]), i));
+    });
+
+    it('the caller\'s message is not changed: the sequence number goes into the engine\'s copy', async () => {
+      const { k, c } = open();
+      const s = spec(4);
+      const before = Buffer.from(s.msg);
+      await c.request(s);
+      await c.request(s);
+      assert.deepEqual(s.msg, before);
+      assert.deepEqual(k.requests.map((r) => r.seq), [1, 2]);
+    });
   });
 
   describe('batching', () => {
@@ -200,6 +233,30 @@ describe('genl: the request engine on a fake kernel', () => {
       const { c } = open({ delivery: 'immediate' });
       const r = await Promise.all([c.request(spec(5)), c.request(spec(6))]);
       assert.deepEqual(r.map((x) => value(x[0])), [5, 6]);
+    });
+  });
+
+  describe('oneReply requests', () => {
+    it('go out without NLM_F_ACK (the caller\'s flags kept otherwise) and finish at their one reply', async () => {
+      const { k, c } = open({ handler: (r) => (r.flags & NLM_F_ACK ? echo(r, k) : replyMsg(r, [nla(1, u32(reqValue(r)))])) });
+      const [a, b] = await Promise.all([c.request(spec(7, { oneReply: true })), c.request(spec(8))]);
+      assert.deepEqual(a.map(value), [7]);
+      assert.deepEqual(b.map(value), [8]);
+      assert.equal(k.requests[0].flags, NLM_F_REQUEST);
+      assert.equal(k.requests[1].flags, NLM_F_REQUEST | NLM_F_ACK);
+      assert.equal(k.sends.length, 1, 'both in one send');
+      assert.equal(c.stats.droppedSeq, 0);
+    });
+
+    it('an error instead of the reply rejects with the kernel error', async () => {
+      const { c } = open({ handler: (r) => errorReply(r, 2, { msg: 'no such thing' }) });
+      await assert.rejects(c.request(spec(1, { oneReply: true })), (e: unknown) => e instanceof KernelError && e.errno === 2 && e.extMessage === 'no such thing');
+    });
+
+    it('a reply and an ACK anyway (a peer that acks regardless): the ACK is dropped as unknown', async () => {
+      const { c } = open();
+      assert.deepEqual((await c.request(spec(3, { oneReply: true }))).map(value), [3]);
+      assert.equal(c.stats.droppedSeq, 1);
     });
   });
 
@@ -521,7 +578,8 @@ describe('genl: the request engine on a fake kernel', () => {
   describe('timeouts', () => {
     let clock: sinon.SinonFakeTimers | undefined;
     beforeEach(() => {
-      clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      // the engine keeps deadlines on performance.now() and arms one timer for the earliest
+      clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     });
     afterEach(() => {
       clock?.restore();
@@ -558,6 +616,24 @@ describe('genl: the request engine on a fake kernel', () => {
       assert.equal(value((b.value as NlMsg[])[0]), 2);
     });
 
+    it('one timer serves every deadline: a shorter one made later fires first, the longer one still fires', async () => {
+      const { c } = open({ delivery: 'manual' });
+      const long = track(c.request(spec(1, { timeoutMs: 1000 })));
+      await tick();
+      const short = track(c.request(spec(2, { timeoutMs: 100 })));
+      await tick();
+      clock!.tick(100);
+      await tick();
+      assert.ok(short.error instanceof TimeoutError);
+      assert.equal(long.settled, false);
+      clock!.tick(899);
+      await tick();
+      assert.equal(long.settled, false);
+      clock!.tick(1);
+      await tick();
+      assert.ok(long.error instanceof TimeoutError);
+    });
+
     it('a timed-out dump frees the dump slot; a queued dump times out without being sent', async () => {
       const { k, c } = open({ delivery: 'manual' });
       const d1 = track(c.dump(dumpSpec(1, { timeoutMs: 100 })));
@@ -575,6 +651,25 @@ describe('genl: the request engine on a fake kernel', () => {
       assert.equal(c.stats.droppedSeq, 4);
       await tick();
       assert.deepEqual((d3.value as NlMsg[]).map(value), [3, 4, 5]);
+    });
+  });
+
+  describe('the deadline timer and the process', () => {
+    it('an idle connection does not hold the process up: it exits as soon as its last call is answered', function () {
+      this.timeout(20_000);
+      // a connection on the fake kernel (no socket, no other handle): only the engine's timer could keep node running
+      const script = `
+        const { Connection } = require(${JSON.stringify(require.resolve('../src/genl/connection'))});
+        const { FakeKernel, ack } = require(${JSON.stringify(require.resolve('./helpers/fake-kernel'))});
+        const c = new Connection(new FakeKernel({ handler: (r) => ack(r) }), { timeoutMs: 60000 });
+        const { startRequest, finishRequest } = require(${JSON.stringify(require.resolve('../src/genl/message'))});
+        c.request({ msg: finishRequest(startRequest(0x20, 5, 1, 1)), op: 'test' }).then(() => console.log('answered'));
+      `;
+      const t0 = Date.now();
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 15_000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'answered');
+      assert.ok(Date.now() - t0 < 10_000, `the process took ${Date.now() - t0} ms to exit`);
     });
   });
 

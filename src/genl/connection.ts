@@ -18,16 +18,20 @@
 import { AttrDefs, AttrSet } from '../attrs/schema';
 import { attrNameOf, attrPathAt, setAtPath } from '../attrs/path';
 import { NetlinkError } from '../attrs/errors';
-import { NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, GENL_HDRLEN, NLMSG_HDRLEN, nlmsgAlign } from './constants';
+import { NLM_F_ACK, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, GENL_HDRLEN, NLMSG_HDRLEN, nlmsgAlign } from './constants';
 import { AbortError, ClosedError, DumpInterruptedError, KernelError, KernelErrorInfo, OverrunError, TimeoutError, TruncatedError } from './errors';
-import { AckInfo, forEachMessage, NlMsg, parseDone, parseError, stampRequest } from './message';
+import { AckInfo, messageAt, NlMsg, parseDone, parseError } from './message';
+import { NLH_FLAGS, NLH_LEN, NLH_PID, NLH_SEQ } from './headers';
 import { AsyncQueue } from './queue';
+import { SeqTable } from './seqtable';
 import { RecvInfo, Transport, TruncatedInfo } from './transport';
 
 /** At most this many messages share one send. */
 export const MAX_BATCH = 32;
 /** Default per-call timeout. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** The batch assembly area's first size (it grows for larger batches). */
+const SEND_AREA_SIZE = 16 * 1024;
 
 export interface CallOptions {
   /** Milliseconds before the call rejects with TimeoutError; 0 disables. */
@@ -46,6 +50,13 @@ export interface RequestSpec extends CallOptions {
   readonly hdrSize?: number;
   /** Build the error for a kernel refusal (a subclass such as DevlinkError). */
   readonly makeError?: (info: KernelErrorInfo) => KernelError;
+  /**
+   * The kernel answers this request with exactly one message or an error (a generic
+   * netlink "do" that replies, such as a GET). It goes out without NLM_F_ACK and is done
+   * at that message: one datagram less per call. Leave unset for anything that may
+   * answer with nothing but an ACK (a SET, a DEL), which would then never complete.
+   */
+  readonly oneReply?: boolean;
 }
 
 export interface DumpSpec extends RequestSpec {
@@ -92,13 +103,18 @@ interface Pending {
   atRisk: boolean;
   resolve(v: NlMsg[]): void;
   reject(e: unknown): void;
-  timer?: NodeJS.Timeout;
+  /** When the call times out (the monotonic clock, ms); 0 for never. */
+  deadline: number;
+  timeoutMs: number;
   onAbort?: () => void;
 }
 
+/** A monotonic clock in milliseconds. */
+const now = (): number => performance.now();
+
 export class Connection {
   private seq = 0;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new SeqTable<Pending>();
   private readonly outq: Pending[] = [];
   private flushScheduled = false;
   private dumpHolder: Pending | undefined;
@@ -110,6 +126,20 @@ export class Connection {
   /** poll()'s stop condition after a send: every request has its answer. */
   private readonly nothingPending = (): boolean => this.pending.size === 0;
   private overrunCheck = false;
+  /**
+   * Calls with a deadline, counted. One timer serves them all, armed for the earliest
+   * deadline it knows of; it is unreferenced while none waits (so an idle connection does
+   * not hold the process up) and looks through the calls when it fires.
+   */
+  private timedCount = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private timerRefed = false;
+  private readonly onTimer = (): void => this.expire();
+  /** Where a batch is assembled for its one send, reused from send to send. */
+  private sendArea = Buffer.allocUnsafeSlow(SEND_AREA_SIZE);
+  private sendView = this.sendArea.subarray(0, 0);
+  private readonly sendList: Buffer[] = [];
   readonly stats: ConnectionStats = { sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0, truncated: 0 };
 
   constructor(
@@ -179,6 +209,8 @@ export class Connection {
     this.outq.length = 0;
     this.dumpQueue.length = 0;
     this.dumpHolder = undefined;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
     for (const s of this.subscribers) s.end();
     this.subscribers.clear();
     this.transport.close();
@@ -188,7 +220,7 @@ export class Connection {
     return new Promise<NlMsg[]>((resolve, reject) => {
       const p: Pending = {
         seq: 0, dump, spec, state: State.QUEUED, replies: [], interrupted: false, attempts: 0, atRisk: false,
-        resolve, reject,
+        resolve, reject, deadline: 0, timeoutMs: 0,
       };
       if (stream) p.stream = stream;
       expose?.(p);
@@ -200,7 +232,12 @@ export class Connection {
         signal.addEventListener('abort', p.onAbort, { once: true });
       }
       const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
-      if (timeoutMs > 0) p.timer = setTimeout(() => this.timeout(p, timeoutMs), timeoutMs);
+      if (timeoutMs > 0) {
+        p.timeoutMs = timeoutMs;
+        p.deadline = now() + timeoutMs;
+        this.timedCount++;
+        this.armTimer(p.deadline);
+      }
       if (dump && this.dumpHolder) this.dumpQueue.push(p);
       else this.launch(p);
     });
@@ -210,8 +247,7 @@ export class Connection {
     if (p.dump) this.dumpHolder = p;
     p.seq = this.nextSeq();
     p.attempts++;
-    stampRequest(p.spec.msg, p.seq);
-    this.pending.set(p.seq, p);
+    this.pending.add(p);
     this.outq.push(p);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -221,33 +257,77 @@ export class Connection {
 
   /** Sequence numbers: per connection, wrapping, never 0, never one still pending. */
   private nextSeq(): number {
+    this.pending.reserve();
     do {
       this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1;
-    } while (this.pending.has(this.seq));
+    } while (!this.pending.isFree(this.seq));
     return this.seq;
   }
 
   private flush(): void {
     this.flushScheduled = false;
-    while (this.outq.length > 0 && !this.closedBy) {
-      const batch = this.outq.splice(0, MAX_BATCH).filter((p) => p.state === State.QUEUED);
-      if (batch.length === 0) continue;
-      try {
-        this.transport.send(batch.map((p) => p.spec.msg));
-      } catch (e) {
-        // nothing went out: forget the sequence numbers and free the dump slot
-        for (const p of batch) {
-          this.pending.delete(p.seq);
-          this.settle(p, wrapSendError(p.spec.op, e));
-          if (this.dumpHolder === p) this.releaseDump();
+    const outq = this.outq;
+    let i = 0;
+    try {
+      while (i < outq.length && !this.closedBy) {
+        // the next batch: up to MAX_BATCH messages still waiting to go (an aborted one is skipped)
+        const batch: Pending[] = [];
+        while (i < outq.length && batch.length < MAX_BATCH) {
+          const p = outq[i++];
+          if (p.state === State.QUEUED) batch.push(p);
         }
-        continue;
+        if (batch.length === 0) continue;
+        try {
+          this.transport.send(this.assemble(batch));
+        } catch (e) {
+          // nothing went out: forget the sequence numbers and free the dump slot
+          for (const p of batch) {
+            this.pending.delete(p.seq);
+            this.settle(p, wrapSendError(p.spec.op, e));
+            if (this.dumpHolder === p) this.releaseDump();
+          }
+          continue;
+        }
+        for (const p of batch) if (p.state === State.QUEUED) p.state = State.SENT;
+        this.stats.sent += batch.length;
+        this.stats.sends++;
+        this.transport.poll(this.nothingPending);
       }
-      for (const p of batch) if (p.state === State.QUEUED) p.state = State.SENT;
-      this.stats.sent += batch.length;
-      this.stats.sends++;
-      this.transport.poll(this.nothingPending);
+    } finally {
+      // what was sent (or refused) leaves the queue, even if a handler threw
+      if (i >= outq.length) outq.length = 0;
+      else outq.splice(0, i);
     }
+  }
+
+  /**
+   * The batch as one datagram, in an area reused from send to send (the transport copies
+   * it out before send() returns): each message copied, its sequence number stamped in,
+   * NLM_F_ACK left out of a oneReply request. The callers' buffers are never changed.
+   */
+  private assemble(batch: readonly Pending[]): Buffer[] {
+    let total = 0;
+    for (const p of batch) total += nlmsgAlign(p.spec.msg.length);
+    if (total > this.sendArea.length) {
+      let size = this.sendArea.length;
+      while (size < total) size *= 2;
+      this.sendArea = Buffer.allocUnsafeSlow(size);
+    }
+    const area = this.sendArea;
+    let off = 0;
+    for (const p of batch) {
+      const msg = p.spec.msg;
+      area.set(msg, off);
+      area.writeUInt32LE(p.seq, off + NLH_SEQ);
+      area.writeUInt32LE(0, off + NLH_PID);
+      if (p.spec.oneReply) area.writeUInt16LE(area.readUInt16LE(off + NLH_FLAGS) & ~NLM_F_ACK, off + NLH_FLAGS);
+      const end = off + msg.length;
+      off = nlmsgAlign(end);
+      area.fill(0, end, off);
+    }
+    if (this.sendView.buffer !== area.buffer || this.sendView.length !== total) this.sendView = area.subarray(0, total);
+    this.sendList[0] = this.sendView;
+    return this.sendList;
   }
 
   private onDatagram(buf: Buffer, from: RecvInfo): void {
@@ -257,11 +337,25 @@ export class Connection {
       return;
     }
     this.stats.received++;
-    try {
-      forEachMessage(buf, (m) => this.dispatch(m, from.group));
-    } catch (e) {
-      if (!(e instanceof NetlinkError)) throw e;
-      this.stats.malformed++;
+    const group = from.group;
+    // forEachMessage's walk, without a closure per datagram
+    let p = 0;
+    const end = buf.length;
+    while (end - p >= NLMSG_HDRLEN) {
+      const len = buf.readUInt32LE(p + NLH_LEN);
+      if (len < NLMSG_HDRLEN || len > end - p) {
+        this.stats.malformed++;
+        return;
+      }
+      try {
+        this.dispatch(messageAt(buf, p, len), group);
+      } catch (e) {
+        if (!(e instanceof NetlinkError)) throw e;
+        this.stats.malformed++;
+        return;
+      }
+      if (this.closedBy) return;
+      p += nlmsgAlign(len);
     }
   }
 
@@ -324,6 +418,8 @@ export class Connection {
         if (p.state === State.DRAINING) return;
         if (p.stream) p.stream.push(m);
         else p.replies.push(m);
+        // sent without NLM_F_ACK: this message is the whole answer
+        if (p.spec.oneReply && !p.dump) this.finish(p, undefined);
     }
   }
 
@@ -375,6 +471,38 @@ export class Connection {
     }
   }
 
+  /** Arm the deadline timer for `at` unless it fires sooner already; hold the process up while calls wait. */
+  private armTimer(at: number): void {
+    if (this.timer !== undefined && this.timerAt <= at) {
+      if (!this.timerRefed) {
+        this.timer.ref();
+        this.timerRefed = true;
+      }
+      return;
+    }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(at - now())));
+    this.timerRefed = true;
+  }
+
+  /** The deadline timer fired: time out every call past its deadline, re-arm for the next. */
+  private expire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const t = now();
+    let next = Infinity;
+    // launched calls, and dumps waiting for the socket's dump slot
+    for (const list of [this.pending.values(), [...this.dumpQueue]]) {
+      for (const p of list) {
+        if (p.deadline === 0 || p.state === State.SETTLED || p.state === State.DRAINING) continue;
+        if (p.deadline <= t) this.timeout(p, p.timeoutMs);
+        else if (p.deadline < next) next = p.deadline;
+      }
+    }
+    if (next !== Infinity && !this.closedBy) this.armTimer(next);
+  }
+
   private timeout(p: Pending, ms: number): void {
     if (p.state === State.SETTLED || p.state === State.DRAINING) return;
     this.pending.delete(p.seq);
@@ -387,7 +515,14 @@ export class Connection {
   private settle(p: Pending, err: unknown): void {
     if (p.state === State.SETTLED) return;
     p.state = State.SETTLED;
-    if (p.timer) clearTimeout(p.timer);
+    if (p.deadline !== 0) {
+      this.timedCount--;
+      if (this.timedCount === 0 && this.timerRefed) {
+        // nothing waits: the armed timer may stay, but must not keep the process alive
+        this.timer?.unref();
+        this.timerRefed = false;
+      }
+    }
     if (p.onAbort) p.spec.signal?.removeEventListener('abort', p.onAbort);
     if (err === undefined) {
       p.resolve(p.replies);
@@ -411,7 +546,7 @@ export class Connection {
     this.overrunCheck = true;
     setImmediate(() => {
       this.overrunCheck = false;
-      for (const p of [...this.pending.values()]) {
+      for (const p of this.pending.values()) {
         if (p.atRisk && p.state === State.SENT) {
           this.pending.delete(p.seq);
           this.settle(p, new OverrunError(p.spec.op));

@@ -3,7 +3,7 @@
  * membership by name, and notifications. The devlink layer builds on it.
  */
 import { NetlinkError } from '../attrs/errors';
-import { CallOptions, Connection, ConnectionOptions, Notification } from './connection';
+import { CallOptions, Connection, ConnectionOptions, Notification, RequestSpec } from './connection';
 import { ENOENT_ERRNO } from './errno';
 import { FamilyNotFoundError, KernelError } from './errors';
 import { decodeFamily, Family, getFamiliesRequest, getFamilyRequest, ctrlAttrs } from './nlctrl';
@@ -28,8 +28,8 @@ export interface FamilyOptions extends CallOptions {
 export class GenericNetlink {
   private readonly families_ = new Map<string, Promise<Family>>();
   private readonly memberships = new Map<number, number>();
-  /** GETFAMILY requests by name, built once (their sequence number is stamped per send). */
-  private readonly requests = new Map<string, Buffer>();
+  /** GETFAMILY requests by name, built once (the engine stamps the sequence number per send). */
+  private readonly requests = new Map<string, RequestSpec>();
 
   protected constructor(readonly connection: Connection) {}
 
@@ -52,38 +52,53 @@ export class GenericNetlink {
   }
 
   /** Look up a family by name (cached per connection unless `refresh`). */
-  family(name: string, opts: FamilyOptions = {}): Promise<Family> {
-    if (!opts.refresh) {
+  family(name: string, opts?: FamilyOptions): Promise<Family> {
+    if (!opts?.refresh) {
       const cached = this.families_.get(name);
       if (cached) return cached;
     }
     const p = this.lookup(name, opts);
     this.families_.set(name, p);
-    // a failed lookup is not cached
-    p.catch(() => {
-      if (this.families_.get(name) === p) this.families_.delete(name);
-    });
     return p;
   }
 
-  private async lookup(name: string, opts: CallOptions): Promise<Family> {
-    // the request for a name never changes but for its sequence number, which the engine
-    // stamps in place: keep one per name and send a copy
-    let template = this.requests.get(name);
-    if (template === undefined) {
-      template = getFamilyRequest(name);
-      this.requests.set(name, template);
+  private lookup(name: string, opts: CallOptions | undefined): Promise<Family> {
+    // the request for a name never changes (the engine stamps the sequence number into
+    // its own copy): build it once
+    let spec = this.requests.get(name);
+    if (spec === undefined) {
+      spec = {
+        msg: getFamilyRequest(name),
+        op: 'nlctrl getfamily',
+        attrs: ctrlAttrs,
+        oneReply: true,
+        makeError: (info) => (info.errno === ENOENT_ERRNO ? new FamilyNotFoundError(name, info) : new KernelError(info)),
+      };
+      this.requests.set(name, spec);
     }
-    const replies = await this.connection.request({
-      msg: Buffer.from(template),
-      op: 'nlctrl getfamily',
-      attrs: ctrlAttrs,
-      makeError: (info) => (info.errno === ENOENT_ERRNO ? new FamilyNotFoundError(name, info) : new KernelError(info)),
-      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-    });
-    if (replies.length === 0) throw new NetlinkError(`nlctrl answered no family for "${name}"`);
-    return decodeFamily(replies[0]);
+    if (opts !== undefined && (opts.timeoutMs !== undefined || opts.signal !== undefined)) {
+      spec = { ...spec, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.signal !== undefined ? { signal: opts.signal } : {}) };
+    }
+    // a failed lookup is not cached
+    const forget = (): void => {
+      if (this.families_.get(name) === p) this.families_.delete(name);
+    };
+    const p: Promise<Family> = this.connection.request(spec).then(
+      (replies) => {
+        try {
+          if (replies.length === 0) throw new NetlinkError(`nlctrl answered no family for "${name}"`);
+          return decodeFamily(replies[0]);
+        } catch (e) {
+          forget();
+          throw e;
+        }
+      },
+      (e: unknown) => {
+        forget();
+        throw e;
+      },
+    );
+    return p;
   }
 
   /** Every family the kernel has. */

@@ -64,17 +64,22 @@ export function forEachMessage(buf: Buffer, each: (m: NlMsg) => void): void {
     const len = buf.readUInt32LE(p + NLH_LEN);
     if (len < NLMSG_HDRLEN) throw new MalformedError(`message length ${len} below ${NLMSG_HDRLEN}`, p);
     if (len > end - p) throw new MalformedError(`message length ${len} runs past the datagram (${end - p} bytes left)`, p);
-    each({
-      type: buf[p + NLH_TYPE] | (buf[p + NLH_TYPE + 1] << 8),
-      flags: buf[p + NLH_FLAGS] | (buf[p + NLH_FLAGS + 1] << 8),
-      seq: buf.readUInt32LE(p + NLH_SEQ),
-      pid: buf.readUInt32LE(p + NLH_PID),
-      buf,
-      offset: p,
-      length: len,
-    });
+    each(messageAt(buf, p, len));
     p += nlmsgAlign(len);
   }
+}
+
+/** The message whose header is at `offset` (its length already checked against the datagram). */
+export function messageAt(buf: Buffer, offset: number, length: number): NlMsg {
+  return {
+    type: buf[offset + NLH_TYPE] | (buf[offset + NLH_TYPE + 1] << 8),
+    flags: buf[offset + NLH_FLAGS] | (buf[offset + NLH_FLAGS + 1] << 8),
+    seq: buf.readUInt32LE(offset + NLH_SEQ),
+    pid: buf.readUInt32LE(offset + NLH_PID),
+    buf,
+    offset,
+    length,
+  };
 }
 
 /** The genl command of a message. */
