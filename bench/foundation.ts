@@ -2,10 +2,11 @@
  * Figures for the foundation layers, all measured in one run on this machine:
  *
  *   - nlctrl family lookups per second through GenericNetlink (refresh: true), serial and
- *     with 64 in flight, in both receive modes of the native transport (exact, the
- *     default, and bounded: recvmmsg into 64 KiB slots), next to the `netlink` npm
- *     package's GenericNetlinkSocket doing the same lookup (ctrlRequest GET_FAMILY), and
- *     the ratios;
+ *     with 64 in flight, in the three receive modes of the native transport (exact, the
+ *     default: recvmmsg into 64 KiB slots with reserves; peek: two system calls per
+ *     datagram; bounded: recvmmsg into 64 KiB slots, no reserve), next to the `netlink`
+ *     npm package's GenericNetlinkSocket doing the same lookup (ctrlRequest GET_FAMILY),
+ *     and the ratios;
  *   - decoding a devlink-port-shaped reply (~15 attributes, a nest) per second;
  *   - encoding a port-add-shaped request (startRequest + encodeAttrs + finishRequest);
  *   - reading nlmsghdr with the buffer-layout struct vs the direct reads of message.ts.
@@ -145,12 +146,17 @@ let sink = 0;
 
 // ---- the figures ----
 
-/** Who does the lookups: our two receive modes, and the netlink npm package. */
-const LOOKUP_SIDES = ['exact', 'bounded', 'theirs'] as const;
+/** Who does the lookups: our three receive modes, and the netlink npm package. */
+const OUR_MODES = ['exact', 'peek', 'bounded'] as const;
+const LOOKUP_SIDES = [...OUR_MODES, 'theirs'] as const;
+/** The issue's targets for lookups per second: serial, 64 in flight. */
+const LOOKUP_TARGETS = [100_000, 250_000] as const;
 type LookupSide = (typeof LOOKUP_SIDES)[number];
 
 interface Lookups {
   transport: string;
+  /** How the exact mode received here (exact-batched, or exact-peek where reserves are not possible). */
+  exactStrategy: string;
   /** [serial, 64 in flight] for each side. */
   rates: Record<LookupSide, [AsyncRate, AsyncRate]>;
 }
@@ -158,10 +164,12 @@ interface Lookups {
 /** The runs of every side alternate, so all of them see the same load on the machine. */
 async function lookups(): Promise<Lookups> {
   const exact = await GenericNetlink.open({ socket: { receive: 'exact' } });
+  const peek = await GenericNetlink.open({ socket: { receive: 'peek' } });
   const bounded = await GenericNetlink.open({ socket: { receive: 'bounded' } });
   const sock = createGenericNetlink();
   const call: Record<LookupSide, () => Promise<unknown>> = {
     exact: () => exact.family('nlctrl', { refresh: true }),
+    peek: () => peek.family('nlctrl', { refresh: true }),
     bounded: () => bounded.family('nlctrl', { refresh: true }),
     theirs: async () => {
       const [m] = await sock.ctrlRequest(npmGenl.Commands.GET_FAMILY, { familyName: 'nlctrl' });
@@ -169,7 +177,7 @@ async function lookups(): Promise<Lookups> {
       return m;
     },
   };
-  for (const g of [exact, bounded]) {
+  for (const g of [exact, peek, bounded]) {
     const f = await g.family('nlctrl', { refresh: true });
     if (f.id !== 0x10 || f.name !== 'nlctrl') throw new Error('our lookup is broken');
   }
@@ -185,12 +193,14 @@ async function lookups(): Promise<Lookups> {
     wall: median(xs.map((x) => x.wall), `${label} /s`),
     cpu: median(xs.map((x) => x.cpu), `${label} /CPU-s`),
   });
-  const label: Record<LookupSide, string> = { exact: 'ours exact', bounded: 'ours bounded', theirs: 'netlink npm' };
+  const label: Record<LookupSide, string> = { exact: 'ours exact', peek: 'ours peek', bounded: 'ours bounded', theirs: 'netlink npm' };
   const rates = {} as Record<LookupSide, [AsyncRate, AsyncRate]>;
   for (const side of LOOKUP_SIDES) rates[side] = [med(runs[side][0], `${label[side]} serial`), med(runs[side][1], `${label[side]} 64 in flight`)];
   if (bounded.connection.stats.truncated !== 0) throw new Error('a bounded-mode reply was truncated');
-  const out: Lookups = { transport: exact.transportName, rates };
+  const strategy = (exact.connection.transport as { receiveStrategy?: string }).receiveStrategy ?? exact.transportName;
+  const out: Lookups = { transport: exact.transportName, exactStrategy: strategy, rates };
   await exact.close();
+  await peek.close();
   await bounded.close();
   sock.socket.close();
   return out;
@@ -254,17 +264,23 @@ async function main(): Promise<void> {
   console.log(`devlink-sf foundation bench: node ${process.version}, ${cpus().length} CPUs, load average ${load} at start`);
   console.log(`each figure is the median of ${RUNS} runs of ~${RUN_SECONDS} s; "/s" is per second of wall time, "/CPU-s" per second of this process's CPU`);
   const rows: [string, string, string, string][] = [];
+  const targets: string[] = [];
   if (!only || only === 'lookup') {
     const l = await lookups();
-    console.log(`our transport: ${l.transport}, receive exact (default) and bounded; theirs: netlink ${npmVersion()} GenericNetlinkSocket.ctrlRequest(GET_FAMILY)`);
+    console.log(`our transport: ${l.transport}, receive exact (the default; here ${l.exactStrategy}), peek and bounded; theirs: netlink ${npmVersion()} GenericNetlinkSocket.ctrlRequest(GET_FAMILY)`);
     const theirs = l.rates.theirs;
     for (const [i, what] of [[0, 'serial'], [1, '64 in flight']] as const) {
       for (const unit of ['wall', 'cpu'] as const) {
-        for (const mode of ['exact', 'bounded'] as const) {
+        for (const mode of OUR_MODES) {
           const ours = l.rates[mode][i][unit];
           rows.push([`nlctrl lookup, ${what}, ${mode} (${unit === 'wall' ? '/s' : '/CPU-s'})`, fmt(ours), fmt(theirs[i][unit]), ratio(ours, theirs[i][unit])]);
         }
       }
+    }
+    for (const [i, what] of [[0, 'serial'], [1, '64 in flight']] as const) {
+      const target = LOOKUP_TARGETS[i];
+      const verdict = OUR_MODES.map((m) => `${m} ${l.rates[m][i].wall >= target ? 'meets' : 'MISSES'} it`).join(', ');
+      targets.push(`lookups ${what}: target ${target.toLocaleString('en-US')}/s (wall); ${verdict}`);
     }
   }
   if (!only || only === 'codec' || only === 'decode') {
@@ -287,6 +303,7 @@ async function main(): Promise<void> {
   const head: [string, string, string, string] = ['', 'devlink-sf', 'netlink npm', 'ours/theirs'];
   const w0 = Math.max(...rows.map((r) => r[0].length), 0);
   for (const r of [head, ...rows]) console.log(`${r[0].padEnd(w0)}  ${r[1].padStart(13)}  ${r[2].padStart(13)}  ${r[3].padStart(11)}`);
+  for (const t of targets) console.log(t);
   console.log('');
   console.log(`the ${RUNS} runs behind each median, sorted:`);
   for (const line of spreads) console.log(`  ${line}`);

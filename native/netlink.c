@@ -27,14 +27,19 @@
  *                                            -1 on EAGAIN; info[0] = sender's nl_pid,
  *                                            info[1] = group. Longer than the area: left
  *                                            queued for .recvmsgInto(buffer) -> number
- *     .setRecvSlots(area, slotSize, meta)    the slots .recvmmsg reads into: area (a
+ *     .setRecvSlots(area, slotSize, meta, reserve?)
+ *                                            the slots .recvmmsg reads into: area (a
  *                                            Buffer) cut into slotSize-byte slots,
- *                                            meta a Uint32Array of 4 per slot
+ *                                            meta a Uint32Array of 4 per slot; each
+ *                                            slot followed by `reserve` bytes of
+ *                                            address space (mmap, MAP_NORESERVE)
  *     .recvmmsg(count) -> number             up to `count` datagrams in one recvmmsg(2),
  *                                            0 on EAGAIN; per datagram i, meta[4i..4i+3]
  *                                            = [real length, sender's nl_pid, group,
  *                                            flags: 1 (RECV_TRUNCATED) when it was
- *                                            longer than its slot, the rest lost]
+ *                                            longer than slot + reserve, the rest lost]
+ *     .readReserve(i, target, offset) -> n   copy datagram i's bytes past its slot out
+ *                                            of its reserve
  *     .start(callback)                       uv_poll for readability; callback(err?)
  *     .stop()                                uv_poll_stop
  *     .close()                               idempotent
@@ -627,6 +632,7 @@ static napi_value nl_constants(napi_env env) {
   nl_set_int(env, c, "NETLINK_ROUTE", NETLINK_ROUTE);
   nl_set_int(env, c, "NETLINK_GENERIC", NETLINK_GENERIC);
   nl_set_int(env, c, "RECV_TRUNCATED", NL_SLOT_TRUNCATED);
+  nl_set_int(env, c, "PAGE_SIZE", (int32_t)sysconf(_SC_PAGESIZE));
   napi_object_freeze(env, c);
   return c;
 }
@@ -642,6 +648,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"recvmsgInto", NULL, nl_recvmsg_into, NULL, NULL, NULL, napi_default, NULL},
       {"setRecvSlots", NULL, nl_set_recv_slots, NULL, NULL, NULL, napi_default, NULL},
       {"recvmmsg", NULL, nl_recvmmsg, NULL, NULL, NULL, napi_default, NULL},
+      {"readReserve", NULL, nl_read_reserve, NULL, NULL, NULL, napi_default, NULL},
       {"start", NULL, nl_start, NULL, NULL, NULL, napi_default, NULL},
       {"stop", NULL, nl_stop, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, nl_close_method, NULL, NULL, NULL, napi_default, NULL},

@@ -58,6 +58,7 @@ napi_value nl_recvmsg(napi_env env, napi_callback_info cbinfo);
 napi_value nl_recvmsg_into(napi_env env, napi_callback_info cbinfo);
 napi_value nl_set_recv_slots(napi_env env, napi_callback_info cbinfo);
 napi_value nl_recvmmsg(napi_env env, napi_callback_info cbinfo);
+napi_value nl_read_reserve(napi_env env, napi_callback_info cbinfo);
 /* Releases the slots and their references; from the finalizer. */
 void nl_batch_free(napi_env env, struct nl_batch *b);
 

@@ -1,21 +1,30 @@
 /*
- * native/recv.c: the receive paths of the socket in native/netlink.c. Two of them,
- * and the caller (src/genl/transport-native.ts) picks one:
+ * native/recv.c: the receive paths of the socket in native/netlink.c. The caller
+ * (src/genl/transport-native.ts) picks one:
  *
- *   exact    recvmsg() + recvmsgInto(): each datagram is peeked to learn its length,
+ *   peek     recvmsg() + recvmsgInto(): each datagram is peeked to learn its length,
  *            then dropped from the queue (or read into a buffer of its size): two
  *            system calls per datagram, and nothing is ever truncated.
- *   bounded  setRecvSlots() + recvmmsg(): up to one slot per datagram in ONE
+ *   slots    setRecvSlots() + recvmmsg(): up to one slot per datagram in ONE
  *            recvmmsg(2), into slots of a fixed size. A datagram longer than its slot
  *            is cut by the kernel and the rest of it is lost; its slot says so
  *            (NL_SLOT_TRUNCATED) with the length the datagram really had, and the
  *            caller must not decode it.
+ *            With a reserve (setRecvSlots' fourth argument), each slot is followed by
+ *            its own reserve of that many bytes: a second iovec, in memory mapped
+ *            with MAP_NORESERVE, so it costs address space only until a datagram
+ *            longer than its slot spills into it (readReserve() copies the spilled
+ *            bytes out and gives the pages back). With a slot plus reserve at least
+ *            as long as the largest datagram the kernel can build, nothing the
+ *            kernel sends is ever truncated, at one system call per batch.
  *
  * Every read passes MSG_TRUNC, so the kernel reports a datagram's real length even
  * when fewer bytes were copied (netlink_recvmsg honours it), and MSG_DONTWAIT.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,7 +56,7 @@ typedef union nl_control {
 /* What recvmmsg(2) fills in per datagram besides the bytes. */
 typedef struct nl_slot {
   struct sockaddr_nl addr;
-  struct iovec iov;
+  struct iovec iov[2]; /* the slot, then its reserve (when there is one) */
   nl_control control;
 } nl_slot;
 
@@ -57,6 +66,8 @@ struct nl_batch {
   uint32_t *meta;
   uint32_t count;
   size_t slot_size;
+  unsigned char *reserve; /* count reserves of reserve_size bytes, mmap()ed; or NULL */
+  size_t reserve_size;
   struct mmsghdr *msgs; /* count entries, pointing into slot[] and the area */
   nl_slot slot[];
 };
@@ -184,12 +195,16 @@ void nl_batch_free(napi_env env, struct nl_batch *b) {
     napi_delete_reference(env, b->area_ref);
   if (b->meta_ref != NULL)
     napi_delete_reference(env, b->meta_ref);
+  if (b->reserve != NULL)
+    munmap(b->reserve, b->reserve_size * b->count);
   free(b->msgs);
   free(b);
 }
 
-/* Slots of `slot_size` bytes over `area`, each message header pointing at its own. */
-static struct nl_batch *nl_batch_new(unsigned char *area, size_t slot_size, uint32_t count) {
+/* Slots of `slot_size` bytes over `area`, each message header pointing at its own,
+ * followed by a reserve of `reserve_size` bytes when that is not 0. NULL with errno set
+ * when memory could not be had. */
+static struct nl_batch *nl_batch_new(unsigned char *area, size_t slot_size, uint32_t count, size_t reserve_size) {
   struct nl_batch *b = calloc(1, sizeof(*b) + count * sizeof(b->slot[0]));
   uint32_t i;
   if (b == NULL)
@@ -201,31 +216,52 @@ static struct nl_batch *nl_batch_new(unsigned char *area, size_t slot_size, uint
   }
   b->count = count;
   b->slot_size = slot_size;
+  if (reserve_size > 0) {
+    void *m = mmap(NULL, reserve_size * count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) {
+      int err = errno;
+      free(b->msgs);
+      free(b);
+      errno = err;
+      return NULL;
+    }
+    b->reserve = m;
+    b->reserve_size = reserve_size;
+  }
   for (i = 0; i < count; i++) {
     struct msghdr *mh = &b->msgs[i].msg_hdr;
-    b->slot[i].iov.iov_base = area + (size_t)i * slot_size;
-    b->slot[i].iov.iov_len = slot_size;
-    mh->msg_name = &b->slot[i].addr;
-    mh->msg_iov = &b->slot[i].iov;
+    b->slot[i].iov[0].iov_base = area + (size_t)i * slot_size;
+    b->slot[i].iov[0].iov_len = slot_size;
     mh->msg_iovlen = 1;
+    if (b->reserve != NULL) {
+      b->slot[i].iov[1].iov_base = b->reserve + (size_t)i * reserve_size;
+      b->slot[i].iov[1].iov_len = reserve_size;
+      mh->msg_iovlen = 2;
+    }
+    mh->msg_name = &b->slot[i].addr;
+    mh->msg_iov = b->slot[i].iov;
     mh->msg_control = b->slot[i].control.buf;
   }
   return b;
 }
 
 /*
- * setRecvSlots(area, slotSize, meta): where recvmmsg() reads. `area` (a Buffer) holds
- * floor(area.length / slotSize) slots, at most 1024; `meta` (a Uint32Array) has 4
- * entries per slot. Both are kept alive, and replace the slots set before, if any.
+ * setRecvSlots(area, slotSize, meta, reserve = 0): where recvmmsg() reads. `area` (a
+ * Buffer) holds floor(area.length / slotSize) slots, at most 1024; `meta` (a
+ * Uint32Array) has 4 entries per slot. Both are kept alive, and replace the slots set
+ * before, if any. With `reserve` > 0, each slot gets a reserve of that many bytes
+ * (rounded up to whole pages) for the part of a datagram that does not fit the slot;
+ * throws (ENOMEM from mmap) when the address space cannot be had.
  */
 napi_value nl_set_recv_slots(napi_env env, napi_callback_info cbinfo) {
-  napi_value argv[3];
+  napi_value argv[4];
   void *area, *meta;
-  size_t area_len, meta_len, count;
-  uint32_t slot_size;
+  size_t area_len, meta_len, count, reserve_size = 0;
+  uint32_t slot_size, reserve = 0;
+  napi_valuetype t;
   napi_typedarray_type meta_type;
   struct nl_batch *b;
-  nl_socket *s = nl_this(env, cbinfo, 3, argv);
+  nl_socket *s = nl_this(env, cbinfo, 4, argv);
   if (s == NULL)
     return NULL;
   if (napi_get_buffer_info(env, argv[0], &area, &area_len) != napi_ok)
@@ -240,10 +276,16 @@ napi_value nl_set_recv_slots(napi_env env, napi_callback_info cbinfo) {
   if (napi_get_typedarray_info(env, argv[2], &meta_type, &meta_len, &meta, NULL, NULL) != napi_ok ||
       meta_type != napi_uint32_array || meta_len < 4 * count)
     return nl_type_error(env, "meta must be a Uint32Array with 4 entries per slot");
+  if (napi_typeof(env, argv[3], &t) == napi_ok && t != napi_undefined && nl_arg_u32(env, argv[3], &reserve, "reserve") != 0)
+    return NULL;
+  if (reserve > 0) {
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    reserve_size = ((size_t)reserve + page - 1) / page * page;
+  }
 
-  b = nl_batch_new(area, slot_size, (uint32_t)count);
+  b = nl_batch_new(area, slot_size, (uint32_t)count, reserve_size);
   if (b == NULL)
-    return nl_throw(env, ENOMEM, "malloc", NULL);
+    return nl_throw(env, errno != 0 ? errno : ENOMEM, reserve_size > 0 ? "mmap" : "malloc", NULL);
   if (napi_create_reference(env, argv[0], 1, &b->area_ref) != napi_ok ||
       napi_create_reference(env, argv[2], 1, &b->meta_ref) != napi_ok) {
     nl_batch_free(env, b);
@@ -305,6 +347,39 @@ napi_value nl_recvmmsg(napi_env env, napi_callback_info cbinfo) {
     m[1] = b->slot[i].addr.nl_pid;
     m[2] = nl_source_group(mh, &b->slot[i].addr);
     m[3] = (mh->msg_flags & MSG_TRUNC) ? NL_SLOT_TRUNCATED : 0;
+  }
+  napi_create_uint32(env, (uint32_t)n, &result);
+  return result;
+}
+
+/*
+ * readReserve(i, target, offset) -> number. After recvmmsg() read datagram i longer
+ * than its slot (and no longer than slot plus reserve), its bytes past the slot are in
+ * reserve i: copies them into target[offset ...] (as many as fit, at most the reserve)
+ * and returns how many; the reserve's pages go back to the system. 0 without reserves.
+ */
+napi_value nl_read_reserve(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[3], result;
+  uint32_t i, offset;
+  void *data;
+  size_t len, n = 0;
+  struct nl_batch *b;
+  nl_socket *s = nl_this(env, cbinfo, 3, argv);
+  if (s == NULL || nl_arg_u32(env, argv[0], &i, "index") != 0)
+    return NULL;
+  if (napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok)
+    return nl_type_error(env, "target must be a Buffer");
+  if (nl_arg_u32(env, argv[2], &offset, "offset") != 0)
+    return NULL;
+  b = s->batch;
+  if (b != NULL && b->reserve != NULL && i < b->count && offset <= len) {
+    unsigned char *r = b->reserve + (size_t)i * b->reserve_size;
+    n = len - offset;
+    if (n > b->reserve_size)
+      n = b->reserve_size;
+    memcpy((unsigned char *)data + offset, r, n);
+    /* the reserve is address space again: its pages need not stay resident */
+    madvise(r, b->reserve_size, MADV_DONTNEED);
   }
   napi_create_uint32(env, (uint32_t)n, &result);
   return result;

@@ -260,6 +260,38 @@ describe('genl: the request engine on a fake kernel', () => {
     });
   });
 
+  describe('requestDecoded', () => {
+    it('resolves with what decode() made of the replies', async () => {
+      const { c } = open();
+      const v = await c.requestDecoded({ ...spec(41), decode: (rs) => rs.map(value) });
+      assert.deepEqual(v, [41]);
+    });
+
+    it('a throwing decode() rejects the call with its error, and onError hears of it first', async () => {
+      const { c } = open();
+      const seen: unknown[] = [];
+      const boom = new Error('cannot decode');
+      const p = c.requestDecoded({ ...spec(1), decode: () => { throw boom; }, onError: (e) => seen.push(e) });
+      await assert.rejects(p, (e: unknown) => e === boom);
+      assert.deepEqual(seen, [boom]);
+    });
+
+    it('onError hears of a kernel refusal, a timeout and an abort; decode() is not called', async () => {
+      const seen: string[] = [];
+      const decode = (): never => assert.fail('decode() called');
+      const onError = (e: unknown): void => void seen.push((e as Error).name);
+      const refused = open({ handler: (r) => errorReply(r, 22) });
+      await assert.rejects(refused.c.requestDecoded({ ...spec(1), decode, onError }), KernelError);
+      const quiet = open({ delivery: 'manual' });
+      await assert.rejects(quiet.c.requestDecoded({ ...spec(2, { timeoutMs: 5 }), decode, onError }), TimeoutError);
+      const ac = new AbortController();
+      const aborted = quiet.c.requestDecoded({ ...spec(3), signal: ac.signal, decode, onError });
+      ac.abort();
+      await assert.rejects(aborted, AbortError);
+      assert.deepEqual(seen, ['KernelError', 'TimeoutError', 'AbortError']);
+    });
+  });
+
   describe('dumps', () => {
     const ten: Handler = (r) => multipart(r, Array.from({ length: 10 }, (_, i) => [nla(1, u32(reqValue(r) + i))]), { batches: 4 });
 

@@ -179,7 +179,7 @@ describe('native addon, bounded receive mode', function () {
 
     it('opens in exact mode unless asked, and refuses unknown modes and impossible slot sizes', function () {
       t = NativeTransport.open();
-      assert.equal(t.receiveSlotSize(), undefined);
+      assert.notEqual(t.receiveStrategy, 'bounded');
       t.close();
       t = NativeTransport.open({ receive: 'bounded' });
       assert.equal(t.receiveSlotSize(), DEFAULT_MAX_DATAGRAM);

@@ -286,8 +286,8 @@ describe('native addon', function () {
       );
     });
 
-    it('poll(until) stops once until() holds; the event loop delivers the rest', async function () {
-      t = NativeTransport.open();
+    it('poll(until) stops once until() holds; the event loop delivers the rest (peek: one datagram at a time)', async function () {
+      t = NativeTransport.open({ receive: 'peek' });
       const { handlers, got } = collect();
       t.start(handlers);
       // Three requests in one datagram: three replies and three acks, six datagrams.

@@ -33,9 +33,11 @@ export interface NativeSocket {
   /**
    * Where `recvmmsg` reads: `area` cut into slots of `slotSize` bytes (at least 16,
    * NLMSG_HDRLEN; 1 to 1024 slots), `meta` with 4 entries per slot. Both are kept alive
-   * by the socket; a later call replaces them.
+   * by the socket; a later call replaces them. With `reserve`, each slot is followed by
+   * that many bytes of address space (mmap, MAP_NORESERVE: no memory until used) that
+   * the rest of a longer datagram spills into; throws (ENOMEM) when it cannot be had.
    */
-  setRecvSlots(area: Uint8Array, slotSize: number, meta: Uint32Array): void;
+  setRecvSlots(area: Uint8Array, slotSize: number, meta: Uint32Array, reserve?: number): void;
   /**
    * recvmmsg(2): up to `count` queued datagrams (at most one per slot) in one system
    * call, datagram i into slot i; returns how many, 0 when none is queued. For each,
@@ -45,6 +47,12 @@ export interface NativeSocket {
    * when nothing was read; an error met after some datagrams comes on the next call.
    */
   recvmmsg(count: number): number;
+  /**
+   * After `recvmmsg` read datagram `index` longer than its slot (and not truncated):
+   * copies its bytes past the slot from the slot's reserve into `target` at `offset`;
+   * returns how many. The reserve's pages are given back.
+   */
+  readReserve(index: number, target: Uint8Array, offset: number): number;
   /** Polls for readability on the event loop; `onReadable(err)` if polling fails. */
   start(onReadable: (err?: Error) => void): void;
   stop(): void;
@@ -79,6 +87,8 @@ export interface AddonConstants {
   readonly NETLINK_GENERIC: number;
   /** recvmmsg()'s per-datagram flag: longer than its slot, truncated (NL_SLOT_TRUNCATED). */
   readonly RECV_TRUNCATED: number;
+  /** sysconf(_SC_PAGESIZE); absent from addons built before it was added. */
+  readonly PAGE_SIZE?: number;
 }
 
 export interface Addon {

@@ -59,6 +59,16 @@ export interface RequestSpec extends CallOptions {
   readonly oneReply?: boolean;
 }
 
+/**
+ * A request whose replies the engine turns into the call's value itself, before the
+ * promise resolves: one promise and one microtask fewer than `request(...).then(...)`.
+ */
+export interface DecodedRequestSpec<T> extends RequestSpec {
+  readonly decode: (replies: NlMsg[]) => T;
+  /** Told of every failure (a kernel refusal, a timeout, an abort, a decode error) before the call rejects with it. */
+  readonly onError?: (err: unknown) => void;
+}
+
 export interface DumpSpec extends RequestSpec {
   /** Re-run a dump interrupted by NLM_F_DUMP_INTR up to this many times (array form only). */
   readonly retryInterrupted?: number;
@@ -92,7 +102,7 @@ const enum State { QUEUED, SENT, DRAINING, SETTLED }
 interface Pending {
   seq: number;
   readonly dump: boolean;
-  readonly spec: DumpSpec;
+  readonly spec: DumpSpec & Partial<Pick<DecodedRequestSpec<unknown>, 'decode' | 'onError'>>;
   state: State;
   replies: NlMsg[];
   /** Streamed dump: replies go here instead of `replies`. */
@@ -101,7 +111,7 @@ interface Pending {
   attempts: number;
   /** Sent before a receive overrun: its reply may have been lost. */
   atRisk: boolean;
-  resolve(v: NlMsg[]): void;
+  resolve(v: unknown): void;
   reject(e: unknown): void;
   /** When the call times out (the monotonic clock, ms); 0 for never. */
   deadline: number;
@@ -136,6 +146,7 @@ export class Connection {
   private timerAt = Infinity;
   private timerRefed = false;
   private readonly onTimer = (): void => this.expire();
+  private readonly flushTask = (): void => this.flush();
   /** Where a batch is assembled for its one send, reused from send to send. */
   private sendArea = Buffer.allocUnsafeSlow(SEND_AREA_SIZE);
   private sendView = this.sendArea.subarray(0, 0);
@@ -163,6 +174,11 @@ export class Connection {
   /** Send one request; resolves with its replies once the ACK arrives. */
   request(spec: RequestSpec): Promise<NlMsg[]> {
     return this.enqueue(spec, false, undefined);
+  }
+
+  /** Send one request; resolves with what `spec.decode` makes of its replies. */
+  requestDecoded<T>(spec: DecodedRequestSpec<T>): Promise<T> {
+    return this.enqueue(spec, false, undefined) as Promise<unknown> as Promise<T>;
   }
 
   /** Run a dump; resolves with every message once NLMSG_DONE arrives. */
@@ -216,7 +232,7 @@ export class Connection {
     this.transport.close();
   }
 
-  private enqueue(spec: DumpSpec, dump: boolean, stream: AsyncQueue<NlMsg> | undefined, expose?: (p: Pending) => void): Promise<NlMsg[]> {
+  private enqueue(spec: Pending['spec'], dump: boolean, stream: AsyncQueue<NlMsg> | undefined, expose?: (p: Pending) => void): Promise<NlMsg[]> {
     return new Promise<NlMsg[]>((resolve, reject) => {
       const p: Pending = {
         seq: 0, dump, spec, state: State.QUEUED, replies: [], interrupted: false, attempts: 0, atRisk: false,
@@ -251,7 +267,7 @@ export class Connection {
     this.outq.push(p);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
+      queueMicrotask(this.flushTask);
     }
   }
 
@@ -323,7 +339,7 @@ export class Connection {
       if (p.spec.oneReply) area.writeUInt16LE(area.readUInt16LE(off + NLH_FLAGS) & ~NLM_F_ACK, off + NLH_FLAGS);
       const end = off + msg.length;
       off = nlmsgAlign(end);
-      area.fill(0, end, off);
+      if (off !== end) area.fill(0, end, off);
     }
     if (this.sendView.buffer !== area.buffer || this.sendView.length !== total) this.sendView = area.subarray(0, total);
     this.sendList[0] = this.sendView;
@@ -524,12 +540,21 @@ export class Connection {
       }
     }
     if (p.onAbort) p.spec.signal?.removeEventListener('abort', p.onAbort);
+    const spec = p.spec;
     if (err === undefined) {
-      p.resolve(p.replies);
+      if (spec.decode === undefined) return p.resolve(p.replies);
+      let value: unknown;
+      try {
+        value = spec.decode(p.replies);
+      } catch (e) {
+        spec.onError?.(e);
+        return p.reject(e);
+      }
+      p.resolve(value);
     } else {
+      spec.onError?.(err);
       p.reject(err);
     }
-    p.replies = [];
   }
 
   /**

@@ -3,7 +3,7 @@
  * membership by name, and notifications. The devlink layer builds on it.
  */
 import { NetlinkError } from '../attrs/errors';
-import { CallOptions, Connection, ConnectionOptions, Notification, RequestSpec } from './connection';
+import { CallOptions, Connection, ConnectionOptions, DecodedRequestSpec, Notification } from './connection';
 import { ENOENT_ERRNO } from './errno';
 import { FamilyNotFoundError, KernelError } from './errors';
 import { decodeFamily, Family, getFamiliesRequest, getFamilyRequest, ctrlAttrs } from './nlctrl';
@@ -25,11 +25,16 @@ export interface FamilyOptions extends CallOptions {
   readonly refresh?: boolean;
 }
 
+/** A family name's GETFAMILY request, with what to make of the answer, and its failures so far. */
+interface Lookup extends DecodedRequestSpec<Family> {
+  failures: number;
+}
+
 export class GenericNetlink {
   private readonly families_ = new Map<string, Promise<Family>>();
   private readonly memberships = new Map<number, number>();
-  /** GETFAMILY requests by name, built once (the engine stamps the sequence number per send). */
-  private readonly requests = new Map<string, RequestSpec>();
+  /** Per family name: its GETFAMILY request and what to do with the answer, built once. */
+  private readonly lookups = new Map<string, Lookup>();
 
   protected constructor(readonly connection: Connection) {}
 
@@ -57,48 +62,49 @@ export class GenericNetlink {
       const cached = this.families_.get(name);
       if (cached) return cached;
     }
-    const p = this.lookup(name, opts);
-    this.families_.set(name, p);
+    // everything about a name's lookup but the sequence number (which the engine stamps
+    // into its own copy) is built once
+    let l = this.lookups.get(name);
+    if (l === undefined) {
+      l = this.makeLookup(name);
+      this.lookups.set(name, l);
+    }
+    const failures = l.failures;
+    const p = this.lookup(l, opts);
+    // not cached when it failed at once (a closed connection, an aborted signal)
+    if (l.failures === failures) this.families_.set(name, p);
     return p;
   }
 
-  private lookup(name: string, opts: CallOptions | undefined): Promise<Family> {
-    // the request for a name never changes (the engine stamps the sequence number into
-    // its own copy): build it once
-    let spec = this.requests.get(name);
-    if (spec === undefined) {
-      spec = {
-        msg: getFamilyRequest(name),
-        op: 'nlctrl getfamily',
-        attrs: ctrlAttrs,
-        oneReply: true,
-        makeError: (info) => (info.errno === ENOENT_ERRNO ? new FamilyNotFoundError(name, info) : new KernelError(info)),
-      };
-      this.requests.set(name, spec);
-    }
+  private lookup(l: Lookup, opts: CallOptions | undefined): Promise<Family> {
+    let spec: DecodedRequestSpec<Family> = l;
     if (opts !== undefined && (opts.timeoutMs !== undefined || opts.signal !== undefined)) {
       spec = { ...spec, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.signal !== undefined ? { signal: opts.signal } : {}) };
     }
-    // a failed lookup is not cached
+    return this.connection.requestDecoded(spec);
+  }
+
+  private makeLookup(name: string): Lookup {
+    // a failed lookup leaves the cache (a newer one under way for the name is dropped
+    // with it: the next family() call asks again)
     const forget = (): void => {
-      if (this.families_.get(name) === p) this.families_.delete(name);
+      l.failures++;
+      this.families_.delete(name);
     };
-    const p: Promise<Family> = this.connection.request(spec).then(
-      (replies) => {
-        try {
-          if (replies.length === 0) throw new NetlinkError(`nlctrl answered no family for "${name}"`);
-          return decodeFamily(replies[0]);
-        } catch (e) {
-          forget();
-          throw e;
-        }
+    const l: Lookup = {
+      failures: 0,
+      msg: getFamilyRequest(name),
+      op: 'nlctrl getfamily',
+      attrs: ctrlAttrs,
+      oneReply: true,
+      makeError: (info) => (info.errno === ENOENT_ERRNO ? new FamilyNotFoundError(name, info) : new KernelError(info)),
+      decode: (replies) => {
+        if (replies.length === 0) throw new NetlinkError(`nlctrl answered no family for "${name}"`);
+        return decodeFamily(replies[0]);
       },
-      (e: unknown) => {
-        forget();
-        throw e;
-      },
-    );
-    return p;
+      onError: forget,
+    };
+    return l;
   }
 
   /** Every family the kernel has. */

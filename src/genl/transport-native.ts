@@ -4,14 +4,20 @@
  * reply right after `send()`.
  *
  * Two receive modes (SocketOptions.receive):
- * - exact (the default): recvmsg() peeks each datagram to learn its length, then drops
- *   it, or recvmsgInto() reads one longer than the area: two system calls per datagram,
- *   never truncated.
+ * - exact (the default): nothing the kernel sends is ever truncated. Where the longest
+ *   datagram the kernel can build is known (generic netlink from the kernel: one
+ *   allocation of at most PAGE_SIZE << (page orders - 1), 4 MiB on x86-64, read from
+ *   /proc/buddyinfo), recvmmsg() reads up to EXACT_BATCH datagrams per system call into
+ *   64 KiB slots, each followed by a reserve of address space (mmap, MAP_NORESERVE) that
+ *   holds the rest of a longer one: one system call per batch. Otherwise (unknown
+ *   limit, another protocol, a user-space peer, no address space) each datagram is
+ *   peeked to learn its length, then read whole: two system calls per datagram.
  * - bounded: recvmmsg() reads up to BOUNDED_BATCH datagrams per system call into
- *   fixed-size slots. One longer than its slot is cut short by the kernel: it is never
- *   decoded but reported to handlers.truncated, and the slots grow for later reads (for
- *   datagrams from the peer: a stranger cannot make them grow).
+ *   fixed-size slots, no reserve. One longer than its slot is cut short by the kernel:
+ *   it is never decoded but reported to handlers.truncated, and the slots grow for
+ *   later reads (for datagrams from the peer: a stranger cannot make them grow).
  */
+import * as fs from 'node:fs';
 import { NetlinkError, ValidationError } from '../attrs/errors';
 import { loadAddon, addonLoadError } from './addon';
 import type { AddonConstants, NativeSocket } from './addon';
@@ -46,6 +52,37 @@ const MIN_SLOT_SIZE = 16;
 const BOUNDED_BATCH = 32;
 /** Bounded mode: the slots take about this much memory; larger slots, fewer of them. */
 const SLOT_AREA_BYTES = 2 * 1024 * 1024;
+/** Exact mode with reserves: datagrams per recvmmsg(), each with a slot and a reserve. */
+const EXACT_BATCH = 16;
+/** Exact mode with reserves: the slot size; longer datagrams spill into the reserve. */
+const EXACT_SLOT_SIZE = 64 * 1024;
+
+/** How a NativeTransport receives: see the top of this file. */
+export type ReceiveStrategy = 'exact-batched' | 'exact-peek' | 'bounded';
+
+/**
+ * The longest datagram the kernel can build for a netlink socket, in bytes: the data of
+ * a kernel socket buffer is one allocation, at most one block of the largest page order
+ * the buddy allocator has (PAGE_SIZE << (orders - 1)). /proc/buddyinfo lists free blocks
+ * per order, one column each. Undefined when that cannot be read.
+ */
+export function kernelMaxDatagram(pageSize: number | undefined, buddyinfo = '/proc/buddyinfo'): number | undefined {
+  if (pageSize === undefined || !Number.isInteger(pageSize) || pageSize <= 0) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(buddyinfo, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let orders = 0;
+  for (const line of text.split('\n')) {
+    // "Node 0, zone   Normal   1722    713 ...": the counts after the zone's name
+    const m = /zone\s+\S+\s+(.*)$/.exec(line);
+    if (m) orders = Math.max(orders, m[1].trim().split(/\s+/).length);
+  }
+  if (orders < 1 || orders > 20) return undefined;
+  return pageSize * 2 ** (orders - 1);
+}
 
 /** Bounded mode's receive slots, as given to the addon's setRecvSlots(). */
 interface Slots {
@@ -58,16 +95,15 @@ interface Slots {
   readonly meta: Uint32Array;
 }
 
-function makeSlots(size: number): Slots {
-  const count = Math.max(1, Math.min(BOUNDED_BATCH, Math.floor(SLOT_AREA_BYTES / size)));
+function makeSlots(size: number, count = Math.max(1, Math.min(BOUNDED_BATCH, Math.floor(SLOT_AREA_BYTES / size)))): Slots {
   return { size, count, area: Buffer.allocUnsafeSlow(size * count), meta: new Uint32Array(4 * count) };
 }
 
 /** The slot size the options ask for, or undefined for exact mode; refuses nonsense. */
 function slotSizeOf(opts: SocketOptions): number | undefined {
   const mode = opts.receive ?? 'exact';
-  if (mode !== 'exact' && mode !== 'bounded') throw new ValidationError('socket.receive', `must be 'exact' or 'bounded', not ${JSON.stringify(mode)}`);
-  if (mode === 'exact') return undefined;
+  if (mode !== 'exact' && mode !== 'peek' && mode !== 'bounded') throw new ValidationError('socket.receive', `must be 'exact', 'peek' or 'bounded', not ${JSON.stringify(mode)}`);
+  if (mode !== 'bounded') return undefined;
   const size = opts.maxDatagram ?? DEFAULT_MAX_DATAGRAM;
   if (!Number.isInteger(size) || size < MIN_SLOT_SIZE || size > MAX_SLOT_SIZE) {
     throw new ValidationError('socket.maxDatagram', `must be a whole number of bytes from ${MIN_SLOT_SIZE} (NLMSG_HDRLEN) to ${MAX_SLOT_SIZE}, not ${size}`);
@@ -90,8 +126,10 @@ export class NativeTransport implements Transport {
     private readonly info: Uint32Array,
     /** Where the addon puts each datagram that fits (exact mode). */
     private readonly area: Buffer,
-    /** Bounded mode's slots; null in exact mode. */
+    /** The slots recvmmsg() reads into; null when each datagram is peeked. */
     private slots: Slots | null,
+    /** Bytes of reserve after each slot (exact mode with reserves); 0 in bounded mode. */
+    private readonly reserve: number,
     readonly features: TransportFeatures,
     readonly localPort: number,
     readonly peerPort: number,
@@ -124,9 +162,27 @@ export class NativeTransport implements Transport {
       if (opts.sndbuf !== undefined) setBuffer(sock, c.SOL_SOCKET, c.SO_SNDBUFFORCE, c.SO_SNDBUF, opts.sndbuf);
       sock.bind(0, 0);
       const { port } = sock.getsockname();
-      const slots = slotSize === undefined ? null : makeSlots(slotSize);
-      if (slots !== null) sock.setRecvSlots(slots.area, slots.size, slots.meta);
-      return new NativeTransport(sock, c, info, area, slots, features, port, opts.peerPort ?? 0);
+      const peerPort = opts.peerPort ?? 0;
+      let slots: Slots | null = null;
+      let reserve = 0;
+      if (slotSize !== undefined) {
+        slots = makeSlots(slotSize);
+        sock.setRecvSlots(slots.area, slots.size, slots.meta);
+      } else if (opts.receive !== 'peek') {
+        // exact: batched with reserves where the kernel's longest datagram is known
+        const max = (opts.protocol ?? NETLINK_GENERIC) === NETLINK_GENERIC && peerPort === 0 ? kernelMaxDatagram(c.PAGE_SIZE) : undefined;
+        if (max !== undefined && max > EXACT_SLOT_SIZE && typeof sock.readReserve === 'function') {
+          const s = makeSlots(EXACT_SLOT_SIZE, EXACT_BATCH);
+          try {
+            sock.setRecvSlots(s.area, s.size, s.meta, max - EXACT_SLOT_SIZE);
+            slots = s;
+            reserve = max - EXACT_SLOT_SIZE;
+          } catch {
+            // no address space for the reserves (RLIMIT_AS, strict overcommit): peek instead
+          }
+        }
+      }
+      return new NativeTransport(sock, c, info, area, slots, reserve, features, port, peerPort);
     } catch (err) {
       sock.close();
       throw err;
@@ -154,16 +210,22 @@ export class NativeTransport implements Transport {
     if (handlers === null || this.closed || this.draining) return;
     this.draining = true;
     try {
-      if (this.slots === null) this.drainExact(handlers, until);
-      else this.drainBounded(handlers, until);
+      if (this.slots === null) this.drainPeek(handlers, until);
+      else this.drainSlots(handlers, until);
     } finally {
       this.draining = false;
     }
   }
 
-  /** Bounded mode's current slot size (it grows after a truncation); undefined in exact mode. */
+  /** The slot size recvmmsg() reads into (bounded mode's grows after a truncation); undefined when peeking. */
   receiveSlotSize(): number | undefined {
     return this.slots?.size;
+  }
+
+  /** How this transport receives (see the top of the file). */
+  get receiveStrategy(): ReceiveStrategy {
+    if (this.slots === null) return 'exact-peek';
+    return this.reserve > 0 ? 'exact-batched' : 'bounded';
   }
 
   addMembership(group: number): void {
@@ -185,7 +247,7 @@ export class NativeTransport implements Transport {
     this.sock.close();
   }
 
-  private drainExact(handlers: TransportHandlers, until: (() => boolean) | undefined): void {
+  private drainPeek(handlers: TransportHandlers, until: (() => boolean) | undefined): void {
     for (;;) {
       let datagram: Buffer | null;
       try {
@@ -207,7 +269,7 @@ export class NativeTransport implements Transport {
    * the queue: no read to find it empty (an error met after some datagrams waits in the
    * socket, and wakes the event loop).
    */
-  private drainBounded(handlers: TransportHandlers, until: (() => boolean) | undefined): void {
+  private drainSlots(handlers: TransportHandlers, until: (() => boolean) | undefined): void {
     for (;;) {
       const slots = this.slots!;
       let n: number;
@@ -229,14 +291,20 @@ export class NativeTransport implements Transport {
           const seq = slots.area.readUInt32LE(start + NLH_SEQ);
           if (handlers.truncated) handlers.truncated(seq, length, { port, group, slotSize: slots.size });
           else handlers.overrun();
-        } else {
+        } else if (length <= slots.size) {
           const datagram = Buffer.allocUnsafe(length);
           slots.area.copy(datagram, 0, start, start + length);
+          handlers.message(datagram, this.fromOf(port, group));
+        } else {
+          // longer than the slot, whole: the rest spilled into the slot's reserve
+          const datagram = Buffer.allocUnsafe(length);
+          slots.area.copy(datagram, 0, start, start + slots.size);
+          this.sock.readReserve(i, datagram, slots.size);
           handlers.message(datagram, this.fromOf(port, group));
         }
         if (this.closed) return;
       }
-      if (longest > 0) this.growSlots(longest);
+      if (longest > 0 && this.reserve === 0) this.growSlots(longest);
       if (n < slots.count || until?.()) return;
     }
   }

@@ -50,8 +50,10 @@ export interface TransportHandlers {
   message(datagram: Buffer, from: RecvInfo): void;
   /**
    * A datagram of `length` bytes did not fit its receive slot and the kernel cut it
-   * short (bounded receive mode only). `seq` is its first message's nlmsg_seq (the
-   * header is always read whole). Optional: transports that never truncate never call it.
+   * short: in bounded mode, one longer than the slot; in exact mode, only one longer than
+   * anything the kernel can build (so from a user-space sender). `seq` is its first
+   * message's nlmsg_seq (the header is always read whole). Optional: transports that
+   * never truncate never call it.
    */
   truncated?(seq: number, length: number, info: TruncatedInfo): void;
   overrun(): void;
@@ -103,20 +105,26 @@ export interface SocketOptions {
   readonly peerPort?: number;
   /**
    * How the native transport receives (the fallback and the simulator ignore this):
-   * - 'exact' (default): each datagram is peeked to learn its length, then read whole:
-   *   two system calls per datagram, and no reply is ever truncated.
-   * - 'bounded': up to 32 datagrams per system call (recvmmsg), each into a slot of
-   *   `maxDatagram` bytes: fewer system calls, most saved with many requests in flight
-   *   (bench/foundation.ts measures both modes), but a datagram longer than the slot
-   *   is cut short by the kernel and lost. The request it answered then
-   *   rejects with TruncatedError (it may have taken effect), a notification shows as
-   *   an overrun, and the slot grows (doubling, up to 4 MiB) for what follows.
+   * - 'exact' (default): nothing the kernel sends is ever truncated. Where the kernel's
+   *   longest datagram is known (generic netlink from the kernel: PAGE_SIZE << (page
+   *   orders - 1), 4 MiB on x86-64, from /proc/buddyinfo), up to 16 datagrams per system
+   *   call (recvmmsg) into 64 KiB slots, each followed by a reserve of that length in
+   *   address space only (mmap, MAP_NORESERVE: 64 MiB of it per socket, memory only
+   *   while a longer datagram passes through). Otherwise, as 'peek'.
+   * - 'peek': each datagram is peeked to learn its length, then read whole: two system
+   *   calls per datagram, no reserve.
+   * - 'bounded': up to 32 datagrams per system call, each into a slot of `maxDatagram`
+   *   bytes and no reserve: a datagram longer than the slot is cut short by the kernel
+   *   and lost. The request it answered then rejects with TruncatedError (it may have
+   *   taken effect), a notification shows as an overrun, and the slot grows (doubling,
+   *   up to 4 MiB) for what follows.
+   * bench/foundation.ts measures the three.
    */
-  readonly receive?: 'exact' | 'bounded';
+  readonly receive?: 'exact' | 'peek' | 'bounded';
   /**
    * Bounded mode's slot size in bytes: the longest datagram it reads whole. 64 KiB by
    * default, which holds anything the kernel sends a socket that offers it (dump
-   * datagrams are at most 32 KiB); from 16 (NLMSG_HDRLEN) to 4 MiB. Ignored in exact mode.
+   * datagrams are at most 32 KiB); from 16 (NLMSG_HDRLEN) to 4 MiB. Bounded mode only.
    */
   readonly maxDatagram?: number;
 }
