@@ -2,13 +2,13 @@
  * Round trips per second through NativeTransport against the real kernel: a hand-built
  * CTRL_CMD_GETFAMILY "nlctrl" request with NLM_F_ACK, answered by a reply and an ack.
  *
- *   npx tsc -p . && node dist/bench/native-roundtrip.js [seconds per run] [runs] [exact|bounded|both]
+ *   npx tsc -p . && node dist/bench/native-roundtrip.js [seconds per run] [runs] [exact|peek|bounded|all]
  *
  * Prints round trips per second for serial requests (send, then poll() at once) and
- * for 64 in flight, in the receive modes asked for (both by default). Each round trip
- * costs one sendmsg and, in exact mode, a peek and a read per datagram received (the
- * reply, the ack); in bounded mode one recvmmsg reads up to 32 datagrams. poll() stops
- * once every request is answered.
+ * for 64 in flight, in the receive modes asked for (all by default). Each round trip
+ * costs one sendmsg and, in peek mode, a peek and a read per datagram received (the
+ * reply, the ack); in exact mode (batched, with reserves) one recvmmsg reads up to 16
+ * datagrams, in bounded mode up to 32. poll() stops once every request is answered.
  */
 import { NativeTransport } from '../src/genl/transport-native';
 import type { SocketOptions } from '../src/genl/transport';
@@ -85,9 +85,9 @@ function run(seconds: number, window: number, receive: Mode): number {
 
 const seconds = Number(process.argv[2] ?? 2);
 const repeats = Number(process.argv[3] ?? 3);
-const which = process.argv[4] ?? 'both';
-if (which !== 'exact' && which !== 'bounded' && which !== 'both') throw new Error(`receive mode ${which}: exact, bounded or both`);
-const modes: Mode[] = which === 'both' ? ['exact', 'bounded'] : [which];
+const which = process.argv[4] ?? 'all';
+if (which !== 'exact' && which !== 'peek' && which !== 'bounded' && which !== 'all') throw new Error(`receive mode ${which}: exact, peek, bounded or all`);
+const modes: Mode[] = which === 'all' ? ['exact', 'peek', 'bounded'] : [which];
 for (const mode of modes) run(0.3, 1, mode); // warm-up
 for (const window of [1, 64]) {
   for (const mode of modes) {

@@ -11,7 +11,7 @@ import { Simulator } from '../src/sim';
 
 const PF0 = 'pci/0000:06:00.0';
 
-/** The simulator's endpoint, minus the data replies (not the ACKs) of one devlink command. */
+/** The simulator's endpoint, but the data replies of one devlink command come as bare ACKs. */
 function withoutReplies(inner: Transport, familyId: number, cmd: number): Transport {
   return {
     name: inner.name, features: inner.features, localPort: inner.localPort, peerPort: inner.peerPort,
@@ -19,7 +19,14 @@ function withoutReplies(inner: Transport, familyId: number, cmd: number): Transp
       ...h,
       message: (buf, from) => {
         const isReply = buf.readUInt16LE(4) === familyId && buf[16] === cmd && buf.readUInt32LE(8) !== 0;
-        if (!isReply) h.message(buf, from);
+        if (!isReply) return h.message(buf, from);
+        // a bare ACK in its place (NLMSG_ERROR, error 0, NLM_F_CAPPED, the request header not echoed here)
+        const ack = Buffer.alloc(36);
+        ack.writeUInt32LE(36, 0);
+        ack.writeUInt16LE(2, 4);
+        ack.writeUInt16LE(0x100, 6);
+        ack.writeUInt32LE(buf.readUInt32LE(8), 8);
+        h.message(ack, from);
       },
     }),
     send: (b) => inner.send(b), poll: (u) => inner.poll(u),

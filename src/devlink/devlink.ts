@@ -40,6 +40,13 @@ export class NotFoundError extends NetlinkError {
   readonly code = 'ENODEV';
 }
 
+/**
+ * Do-requests the kernel answers with exactly one message (their doit ends in
+ * genlmsg_reply): sent without NLM_F_ACK, done at the reply, one datagram less. Not the
+ * dpipe and health diagnose gets, which answer in several messages and a DONE.
+ */
+const ONE_REPLY: ReadonlySet<number> = new Set([Cmd.GET, Cmd.PORT_GET, Cmd.ESWITCH_GET, Cmd.PARAM_GET, Cmd.INFO_GET, Cmd.RATE_GET]);
+
 export class Devlink {
   private sfs: SubfunctionManager | undefined;
 
@@ -87,7 +94,9 @@ export class Devlink {
   }
 
   private send(msg: Buffer, cmd: number, opts: CallOptions): Promise<NlMsg[]> {
-    return this.genl.connection.request({ ...opts, msg, op: `devlink ${cmdName(cmd)}`, attrs: devlinkAttrs, makeError: makeDevlinkError });
+    return this.genl.connection.request({
+      ...opts, msg, op: `devlink ${cmdName(cmd)}`, attrs: devlinkAttrs, makeError: makeDevlinkError, oneReply: ONE_REPLY.has(cmd),
+    });
   }
 
   /**
