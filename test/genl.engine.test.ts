@@ -686,6 +686,20 @@ describe('genl: the request engine on a fake kernel', () => {
     });
   });
 
+  describe('the event loop', () => {
+    it('a caller awaiting request after request (answered inside the send) still lets timers and immediates run', async () => {
+      const { c } = open();
+      let i = 0;
+      let immediateAt = -1;
+      let timerAt = -1;
+      setImmediate(() => (immediateAt = i));
+      setTimeout(() => (timerAt = i), 0);
+      for (; i < 2000; i++) await c.request(spec(i));
+      assert.ok(immediateAt >= 0 && immediateAt < 200, `the immediate ran after call ${immediateAt}`);
+      assert.ok(timerAt >= 0 && timerAt < 400, `the timer ran after call ${timerAt}`);
+    });
+  });
+
   describe('the deadline timer and the process', () => {
     it('an idle connection does not hold the process up: it exits as soon as its last call is answered', function () {
       this.timeout(20_000);

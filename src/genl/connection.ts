@@ -30,6 +30,11 @@ import { RecvInfo, Transport, TruncatedInfo } from './transport';
 export const MAX_BATCH = 32;
 /** Default per-call timeout. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * At most this many flushes in a row from microtasks; the next waits for the event loop
+ * (timers, other sockets, signals) to turn once.
+ */
+const MAX_BURST = 64;
 /** The batch assembly area's first size (it grows for larger batches). */
 const SEND_AREA_SIZE = 16 * 1024;
 
@@ -147,6 +152,11 @@ export class Connection {
   private timerRefed = false;
   private readonly onTimer = (): void => this.expire();
   private readonly flushTask = (): void => this.flush();
+  /** Flushes since the event loop last turned (see launch()). */
+  private burst = 0;
+  private readonly loopTurned = (): void => {
+    this.burst = 0;
+  };
   /** Where a batch is assembled for its one send, reused from send to send. */
   private sendArea = Buffer.allocUnsafeSlow(SEND_AREA_SIZE);
   private sendView = this.sendArea.subarray(0, 0);
@@ -267,7 +277,10 @@ export class Connection {
     this.outq.push(p);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(this.flushTask);
+      // a reply is usually read inside the send, so a caller awaiting call after call
+      // never gives the event loop a turn: every MAX_BURST flushes, wait for one
+      if (this.burst < MAX_BURST) queueMicrotask(this.flushTask);
+      else setImmediate(this.flushTask);
     }
   }
 
@@ -282,6 +295,7 @@ export class Connection {
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.burst++ === 0) setImmediate(this.loopTurned);
     const outq = this.outq;
     let i = 0;
     try {
