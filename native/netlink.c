@@ -23,6 +23,9 @@
  *     .setsockopt(level, name, value)        setsockopt(2) with an int
  *     .getsockopt(level, name) -> number     getsockopt(2) of an int
  *     .sendmsg(buffers, port, groups)        one datagram from an iovec
+ *     .sendRecv(buffer, port, count) -> n    sendmsg of one Buffer, then recvmmsg into
+ *                                            the slots: datagrams read, or -errno when
+ *                                            the read (not the send) failed
  *     .recvmsg() -> number                   one whole datagram into `area`: its length,
  *                                            -1 on EAGAIN; info[0] = sender's nl_pid,
  *                                            info[1] = group. Longer than the area: left
@@ -503,6 +506,54 @@ static napi_value nl_sendmsg(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
+/*
+ * sendRecv(buffer, port, count) -> number: sendmsg(2) of one Buffer (one datagram) to
+ * `port`, then, the kernel having answered inside that call, recvmmsg(2) of up to
+ * `count` datagrams into the slots, as recvmmsg() does: one trip from JavaScript where
+ * sendmsg() and recvmmsg() take two. Throws when the send fails (nothing went out).
+ * Returns how many datagrams were read, or -errno when the send went out but the read
+ * failed (ENOBUFS after an overrun): the caller must not take that for a failed send.
+ * Needs the slots (setRecvSlots).
+ */
+static napi_value nl_send_recv(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[3], result;
+  uint32_t port, count;
+  void *data;
+  size_t len;
+  struct sockaddr_nl dst;
+  struct iovec iov;
+  struct msghdr mh;
+  ssize_t r;
+  nl_socket *s = nl_this(env, cbinfo, 3, argv);
+  if (s == NULL)
+    return NULL;
+  if (napi_get_buffer_info(env, argv[0], &data, &len) != napi_ok)
+    return nl_type_error(env, "buffer must be a Buffer");
+  if (nl_arg_u32(env, argv[1], &port, "port") != 0 || nl_arg_u32(env, argv[2], &count, "count") != 0)
+    return NULL;
+  if (s->batch == NULL) {
+    napi_throw_error(env, NULL, "sendRecv() needs setRecvSlots() first");
+    return NULL;
+  }
+  memset(&dst, 0, sizeof(dst));
+  dst.nl_family = AF_NETLINK;
+  dst.nl_pid = port;
+  iov.iov_base = data;
+  iov.iov_len = len;
+  memset(&mh, 0, sizeof(mh));
+  mh.msg_name = &dst;
+  mh.msg_namelen = sizeof(dst);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  do
+    r = sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return nl_throw(env, errno, "sendmsg", NULL);
+  napi_create_int32(env, nl_batch_read(s, count), &result);
+  return result;
+}
+
 /* ---- readiness on the event loop ------------------------------------------------------ */
 
 static void nl_on_readable(uv_poll_t *handle, int status, int events) {
@@ -644,6 +695,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"setsockopt", NULL, nl_setsockopt, NULL, NULL, NULL, napi_default, NULL},
       {"getsockopt", NULL, nl_getsockopt, NULL, NULL, NULL, napi_default, NULL},
       {"sendmsg", NULL, nl_sendmsg, NULL, NULL, NULL, napi_default, NULL},
+      {"sendRecv", NULL, nl_send_recv, NULL, NULL, NULL, napi_default, NULL},
       {"recvmsg", NULL, nl_recvmsg, NULL, NULL, NULL, napi_default, NULL},
       {"recvmsgInto", NULL, nl_recvmsg_into, NULL, NULL, NULL, napi_default, NULL},
       {"setRecvSlots", NULL, nl_set_recv_slots, NULL, NULL, NULL, napi_default, NULL},

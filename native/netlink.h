@@ -59,6 +59,8 @@ napi_value nl_recvmsg_into(napi_env env, napi_callback_info cbinfo);
 napi_value nl_set_recv_slots(napi_env env, napi_callback_info cbinfo);
 napi_value nl_recvmmsg(napi_env env, napi_callback_info cbinfo);
 napi_value nl_read_reserve(napi_env env, napi_callback_info cbinfo);
+/* recvmmsg(2) into the slots (which must be set): how many datagrams, or -errno. */
+int nl_batch_read(nl_socket *s, uint32_t count);
 /* Releases the slots and their references; from the finalizer. */
 void nl_batch_free(napi_env env, struct nl_batch *b);
 

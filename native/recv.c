@@ -297,30 +297,12 @@ napi_value nl_set_recv_slots(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
-/*
- * recvmmsg(count) -> number. Reads up to `count` queued datagrams (no more than there
- * are slots) in ONE recvmmsg(2), datagram i into slot i, and returns how many: 0 when
- * nothing is queued (EAGAIN). For each, meta[4i .. 4i+3] = [its real length, the
- * sender's nl_pid, the group (as recvmsg() reports it), flags]; flags has
- * NL_SLOT_TRUNCATED (1) when the datagram was longer than its slot: only the slot's
- * first slotSize bytes were read, the rest is lost.
- *
- * ENOBUFS (and any other error) is thrown only when nothing was read: an error met
- * after some datagrams is kept by the kernel (sk_err) for the next call.
- */
-napi_value nl_recvmmsg(napi_env env, napi_callback_info cbinfo) {
-  napi_value argv[1], result;
-  uint32_t count, i;
-  struct nl_batch *b;
-  int n;
-  nl_socket *s = nl_this(env, cbinfo, 1, argv);
-  if (s == NULL || nl_arg_u32(env, argv[0], &count, "count") != 0)
-    return NULL;
-  b = s->batch;
-  if (b == NULL) {
-    napi_throw_error(env, NULL, "recvmmsg() needs setRecvSlots() first");
-    return NULL;
-  }
+/* One recvmmsg(2) of up to `count` datagrams into the slots, meta filled in: returns how
+ * many (0 when nothing is queued), or -errno. The slots must be set. */
+int nl_batch_read(nl_socket *s, uint32_t count) {
+  struct nl_batch *b = s->batch;
+  uint32_t i;
+  int n = 0;
   if (count > b->count)
     count = b->count;
   /* The kernel writes these back per datagram. */
@@ -329,17 +311,13 @@ napi_value nl_recvmmsg(napi_env env, napi_callback_info cbinfo) {
     b->msgs[i].msg_hdr.msg_controllen = sizeof(b->slot[i].control.buf);
     b->msgs[i].msg_hdr.msg_flags = 0;
   }
-  n = 0;
   if (count > 0) {
     do
       n = recvmmsg(s->fd, b->msgs, count, MSG_TRUNC | MSG_DONTWAIT, NULL);
     while (n < 0 && errno == EINTR);
   }
-  if (n < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return nl_throw(env, errno, "recvmmsg", NULL);
-    n = 0;
-  }
+  if (n < 0)
+    return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
   for (i = 0; i < (uint32_t)n; i++) {
     struct msghdr *mh = &b->msgs[i].msg_hdr;
     uint32_t *m = b->meta + 4 * (size_t)i;
@@ -348,6 +326,34 @@ napi_value nl_recvmmsg(napi_env env, napi_callback_info cbinfo) {
     m[2] = nl_source_group(mh, &b->slot[i].addr);
     m[3] = (mh->msg_flags & MSG_TRUNC) ? NL_SLOT_TRUNCATED : 0;
   }
+  return n;
+}
+
+/*
+ * recvmmsg(count) -> number. Reads up to `count` queued datagrams (no more than there
+ * are slots) in ONE recvmmsg(2), datagram i into slot i, and returns how many: 0 when
+ * nothing is queued (EAGAIN). For each, meta[4i .. 4i+3] = [its real length, the
+ * sender's nl_pid, the group (as recvmsg() reports it), flags]; flags has
+ * NL_SLOT_TRUNCATED (1) when the datagram was longer than its slot (and reserve): only
+ * that much was read, the rest is lost.
+ *
+ * ENOBUFS (and any other error) is thrown only when nothing was read: an error met
+ * after some datagrams is kept by the kernel (sk_err) for the next call.
+ */
+napi_value nl_recvmmsg(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[1], result;
+  uint32_t count;
+  int n;
+  nl_socket *s = nl_this(env, cbinfo, 1, argv);
+  if (s == NULL || nl_arg_u32(env, argv[0], &count, "count") != 0)
+    return NULL;
+  if (s->batch == NULL) {
+    napi_throw_error(env, NULL, "recvmmsg() needs setRecvSlots() first");
+    return NULL;
+  }
+  n = nl_batch_read(s, count);
+  if (n < 0)
+    return nl_throw(env, -n, "recvmmsg", NULL);
   napi_create_uint32(env, (uint32_t)n, &result);
   return result;
 }

@@ -926,6 +926,27 @@ describe('genl: the request engine on a fake kernel', () => {
       assert.equal(value((await c.request(spec(5)))[0]), 5);
     });
 
+    it('a transport with sendAndPoll: the engine uses it; a send it refuses rejects the batch, sent() not called', async () => {
+      const { k, c } = open();
+      let used = 0;
+      const t = k as FakeKernel & { sendAndPoll?: (b: readonly Buffer[], sent: () => void, until?: () => boolean) => void };
+      t.sendAndPoll = (bufs, sent, until) => {
+        used++;
+        k.send(bufs); // throws k.sendError, like the addon's sendRecv
+        sent();
+        k.poll();
+        void until;
+      };
+      assert.equal(value((await c.request(spec(1)))[0]), 1);
+      assert.equal(used, 1);
+      assert.deepEqual([c.stats.sent, c.stats.sends], [1, 1]);
+      k.sendError = enobufs();
+      await assert.rejects(c.request(spec(2)), SendError);
+      assert.deepEqual([c.stats.sent, c.stats.sends], [1, 1], 'not counted as sent');
+      k.sendError = undefined;
+      assert.equal(value((await c.request(spec(3)))[0]), 3);
+    });
+
     it('an error without Node\'s fields still becomes SendError', async () => {
       const { k, c } = open();
       k.sendError = new Error('plain');

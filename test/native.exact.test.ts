@@ -27,6 +27,11 @@ const CTRL_ATTR_FAMILY_NAME = 2;
 const NETLINK_ROUTE = 0;
 const NETLINK_GENERIC = 16;
 
+/** CTRL_CMD_GETFAMILY "nlctrl" without NLM_F_ACK: one reply. */
+function getFamily(seq: number): Buffer {
+  return genlmsg({ type: GENL_ID_CTRL, flags: NLM_F_REQUEST, seq }, CTRL_CMD_GETFAMILY, 1, [nla(CTRL_ATTR_FAMILY_NAME, strz('nlctrl'))]);
+}
+
 /** A datagram of `size` bytes, one message claiming all of it, filled with a pattern that shows misplaced bytes. */
 function patterned(size: number, seq: number): Buffer {
   const d = Buffer.alloc(size);
@@ -132,7 +137,7 @@ describe('native addon, exact receive mode', function () {
       if (t.receiveStrategy !== 'exact-batched') this.skip();
       const { handlers, got } = collect();
       t.start(handlers);
-      t.send(Array.from({ length: 40 }, (_, i) => genlmsg({ type: GENL_ID_CTRL, flags: NLM_F_REQUEST, seq: i + 1 }, CTRL_CMD_GETFAMILY, 1, [nla(CTRL_ATTR_FAMILY_NAME, strz('nlctrl'))])));
+      t.send(Array.from({ length: 40 }, (_, i) => getFamily(i + 1)));
       let asked = 0;
       t.poll(() => ++asked > 0);
       assert.deepEqual([asked, got.data.length], [1, 16]);
@@ -198,11 +203,53 @@ describe('native addon, exact receive mode', function () {
       });
     });
 
+    it('sendAndPoll: one call into the addon sends and reads; sent() comes before the first datagram', function () {
+      t = NativeTransport.open();
+      const order: string[] = [];
+      t.start({ ...collect().handlers, message: (d) => void order.push(`message ${readHdr(d).seq}`) });
+      t.sendAndPoll([getFamily(7)], () => order.push('sent'));
+      assert.deepEqual(order, ['sent', 'message 7']);
+    });
+
+    it('sendAndPoll: a failed send throws and sent() is not called', function () {
+      t = NativeTransport.open();
+      t.start(collect().handlers);
+      let sent = false;
+      // a peer port nobody holds: the kernel refuses with ECONNREFUSED
+      const lonely = NativeTransport.open({ peerPort: 0x7ffffff0 });
+      try {
+        lonely.start(collect().handlers);
+        assert.throws(() => lonely.sendAndPoll([getFamily(1)], () => (sent = true)), (e: unknown) => (e as { syscall?: string }).syscall === 'sendmsg');
+        assert.equal(sent, false);
+      } finally {
+        lonely.close();
+      }
+    });
+
+    it('sendAndPoll: an overrun met by its read (the send went out) is an overrun, and reading goes on', function () {
+      t = NativeTransport.open({ rcvbuf: 0 });
+      if (t.receiveStrategy !== 'exact-batched') this.skip();
+      let overruns = 0;
+      const seqs: number[] = [];
+      t.start({ message: (d) => void seqs.push(readHdr(d).seq), overrun: () => void overruns++, error: (e) => assert.fail(e) });
+      // 200 requests in one datagram, nothing read: the replies overrun the receive buffer
+      t.send([Buffer.concat(Array.from({ length: 200 }, (_, i) => getFamily(i + 1)))]);
+      let sent = false;
+      t.sendAndPoll([getFamily(1000)], () => (sent = true));
+      assert.equal(sent, true);
+      assert.ok(overruns >= 1, 'the overrun was reported');
+      assert.ok(seqs.length > 0, 'what was queued was read after it');
+      // (the answer to 1000 was lost too: the buffer was full when the kernel made it)
+      seqs.length = 0;
+      t.sendAndPoll([getFamily(1001)], () => undefined);
+      assert.deepEqual(seqs, [1001]);
+    });
+
     it('reads the kernel\'s own answers too: 40 requests in one send, 40 replies', function () {
       t = NativeTransport.open();
       const { handlers, got } = collect();
       t.start(handlers);
-      const reqs = Array.from({ length: 40 }, (_, i) => genlmsg({ type: GENL_ID_CTRL, flags: NLM_F_REQUEST, seq: i + 1 }, CTRL_CMD_GETFAMILY, 1, [nla(CTRL_ATTR_FAMILY_NAME, strz('nlctrl'))]));
+      const reqs = Array.from({ length: 40 }, (_, i) => getFamily(i + 1));
       t.send(reqs);
       t.poll();
       assert.deepEqual(got.data.map((d) => [readHdr(d).type, readHdr(d).seq]), reqs.map((_, i) => [GENL_ID_CTRL, i + 1]));

@@ -21,6 +21,13 @@ export interface NativeSocket {
   /** sendmsg(2): the buffers go out as ONE datagram to (port, groups). */
   sendmsg(buffers: readonly Uint8Array[], port: number, groups: number): void;
   /**
+   * sendmsg(2) of one buffer to `port`, then recvmmsg(2) of up to `count` datagrams into
+   * the slots (as `recvmmsg`): one call from JavaScript. Throws when the send fails;
+   * returns how many datagrams were read, or -errno when the read failed after the send
+   * went out. Needs `setRecvSlots` first. Absent from addons built before it was added.
+   */
+  sendRecv?(buffer: Uint8Array, port: number, count: number): number;
+  /**
    * recvmsg(2) of one whole datagram into the constructor's `area`: returns its length,
    * or -1 when nothing is queued. The sender's port and group go to the constructor's
    * `info` ([0], [1]). A datagram longer than the area stays queued: read it with

@@ -307,9 +307,24 @@ export class Connection {
           if (p.state === State.QUEUED) batch.push(p);
         }
         if (batch.length === 0) continue;
+        let sent = false;
+        const markSent = (): void => {
+          sent = true;
+          for (const p of batch) if (p.state === State.QUEUED) p.state = State.SENT;
+          this.stats.sent += batch.length;
+          this.stats.sends++;
+        };
         try {
-          this.transport.send(this.assemble(batch));
+          const bufs = this.assemble(batch);
+          if (this.transport.sendAndPoll) {
+            this.transport.sendAndPoll(bufs, markSent, this.nothingPending);
+          } else {
+            this.transport.send(bufs);
+            markSent();
+          }
         } catch (e) {
+          // thrown after the send went out: a handler's error, not a failed send
+          if (sent) throw e;
           // nothing went out: forget the sequence numbers and free the dump slot
           for (const p of batch) {
             this.pending.delete(p.seq);
@@ -318,10 +333,7 @@ export class Connection {
           }
           continue;
         }
-        for (const p of batch) if (p.state === State.QUEUED) p.state = State.SENT;
-        this.stats.sent += batch.length;
-        this.stats.sends++;
-        this.transport.poll(this.nothingPending);
+        if (!this.transport.sendAndPoll) this.transport.poll(this.nothingPending);
       }
     } finally {
       // what was sent (or refused) leaves the queue, even if a handler threw

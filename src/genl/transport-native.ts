@@ -22,7 +22,7 @@ import { NetlinkError, ValidationError } from '../attrs/errors';
 import { loadAddon, addonLoadError } from './addon';
 import type { AddonConstants, NativeSocket } from './addon';
 import { NLH_SEQ } from './headers';
-import { isSystemError } from './sockerr';
+import { isSystemError, systemError } from './sockerr';
 import type { RecvInfo, SocketOptions, Transport, TransportFeatures, TransportHandlers } from './transport';
 
 /** NETLINK_GENERIC in <linux/netlink.h>. */
@@ -204,6 +204,26 @@ export class NativeTransport implements Transport {
     this.sock.sendmsg(buffers, this.peerPort, 0);
   }
 
+  /** One buffer with the slots: the send and the first read in one call into the addon. */
+  sendAndPoll(buffers: readonly Buffer[], sent: () => void, until?: () => boolean): void {
+    const handlers = this.handlers;
+    if (buffers.length !== 1 || this.slots === null || this.sock.sendRecv === undefined || handlers === null || this.draining) {
+      this.send(buffers);
+      sent();
+      this.poll(until);
+      return;
+    }
+    const n = this.sock.sendRecv(buffers[0], this.peerPort, this.slots.count);
+    sent();
+    if (this.closed) return;
+    this.draining = true;
+    try {
+      this.drainSlots(handlers, until, n);
+    } finally {
+      this.draining = false;
+    }
+  }
+
   poll(until?: () => boolean): void {
     const handlers = this.handlers;
     // A handler calling poll() again: the loop below is already draining.
@@ -269,15 +289,25 @@ export class NativeTransport implements Transport {
    * the queue: no read to find it empty (an error met after some datagrams waits in the
    * socket, and wakes the event loop).
    */
-  private drainSlots(handlers: TransportHandlers, until: (() => boolean) | undefined): void {
+  private drainSlots(handlers: TransportHandlers, until: (() => boolean) | undefined, first?: number): void {
     for (;;) {
       const slots = this.slots!;
       let n: number;
-      try {
-        n = this.sock.recvmmsg(slots.count);
-      } catch (err) {
-        if (this.receiveFailed(handlers, err)) continue;
-        return;
+      if (first !== undefined) {
+        // sendRecv() read the first batch already (or failed to: -errno)
+        n = first;
+        first = undefined;
+        if (n < 0) {
+          if (this.receiveFailed(handlers, systemError(-n, 'recvmmsg'))) continue;
+          return;
+        }
+      } else {
+        try {
+          n = this.sock.recvmmsg(slots.count);
+        } catch (err) {
+          if (this.receiveFailed(handlers, err)) continue;
+          return;
+        }
       }
       let longest = 0;
       for (let i = 0; i < n; i++) {

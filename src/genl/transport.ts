@@ -86,6 +86,13 @@ export interface Transport {
   send(buffers: readonly Buffer[]): void;
   /** Synchronously deliver whatever is already queued, or until `until()` (may be a no-op). */
   poll(until?: () => boolean): void;
+  /**
+   * Optional: `send(buffers)`, then `sent()`, then `poll(until)`, where the transport can
+   * do the send and the first read in one step. Throws as `send` does (then nothing went
+   * out and `sent` is not called); once `sent` was called, whatever is thrown comes from
+   * a handler, not from the send.
+   */
+  sendAndPoll?(buffers: readonly Buffer[], sent: () => void, until?: () => boolean): void;
   addMembership(group: number): void;
   dropMembership(group: number): void;
   close(): void;
