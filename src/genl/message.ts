@@ -1,8 +1,9 @@
 /**
  * Netlink framing: a request is one AttrWriter buffer holding nlmsghdr, genlmsghdr
- * (and the family's fixed header, if any) and the attributes; the engine patches the
- * sequence number in when it sends. Received datagrams are split into messages whose
- * headers are read directly (see headers.ts).
+ * (and the family's fixed header, if any) and the attributes; the engine stamps the
+ * sequence number into its own copy when it sends (the caller's buffer is never
+ * changed). Received datagrams are split into messages whose headers are read directly
+ * (see headers.ts).
  */
 import { AttrWriter } from '../attrs/writer';
 import { MalformedError } from '../attrs/errors';
@@ -44,12 +45,6 @@ export function startRequest(type: number, flags: number, cmd: number, version: 
 export function finishRequest(w: AttrWriter): Buffer {
   w.patchU32(NLH_LEN, w.length);
   return w.finish();
-}
-
-/** Set nlmsg_seq (and nlmsg_pid) of a built request in place. */
-export function stampRequest(msg: Buffer, seq: number, pid = 0): void {
-  msg.writeUInt32LE(seq, NLH_SEQ);
-  msg.writeUInt32LE(pid, NLH_PID);
 }
 
 /**
