@@ -449,14 +449,32 @@ static napi_value nl_getsockopt(napi_env env, napi_callback_info cbinfo) {
 
 /* ---- send ------------------------------------------------------------------------------ */
 
+/* One sendmsg(2) of `iov` (n buffers, one datagram) to (port, groups): 0, or -errno. */
+static int nl_send_to(int fd, uint32_t port, uint32_t groups, struct iovec *iov, size_t n) {
+  struct sockaddr_nl dst;
+  struct msghdr mh;
+  ssize_t r;
+  memset(&dst, 0, sizeof(dst));
+  dst.nl_family = AF_NETLINK;
+  dst.nl_pid = port;
+  dst.nl_groups = groups;
+  memset(&mh, 0, sizeof(mh));
+  mh.msg_name = &dst;
+  mh.msg_namelen = sizeof(dst);
+  mh.msg_iov = iov;
+  mh.msg_iovlen = n;
+  do
+    r = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? -errno : 0;
+}
+
 /* sendmsg(buffers, port, groups): the buffers go out as ONE datagram. */
 static napi_value nl_sendmsg(napi_env env, napi_callback_info cbinfo) {
   napi_value argv[3];
   uint32_t port, groups, n, i;
   bool is_array;
-  struct sockaddr_nl dst;
-  struct msghdr mh;
-  ssize_t r;
+  int err;
   nl_socket *s = nl_this(env, cbinfo, 3, argv);
   if (s == NULL)
     return NULL;
@@ -489,20 +507,9 @@ static napi_value nl_sendmsg(napi_env env, napi_callback_info cbinfo) {
     s->iov[i].iov_len = len;
   }
 
-  memset(&dst, 0, sizeof(dst));
-  dst.nl_family = AF_NETLINK;
-  dst.nl_pid = port;
-  dst.nl_groups = groups;
-  memset(&mh, 0, sizeof(mh));
-  mh.msg_name = &dst;
-  mh.msg_namelen = sizeof(dst);
-  mh.msg_iov = s->iov;
-  mh.msg_iovlen = n;
-  do
-    r = sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return nl_throw(env, errno, "sendmsg", NULL);
+  err = nl_send_to(s->fd, port, groups, s->iov, n);
+  if (err < 0)
+    return nl_throw(env, -err, "sendmsg", NULL);
   return NULL;
 }
 
@@ -520,10 +527,8 @@ static napi_value nl_send_recv(napi_env env, napi_callback_info cbinfo) {
   uint32_t port, count;
   void *data;
   size_t len;
-  struct sockaddr_nl dst;
   struct iovec iov;
-  struct msghdr mh;
-  ssize_t r;
+  int err;
   nl_socket *s = nl_this(env, cbinfo, 3, argv);
   if (s == NULL)
     return NULL;
@@ -535,21 +540,11 @@ static napi_value nl_send_recv(napi_env env, napi_callback_info cbinfo) {
     napi_throw_error(env, NULL, "sendRecv() needs setRecvSlots() first");
     return NULL;
   }
-  memset(&dst, 0, sizeof(dst));
-  dst.nl_family = AF_NETLINK;
-  dst.nl_pid = port;
   iov.iov_base = data;
   iov.iov_len = len;
-  memset(&mh, 0, sizeof(mh));
-  mh.msg_name = &dst;
-  mh.msg_namelen = sizeof(dst);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  do
-    r = sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return nl_throw(env, errno, "sendmsg", NULL);
+  err = nl_send_to(s->fd, port, 0, &iov, 1);
+  if (err < 0)
+    return nl_throw(env, -err, "sendmsg", NULL);
   napi_create_int32(env, nl_batch_read(s, count), &result);
   return result;
 }
