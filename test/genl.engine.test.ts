@@ -947,6 +947,32 @@ describe('genl: the request engine on a fake kernel', () => {
       assert.equal(value((await c.request(spec(3)))[0]), 3);
     });
 
+    it('an error thrown by a handler after the send went out is not taken for a failed send', async () => {
+      const { k, c } = open({ delivery: 'manual' });
+      const boom = new Error('a handler blew up');
+      k.poll = () => {
+        throw boom;
+      };
+      // the flush runs in a microtask: its error surfaces as an uncaught exception there
+      const mochas = process.listeners('uncaughtException');
+      process.removeAllListeners('uncaughtException');
+      const caught: unknown[] = [];
+      process.on('uncaughtException', (e) => void caught.push(e));
+      try {
+        const call = track(c.request(spec(1)));
+        await tick();
+        assert.deepEqual(caught, [boom]);
+        assert.equal(call.settled, false, 'the call is not rejected as a failed send');
+        assert.deepEqual([c.stats.sent, c.stats.sends], [1, 1]);
+        k.deliver();
+        await tick();
+        assert.equal(value((call.value as NlMsg[])[0]), 1, 'its answer still arrives');
+      } finally {
+        process.removeAllListeners('uncaughtException');
+        for (const l of mochas) process.on('uncaughtException', l);
+      }
+    });
+
     it('an error without Node\'s fields still becomes SendError', async () => {
       const { k, c } = open();
       k.sendError = new Error('plain');

@@ -20,8 +20,8 @@ import { attrNameOf, attrPathAt, setAtPath } from '../attrs/path';
 import { NetlinkError } from '../attrs/errors';
 import { NLM_F_ACK, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, GENL_HDRLEN, NLMSG_HDRLEN, nlmsgAlign } from './constants';
 import { AbortError, ClosedError, DumpInterruptedError, KernelError, KernelErrorInfo, OverrunError, TimeoutError, TruncatedError } from './errors';
-import { AckInfo, messageAt, NlMsg, parseDone, parseError } from './message';
-import { NLH_FLAGS, NLH_LEN, NLH_PID, NLH_SEQ } from './headers';
+import { AckInfo, forEachMessage, NlMsg, parseDone, parseError } from './message';
+import { NLH_FLAGS, NLH_PID, NLH_SEQ } from './headers';
 import { AsyncQueue } from './queue';
 import { SeqTable } from './seqtable';
 import { RecvInfo, Transport, TruncatedInfo } from './transport';
@@ -152,6 +152,11 @@ export class Connection {
   private timerRefed = false;
   private readonly onTimer = (): void => this.expire();
   private readonly flushTask = (): void => this.flush();
+  /** The group of the datagram onDatagram() is splitting (a field, so the callback is made once). */
+  private datagramGroup = 0;
+  private readonly dispatchOne = (m: NlMsg): void => {
+    if (!this.closedBy) this.dispatch(m, this.datagramGroup);
+  };
   /** Flushes since the event loop last turned (see launch()). */
   private burst = 0;
   private readonly loopTurned = (): void => {
@@ -316,11 +321,13 @@ export class Connection {
         };
         try {
           const bufs = this.assemble(batch);
-          if (this.transport.sendAndPoll) {
-            this.transport.sendAndPoll(bufs, markSent, this.nothingPending);
+          const t = this.transport;
+          if (t.sendAndPoll) {
+            t.sendAndPoll(bufs, markSent, this.nothingPending);
           } else {
-            this.transport.send(bufs);
+            t.send(bufs);
             markSent();
+            t.poll(this.nothingPending);
           }
         } catch (e) {
           // thrown after the send went out: a handler's error, not a failed send
@@ -333,7 +340,6 @@ export class Connection {
           }
           continue;
         }
-        if (!this.transport.sendAndPoll) this.transport.poll(this.nothingPending);
       }
     } finally {
       // what was sent (or refused) leaves the queue, even if a handler threw
@@ -379,25 +385,12 @@ export class Connection {
       return;
     }
     this.stats.received++;
-    const group = from.group;
-    // forEachMessage's walk, without a closure per datagram
-    let p = 0;
-    const end = buf.length;
-    while (end - p >= NLMSG_HDRLEN) {
-      const len = buf.readUInt32LE(p + NLH_LEN);
-      if (len < NLMSG_HDRLEN || len > end - p) {
-        this.stats.malformed++;
-        return;
-      }
-      try {
-        this.dispatch(messageAt(buf, p, len), group);
-      } catch (e) {
-        if (!(e instanceof NetlinkError)) throw e;
-        this.stats.malformed++;
-        return;
-      }
-      if (this.closedBy) return;
-      p += nlmsgAlign(len);
+    this.datagramGroup = from.group;
+    try {
+      forEachMessage(buf, this.dispatchOne);
+    } catch (e) {
+      if (!(e instanceof NetlinkError)) throw e;
+      this.stats.malformed++;
     }
   }
 
