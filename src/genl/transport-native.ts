@@ -66,13 +66,25 @@ export type ReceiveStrategy = 'exact-batched' | 'exact-peek' | 'bounded';
  * the buddy allocator has (PAGE_SIZE << (orders - 1)). /proc/buddyinfo lists free blocks
  * per order, one column each. Undefined when that cannot be read.
  */
-export function kernelMaxDatagram(pageSize: number | undefined, buddyinfo = '/proc/buddyinfo'): number | undefined {
+export function kernelMaxDatagram(pageSize: number | undefined, buddyinfo = BUDDYINFO): number | undefined {
   if (pageSize === undefined || !Number.isInteger(pageSize) || pageSize <= 0) return undefined;
+  // the page orders do not change while the system runs: /proc/buddyinfo is read once
+  if (buddyinfo === BUDDYINFO && pageOrders === undefined) pageOrders = pageOrdersIn(buddyinfo);
+  const orders = buddyinfo === BUDDYINFO ? pageOrders! : pageOrdersIn(buddyinfo);
+  return orders === null ? undefined : pageSize * 2 ** (orders - 1);
+}
+
+const BUDDYINFO = '/proc/buddyinfo';
+/** This system's page orders (from /proc/buddyinfo): unread yet, or null when unknown. */
+let pageOrders: number | null | undefined;
+
+/** How many page orders a buddyinfo file lists (the most columns of counts on a zone), or null. */
+function pageOrdersIn(buddyinfo: string): number | null {
   let text: string;
   try {
     text = fs.readFileSync(buddyinfo, 'utf8');
   } catch {
-    return undefined;
+    return null;
   }
   let orders = 0;
   for (const line of text.split('\n')) {
@@ -80,8 +92,7 @@ export function kernelMaxDatagram(pageSize: number | undefined, buddyinfo = '/pr
     const m = /zone\s+\S+\s+(.*)$/.exec(line);
     if (m) orders = Math.max(orders, m[1].trim().split(/\s+/).length);
   }
-  if (orders < 1 || orders > 20) return undefined;
-  return pageSize * 2 ** (orders - 1);
+  return orders < 1 || orders > 20 ? null : orders;
 }
 
 /** Bounded mode's receive slots, as given to the addon's setRecvSlots(). */
@@ -206,8 +217,7 @@ export class NativeTransport implements Transport {
 
   /** One buffer with the slots: the send and the first read in one call into the addon. */
   sendAndPoll(buffers: readonly Buffer[], sent: () => void, until?: () => boolean): void {
-    const handlers = this.handlers;
-    if (buffers.length !== 1 || this.slots === null || this.sock.sendRecv === undefined || handlers === null || this.draining) {
+    if (buffers.length !== 1 || this.slots === null || this.sock.sendRecv === undefined || this.handlers === null || this.draining) {
       this.send(buffers);
       sent();
       this.poll(until);
@@ -215,23 +225,22 @@ export class NativeTransport implements Transport {
     }
     const n = this.sock.sendRecv(buffers[0], this.peerPort, this.slots.count);
     sent();
-    if (this.closed) return;
-    this.draining = true;
-    try {
-      this.drainSlots(handlers, until, n);
-    } finally {
-      this.draining = false;
-    }
+    this.drain(until, n);
   }
 
   poll(until?: () => boolean): void {
+    this.drain(until, undefined);
+  }
+
+  /** Deliver what is queued; `first` is what sendRecv() already read into the slots. */
+  private drain(until: (() => boolean) | undefined, first: number | undefined): void {
     const handlers = this.handlers;
     // A handler calling poll() again: the loop below is already draining.
     if (handlers === null || this.closed || this.draining) return;
     this.draining = true;
     try {
       if (this.slots === null) this.drainPeek(handlers, until);
-      else this.drainSlots(handlers, until);
+      else this.drainSlots(handlers, until, first);
     } finally {
       this.draining = false;
     }
