@@ -65,30 +65,9 @@
 
 #include "netlink.h"
 
-/* Older uapi headers lack some of these; the numbers are the kernel's ABI. */
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
-#ifndef NETLINK_PKTINFO
-#define NETLINK_PKTINFO 3
-#endif
-#ifndef NETLINK_CAP_ACK
-#define NETLINK_CAP_ACK 10
-#endif
-#ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK 11
-#endif
-#ifndef NETLINK_GET_STRICT_CHK
-#define NETLINK_GET_STRICT_CHK 12
-#endif
-#ifndef SO_RCVBUFFORCE
-#define SO_RCVBUFFORCE 33
-#endif
-#ifndef SO_SNDBUFFORCE
-#define SO_SNDBUFFORCE 32
-#endif
-
-/* Bumped whenever the JavaScript API below changes; addon.ts checks it. */
+/* Bumped whenever the JavaScript API below changes incompatibly (addon.ts checks it);
+ * additions that src/genl/transport-native.ts can do without (sendRecv, readReserve,
+ * PAGE_SIZE) leave it as it is. */
 #define NL_ABI 2
 
 /* ---- errors ------------------------------------------------------------------ */
@@ -132,27 +111,25 @@ napi_value nl_type_error(napi_env env, const char *message) {
 
 /* ---- argument helpers --------------------------------------------------------- */
 
+/* The type error for a number argument that is not one; returns -1. */
+static int nl_not_a_number(napi_env env, const char *what) {
+  char message[96];
+  snprintf(message, sizeof(message), "%s must be a number", what);
+  nl_type_error(env, message);
+  return -1;
+}
+
 int nl_arg_u32(napi_env env, napi_value v, uint32_t *out, const char *what) {
   napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number ||
-      napi_get_value_uint32(env, v, out) != napi_ok) {
-    char message[96];
-    snprintf(message, sizeof(message), "%s must be a number", what);
-    nl_type_error(env, message);
-    return -1;
-  }
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number || napi_get_value_uint32(env, v, out) != napi_ok)
+    return nl_not_a_number(env, what);
   return 0;
 }
 
 static int nl_arg_i32(napi_env env, napi_value v, int32_t *out, const char *what) {
   napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number ||
-      napi_get_value_int32(env, v, out) != napi_ok) {
-    char message[96];
-    snprintf(message, sizeof(message), "%s must be a number", what);
-    nl_type_error(env, message);
-    return -1;
-  }
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number || napi_get_value_int32(env, v, out) != napi_ok)
+    return nl_not_a_number(env, what);
   return 0;
 }
 

@@ -8,10 +8,36 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+
+#include <linux/netlink.h>
 
 #include <node_api.h>
 #include <uv.h>
+
+/* Older uapi headers lack some of these; the numbers are the kernel's ABI. */
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+#ifndef NETLINK_PKTINFO
+#define NETLINK_PKTINFO 3
+#endif
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
+#ifndef SO_RCVBUFFORCE
+#define SO_RCVBUFFORCE 33
+#endif
+#ifndef SO_SNDBUFFORCE
+#define SO_SNDBUFFORCE 32
+#endif
 
 /* iovecs kept inline in the socket; sendmsg with more buffers grows a heap array. */
 #define NL_INLINE_IOV 8

@@ -34,14 +34,6 @@
 
 #include "netlink.h"
 
-/* Older uapi headers lack these; the numbers are the kernel's ABI. */
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
-#ifndef NETLINK_PKTINFO
-#define NETLINK_PKTINFO 3
-#endif
-
 /* NLMSG_HDRLEN: a slot always holds a whole nlmsghdr, even of a truncated datagram. */
 #define NL_SLOT_MIN 16
 /* UIO_MAXIOV: recvmmsg(2) reads at most this many datagrams per call. */

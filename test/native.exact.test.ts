@@ -104,6 +104,35 @@ describe('native addon, exact receive mode', function () {
     });
   });
 
+  describe('the addon: sendRecv() and readReserve()', function () {
+    let sock: NativeSocket;
+    beforeEach(function () {
+      sock = new (loadAddon()!.NetlinkSocket)(NETLINK_GENERIC, null, new Uint32Array(2), Buffer.alloc(64));
+      sock.bind(0, 0);
+    });
+    afterEach(() => sock.close());
+
+    it('sendRecv() refuses to run before setRecvSlots(), and a buffer that is not one', function () {
+      assert.throws(() => sock.sendRecv!(getFamily(1), 0, 4), /sendRecv\(\) needs setRecvSlots\(\) first/);
+      sock.setRecvSlots(Buffer.alloc(4 * 1024), 1024, new Uint32Array(16));
+      assert.throws(() => sock.sendRecv!('nope' as unknown as Buffer, 0, 4), /buffer must be a Buffer/);
+      assert.equal(sock.sendRecv!(getFamily(2), 0, 4), 1, 'then it sends and reads the one reply');
+    });
+
+    it('a number argument that is not one is a TypeError naming it', function () {
+      sock.setRecvSlots(Buffer.alloc(4 * 1024), 1024, new Uint32Array(16));
+      assert.throws(() => sock.recvmmsg('4' as unknown as number), (e: unknown) => e instanceof TypeError && e.message === 'count must be a number');
+      assert.throws(() => sock.setsockopt(1, 8, 'big' as unknown as number), (e: unknown) => e instanceof TypeError && e.message === 'value must be a number');
+    });
+
+    it('readReserve() copies nothing from slots without reserves', function () {
+      sock.setRecvSlots(Buffer.alloc(4 * 1024), 1024, new Uint32Array(16));
+      const target = Buffer.alloc(8, 0xee);
+      assert.equal(sock.readReserve(0, target, 0), 0);
+      assert.ok(target.equals(Buffer.alloc(8, 0xee)));
+    });
+  });
+
   describe('NativeTransport', function () {
     let t: NativeTransport | undefined;
     let sender: NativeSocket | undefined;
