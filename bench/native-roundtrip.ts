@@ -1,6 +1,6 @@
 /**
- * Round trips per second through NativeTransport against the real kernel: a hand-built
- * CTRL_CMD_GETFAMILY "nlctrl" request with NLM_F_ACK, answered by a reply and an ack.
+ * Round trips per second through NativeTransport against the real kernel: the library's
+ * CTRL_CMD_GETFAMILY "nlctrl" request (with NLM_F_ACK), answered by a reply and an ack.
  *
  *   npx tsc -p . && node dist/bench/native-roundtrip.js [seconds per run] [runs] [exact|peek|bounded|all]
  *
@@ -11,37 +11,16 @@
  * datagrams, in bounded mode up to 32. poll() stops once every request is answered.
  */
 import { NativeTransport } from '../src/genl/transport-native';
+import { getFamilyRequest } from '../src/genl/nlctrl';
 import type { SocketOptions } from '../src/genl/transport';
 
 type Mode = NonNullable<SocketOptions['receive']>;
 
-const GENL_ID_CTRL = 0x10;
-const NLM_F_REQUEST = 0x1;
-const NLM_F_ACK = 0x4;
-const NLMSG_ERROR = 0x2;
-const CTRL_CMD_GETFAMILY = 3;
-const CTRL_ATTR_FAMILY_NAME = 2;
-
-/** nlmsghdr + genlmsghdr + CTRL_ATTR_FAMILY_NAME "nlctrl". */
-function getFamilyRequest(): Buffer {
-  const name = Buffer.from('nlctrl\0');
-  const attrLen = 4 + name.length;
-  const total = 16 + 4 + ((attrLen + 3) & ~3);
-  const b = Buffer.alloc(total);
-  b.writeUInt32LE(total, 0);
-  b.writeUInt16LE(GENL_ID_CTRL, 4);
-  b.writeUInt16LE(NLM_F_REQUEST | NLM_F_ACK, 6);
-  b.writeUInt8(CTRL_CMD_GETFAMILY, 16);
-  b.writeUInt8(1, 17);
-  b.writeUInt16LE(attrLen, 20);
-  b.writeUInt16LE(CTRL_ATTR_FAMILY_NAME, 22);
-  name.copy(b, 24);
-  return b;
-}
+const NLMSG_ERROR = 2;
 
 function run(seconds: number, window: number, receive: Mode): number {
   const t = NativeTransport.open({ receive });
-  const req = getFamilyRequest();
+  const req = getFamilyRequest('nlctrl'); // NLM_F_REQUEST | NLM_F_ACK: a reply and an ack
   const bufs = [req];
   let acks = 0;
   t.start({
