@@ -5,8 +5,7 @@
  * Everything goes to stderr; the command's exit status is 1.
  */
 import { ValidationError } from '../attrs/errors';
-import { NotFoundError } from '../devlink/devlink';
-import { SubfunctionError } from '../devlink/subfunction';
+import { NotFoundError, SubfunctionError } from '../devlink/errors';
 import { strerror } from '../genl/errno';
 import { FamilyNotFoundError, KernelError } from '../genl/errors';
 import { UsageError } from './args';
@@ -50,12 +49,12 @@ export function describeError(e: unknown, ctx: ErrorContext = {}): string | unde
   if (e instanceof Reported) return '';
   if (e instanceof UsageError) return e.message.endsWith('\n') ? e.message : `${e.message}\n`;
   if (e instanceof FamilyNotFoundError) return errorLine(`generic netlink family "${e.family}" not found`) + `kernel answers: ${e.strerror}\n`;
-  if (e instanceof KernelError) return kernelErrorLines(e);
   if (e instanceof SubfunctionError) {
     const cause = describeError(e.cause, ctx) ?? errorLine(String(e.cause));
-    const fate = e.rolledBack ? ' (the port was deleted again)' : '';
+    const fate = e.outcome === 'rolled-back' ? ' (the port was deleted again)' : e.outcome === 'left' ? ` (left behind: ${e.port ?? 'a port that could not be looked up'})` : '';
     return `${cause}${e.sf}: failed at step ${e.step}${fate}\n`;
   }
+  if (e instanceof KernelError) return kernelErrorLines(e);
   if (e instanceof NotFoundError) return errorLine(e.message);
   if (e instanceof ValidationError) return errorLine(e.message);
   if (isSystemError(e) && ctx.netns !== undefined && e.syscall === 'open') {

@@ -4,7 +4,7 @@
  * refusals are DevlinkError with errno, the kernel's message and the attribute path.
  */
 import { NetlinkError } from '../attrs/errors';
-import { CallOptions } from '../genl/connection';
+import { CallOptions, RequestSpec } from '../genl/connection';
 import { NLM_F_DUMP_FILTERED } from '../genl/constants';
 import { FamilyNotFoundError } from '../genl/errors';
 import { GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
@@ -12,17 +12,19 @@ import { NlMsg } from '../genl/message';
 import { Family } from '../genl/nlctrl';
 import { Cmd, cmdName, DEVLINK_GENL_NAME, ParamType, ReloadAction, ReloadLimit } from './constants';
 import { deviceFrom, decodeMessage, eswitchFrom, infoFrom, paramFrom, portFrom, rateFrom } from './decode';
-import { makeDevlinkError } from './errors';
+import { makeDevlinkError, NotFoundError } from './errors';
+import { DevlinkEvents } from './events';
 import { checkName, DevHandle, isPortHandle, parseDevHandle, parsePortHandle } from './handle';
-import { monitor, MonitorOptions } from './monitor';
-import { LifecycleOptions, Subfunction, SubfunctionManager, SubfunctionSpec } from './subfunction';
+import { DevlinkMonitor, monitor, MonitorOptions } from './monitor';
+import { PortWatch, WatchPortsOptions } from './port-watch';
+import { LifecycleOptions, SfTarget, Subfunction, SubfunctionManager, SubfunctionSpec } from './subfunction';
 import {
   addPortAttrs, devAttrs, DevlinkRequestAttrs, devlinkRequest, eswitchAttrs, paramSetRequest, parseRateHandle,
   portAttrs, portFunctionAttrs, portTypeAttrs, rateSettingsAttrs, splitAttrs,
 } from './requests';
 import { devlinkAttrs } from './schema';
 import type {
-  AddPortOptions, DeviceInfo, DevlinkDevice, DevlinkEvent, DevlinkParam, DevlinkPort, DevlinkRate, EswitchInfo,
+  AddPortOptions, DeviceInfo, DevlinkDevice, DevlinkParam, DevlinkPort, DevlinkRate, EswitchInfo,
   EswitchSettings, ParamValue, PortFunctionSettings, RateSettings, ReloadResult,
 } from './types';
 
@@ -34,11 +36,7 @@ export interface DevlinkOptions extends GenericNetlinkOptions {
   readonly family?: string;
 }
 
-/** The object the caller looked for does not exist (a netdev name no port has). */
-export class NotFoundError extends NetlinkError {
-  override name = 'NotFoundError';
-  readonly code = 'ENODEV';
-}
+export { NotFoundError };
 
 /**
  * Do-requests the kernel answers with exactly one message (their doit ends in
@@ -47,8 +45,13 @@ export class NotFoundError extends NetlinkError {
  */
 const ONE_REPLY: ReadonlySet<number> = new Set([Cmd.GET, Cmd.PORT_GET, Cmd.ESWITCH_GET, Cmd.PARAM_GET, Cmd.INFO_GET, Cmd.RATE_GET]);
 
+/** Plumbing calls may also tell each message of the answer to `onReply`, in order with notifications. */
+export type PlumbingOptions = CallOptions & Pick<RequestSpec, 'onReply'>;
+
 export class Devlink {
   private sfs: SubfunctionManager | undefined;
+  /** The one notification reader (monitor, port watches, lifecycle waits). */
+  private readonly events = new DevlinkEvents(this);
 
   private constructor(
     readonly genl: GenericNetlink,
@@ -74,26 +77,33 @@ export class Devlink {
     return this.genl.transportName;
   }
 
+  /**
+   * Close the connection. Lifecycle calls in progress first abandon their requests and
+   * clean up (the port a create made is deleted again, with a short deadline of its own);
+   * they reject with a SubfunctionError saying what they left. Everything else pending
+   * rejects with ClosedError; monitors and port watches end.
+   */
   async close(): Promise<void> {
+    await this.sfs?.shutdown();
     await this.genl.close();
   }
 
   // -- plumbing ------------------------------------------------------------------------
 
   /** A doit request; resolves with its replies. */
-  request(cmd: number, attrs: DevlinkRequestAttrs, opts: CallOptions = {}): Promise<NlMsg[]> {
+  request(cmd: number, attrs: DevlinkRequestAttrs, opts: PlumbingOptions = {}): Promise<NlMsg[]> {
     return this.send(devlinkRequest(this.family.id, cmd, attrs), cmd, opts);
   }
 
   /** A dump; resolves with every message. */
-  dump(cmd: number, attrs: DevlinkRequestAttrs, opts: CallOptions = {}): Promise<NlMsg[]> {
+  dump(cmd: number, attrs: DevlinkRequestAttrs, opts: PlumbingOptions = {}): Promise<NlMsg[]> {
     return this.genl.connection.dump({
       ...opts, msg: devlinkRequest(this.family.id, cmd, attrs, true), op: `devlink ${cmdName(cmd)} dump`,
       attrs: devlinkAttrs, makeError: makeDevlinkError,
     });
   }
 
-  private send(msg: Buffer, cmd: number, opts: CallOptions): Promise<NlMsg[]> {
+  private send(msg: Buffer, cmd: number, opts: PlumbingOptions): Promise<NlMsg[]> {
     return this.genl.connection.request({
       ...opts, msg, op: `devlink ${cmdName(cmd)}`, attrs: devlinkAttrs, makeError: makeDevlinkError, oneReply: ONE_REPLY.has(cmd),
     });
@@ -262,34 +272,71 @@ export class Devlink {
   // -- sub-functions -------------------------------------------------------------------
 
   private get subfunctions(): SubfunctionManager {
-    return (this.sfs ??= new SubfunctionManager(this));
+    return (this.sfs ??= new SubfunctionManager(this, this.events));
   }
 
-  /** Add an SF port, configure and activate its function, wait until attached, find its devices. */
-  createSubfunction(spec: SubfunctionSpec & LifecycleOptions): Promise<Subfunction> {
-    return this.subfunctions.create(spec, spec);
+  /**
+   * Add an SF port, configure and activate its function, wait until attached, find its
+   * devices. On failure a SubfunctionError says at which step and what was left
+   * (`outcome`: 'none', 'rolled-back', or 'left' with `port`). `sfnum` may be left out
+   * where the driver picks one (ice).
+   */
+  createSubfunction(spec: Omit<SubfunctionSpec, 'sfnum'> & { sfnum?: number } & LifecycleOptions): Promise<Subfunction> {
+    return settle(() => this.subfunctions.create(spec as SubfunctionSpec & LifecycleOptions));
   }
 
-  /** Idempotent: find the SF by dev + pfnum + sfnum and converge it to `spec`, or create it. */
+  /**
+   * Idempotent: find the SF by dev + controller + pfnum + sfnum and converge it to `spec`,
+   * or create it. Converges with concurrent callers (other Devlinks, other processes).
+   */
   ensureSubfunction(spec: SubfunctionSpec & LifecycleOptions): Promise<Subfunction & { changed: boolean }> {
-    return this.subfunctions.ensure(spec, spec);
+    return settle(() => this.subfunctions.ensure(spec));
   }
 
-  /** Deactivate (waiting until detached) and delete; false when there was nothing to delete. */
-  destroySubfunction(target: string | Pick<SubfunctionSpec, 'dev' | 'pfnum' | 'sfnum' | 'controller'>, opts: LifecycleOptions = {}): Promise<boolean> {
-    return this.subfunctions.destroy(target, opts);
+  /**
+   * Deactivate (waiting until detached) and delete; false when the device has no such SF.
+   * A device that does not exist is an error.
+   */
+  destroySubfunction(target: string | SfTarget, opts: LifecycleOptions = {}): Promise<boolean> {
+    return settle(() => this.subfunctions.destroy(target, opts));
   }
 
-  /** The pcisf port of an SF, by dev + pfnum + sfnum. */
-  findSubfunction(spec: Pick<SubfunctionSpec, 'dev' | 'pfnum' | 'sfnum' | 'controller'>, opts: LifecycleOptions = {}): Promise<DevlinkPort | undefined> {
-    return this.subfunctions.find(spec, opts);
+  /** The pcisf port of an SF, by dev + controller + pfnum + sfnum; undefined when the device has none. */
+  findSubfunction(target: SfTarget, opts: LifecycleOptions = {}): Promise<DevlinkPort | undefined> {
+    return settle(() => this.subfunctions.findChecked({ ...target, ...opts }));
   }
 
   // -- events --------------------------------------------------------------------------
 
-  /** Devlink notifications as typed events; an overrun yields a resync with the re-read state. */
-  monitor(o: MonitorOptions = {}): AsyncIterableIterator<DevlinkEvent> {
-    return monitor(this, o);
+  /**
+   * Devlink notifications as typed events. Subscribed at the call: `ready` resolves once
+   * the group is joined. An overrun yields a resync with the re-read state, and nothing
+   * older than it is yielded after it.
+   */
+  monitor(o: MonitorOptions = {}): DevlinkMonitor {
+    return monitor(this, this.events, o);
+  }
+
+  /**
+   * A port informer: resolves once it has joined, dumped and applied what came during the
+   * dump. `list()`/`get()` read its view; iterating yields added/updated/removed changes.
+   */
+  watchPorts(o: WatchPortsOptions = {}): Promise<PortWatch> {
+    return settle(() => PortWatch.open(this, this.events, o));
+  }
+
+  /** Counters of the notification reader: notifications that did not decode, overruns. */
+  get eventStats(): Readonly<{ malformed: number; overruns: number }> {
+    return this.events.stats;
+  }
+}
+
+/** Input refused synchronously still reaches the caller as a rejected promise. */
+function settle<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return f();
+  } catch (e) {
+    return Promise.reject(e);
   }
 }
 

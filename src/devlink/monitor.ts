@@ -1,62 +1,137 @@
 /**
- * monitor(): devlink notifications (multicast group `config`) as typed events. It
- * subscribes before it joins the group, so nothing sent after the call is missed; on a
- * receive overrun it re-reads devices and ports and yields one `resync` event, so a
- * caller that keeps a view of ports never silently drifts.
+ * monitor(): devlink notifications (multicast group `config`) as typed events.
+ *
+ * It subscribes at the call, not at the first next(): `ready` resolves once the socket
+ * is in the group, and every notification from then on is kept for the iteration. On a
+ * receive overrun (or a notification that does not decode) it reads devices and ports
+ * again and yields one `resync` with them; notifications older than that read are
+ * dropped, so nothing older than a resync is ever yielded after it (resync.ts).
  */
-import { MalformedError } from '../attrs/errors';
-import { Notification } from '../genl/connection';
-import { Cmd, cmdName, DEVLINK_GENL_MCGRP_CONFIG_NAME } from './constants';
-import { decodeMessage, deviceFrom, portFrom, rateFrom } from './decode';
+import { checkKeys } from '../attrs/options';
+import { ValidationError } from '../attrs/errors';
+import { AsyncQueue } from '../genl/queue';
+import { Cmd, cmdName } from './constants';
+import { deviceFrom, portFrom, rateFrom } from './decode';
 import type { Devlink } from './devlink';
+import type { DevlinkEvents, DevlinkNotice, NoticeSubscription } from './events';
 import { DevHandle, parseDevHandle } from './handle';
-import { genlCmd } from '../genl/message';
-import type { DevlinkEvent } from './types';
+import { dumpDevices, dumpPorts, Resync } from './resync';
+import type { DevlinkDevice, DevlinkEvent, DevlinkPort } from './types';
 
 export interface MonitorOptions {
   /** Only events of this device ('pci/0000:06:00.0'). */
   readonly dev?: string;
   /** Ends the iteration. */
   readonly signal?: AbortSignal;
+  /** Events kept while the consumer is behind; past it, a resync replaces them (default 65536). */
+  readonly limit?: number;
 }
 
-export async function* monitor(dl: Devlink, o: MonitorOptions): AsyncGenerator<DevlinkEvent, void, undefined> {
-  const filter = o.dev !== undefined ? parseDevHandle(o.dev) : undefined;
-  if (o.signal?.aborted) return;
-  const sub = dl.genl.notifications();
-  const stop = (): void => sub.end();
-  o.signal?.addEventListener('abort', stop, { once: true });
-  let group: number | undefined;
-  try {
-    group = await dl.genl.joinGroup(dl.family.name, DEVLINK_GENL_MCGRP_CONFIG_NAME, o.signal ? { signal: o.signal } : {});
-    for await (const n of sub) {
-      if (n.kind === 'overrun') {
-        sub.shiftWhile((x) => x.kind === 'overrun');
-        const [devices, ports] = await Promise.all([dl.devices(), dl.ports(filter ? { dev: `${filter.bus}/${filter.dev}` } : {})]);
-        yield { type: 'resync', reason: 'overrun', devices: filter ? devices.filter((d) => matches(d, filter)) : devices, ports };
-        continue;
+export const MONITOR_KEYS = ['dev', 'signal', 'limit'] as const;
+
+/** What monitor() returns: async-iterable as before, subscribed already. */
+export interface DevlinkMonitor extends AsyncIterableIterator<DevlinkEvent> {
+  /** Resolves once the group is joined: nothing sent after that is missed. Rejects if joining failed. */
+  readonly ready: Promise<void>;
+  /** Notifications that could not be decoded (each also caused a resync). */
+  readonly malformed: number;
+}
+
+export function checkSignal(signal: unknown, field = 'signal'): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).aborted !== 'boolean' || typeof (signal as AbortSignal).addEventListener !== 'function') {
+    throw new ValidationError(field, 'expected an AbortSignal');
+  }
+  return signal as AbortSignal;
+}
+
+class Monitor implements DevlinkMonitor {
+  readonly ready: Promise<void>;
+  malformed = 0;
+  private readonly q: AsyncQueue<DevlinkEvent>;
+  private readonly sub: NoticeSubscription;
+  private readonly filter: DevHandle | undefined;
+  private readonly signal: AbortSignal | undefined;
+  private readonly resync: Resync<{ devices: DevlinkDevice[]; ports: DevlinkPort[] }>;
+  private readonly onAbort = (): void => this.stop();
+
+  constructor(private readonly dl: Devlink, events: DevlinkEvents, o: MonitorOptions) {
+    checkKeys(o, 'options', MONITOR_KEYS);
+    this.filter = o.dev !== undefined ? parseDevHandle(o.dev) : undefined;
+    this.signal = checkSignal(o.signal);
+    const limit = o.limit ?? 65536;
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) throw new ValidationError('limit', 'expected a positive integer');
+    this.q = new AsyncQueue<DevlinkEvent>(limit, () => this.stop());
+    this.resync = new Resync(
+      async (onReply) => {
+        const devices = await dumpDevices(this.dl, this.filter, onReply);
+        return { devices, ports: await dumpPorts(this.dl, this.filter, onReply) };
+      },
+      (state, after) => {
+        this.q.force({ type: 'resync', reason: 'overrun', devices: state.devices, ports: state.ports });
+        for (const n of after) this.onNotice(n);
+      },
+      (e) => this.q.fail(e),
+    );
+    this.sub = events.subscribe((n) => this.onNotice(n));
+    this.ready = this.sub.ready;
+    this.ready.catch((e: unknown) => this.q.fail(e));
+    if (this.signal?.aborted) this.stop();
+    else this.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private onNotice(n: DevlinkNotice): void {
+    if (n.kind === 'closed') return this.stop();
+    if (this.resync.offer(n)) return;
+    switch (n.kind) {
+      case 'malformed':
+        this.malformed++;
+        return this.resync.start();
+      case 'overrun':
+        return this.resync.start();
+      case 'message': {
+        let ev: DevlinkEvent;
+        try {
+          ev = toEvent(n.cmd, n.attrs);
+        } catch {
+          // decoded, but not a valid object (a kernel bug or a newer kernel): lost like a malformed one
+          this.malformed++;
+          return this.resync.start();
+        }
+        if (this.filter && !eventMatches(ev, this.filter)) return;
+        // the consumer is too far behind: a resync stands for what cannot be kept
+        if (!this.q.push(ev)) this.resync.start();
+        return;
       }
-      const ev = toEvent(dl, n);
-      if (ev && (!filter || eventMatches(ev, filter))) yield ev;
+      default:
     }
-  } finally {
-    o.signal?.removeEventListener('abort', stop);
-    if (group !== undefined) dl.genl.leaveGroup(group);
-    await sub.return();
+  }
+
+  private stop(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.sub.close();
+    this.q.end();
+  }
+
+  next(): Promise<IteratorResult<DevlinkEvent>> {
+    return this.q.next();
+  }
+
+  return(): Promise<IteratorResult<DevlinkEvent>> {
+    this.stop();
+    return this.q.return();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 }
 
-function toEvent(dl: Devlink, n: Notification & { kind: 'message' }): DevlinkEvent | undefined {
-  const m = n.msg;
-  if (m.type !== dl.family.id) return undefined;
-  let a;
-  try {
-    a = decodeMessage(m);
-  } catch (e) {
-    if (e instanceof MalformedError) return undefined;
-    throw e;
-  }
-  const cmd = genlCmd(m);
+export function monitor(dl: Devlink, events: DevlinkEvents, o: MonitorOptions = {}): DevlinkMonitor {
+  return new Monitor(dl, events, o);
+}
+
+function toEvent(cmd: number, a: Parameters<typeof portFrom>[0]): DevlinkEvent {
   switch (cmd) {
     case Cmd.NEW: return { type: 'dev-new', device: deviceFrom(a) };
     case Cmd.DEL: return { type: 'dev-del', device: deviceFrom(a) };

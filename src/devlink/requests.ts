@@ -48,8 +48,8 @@ export function addPortAttrs(h: DevHandle, o: AddPortOptions): DevlinkRequestAtt
   if (o.index !== undefined) a.portIndex = checkUint(o.index, 'index', 32);
   a.portFlavour = flavour;
   a.portPciPfNumber = pfnum;
+  // no sfnum for pcisf is the driver's to judge (ice picks one, mlx5 refuses): the core accepts it
   if (o.sfnum !== undefined) a.portPciSfNumber = checkUint(o.sfnum, 'sfnum', 32);
-  else if (flavour === 'pcisf') throw new ValidationError('sfnum', 'a pcisf port needs an sfnum (u32)');
   if (o.controller !== undefined) a.portControllerNumber = checkUint(o.controller, 'controller', 32);
   return a;
 }

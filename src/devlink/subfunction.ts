@@ -1,30 +1,54 @@
 /**
  * Sub-functions as one call: add the port, configure its function, activate it, wait
  * until the SF driver has attached, and find its auxiliary device, devlink instance,
- * netdev and RDMA device. A step that fails after the port exists rolls back (the port
- * is deleted), and the error names the step and carries the kernel's message.
+ * netdev and RDMA device. What a daemon can rely on:
  *
- * Waiting is driven by notifications (the SF's devlink instance appearing, port
- * notifications); where the kernel sends none (the opstate change on 6.1) a bounded
- * poll with backoff re-reads the port. An sfnum that this Devlink itself deleted a moment
- * ago may still be being freed (EEXIST): the add is retried within the caller's time.
+ * - After any failure the SubfunctionError says what is left (`outcome`: none,
+ *   rolled-back, left with `port`), decided by looking the port up. A request whose
+ *   answer did not come (a timeout, an abort, the close) may still have taken effect:
+ *   a look-up sent after it on the same socket sees its effect, and a port this call
+ *   created is deleted again with a short deadline of its own.
+ * - Calls for the same SF (device, controller, pfnum, sfnum) on one Devlink run one
+ *   after another; calls for different SFs run in parallel. Across Devlinks and
+ *   processes, ensure converges: an EEXIST while creating, or a port that vanished under
+ *   it, is answered by reading the SF again.
+ * - close() of the Devlink lets lifecycle calls in progress end their clean-up (their
+ *   requests are abandoned, the port they created is deleted again), then closes.
+ * - Driver-neutral: the driver's own rules come back as the kernel's answer (ice refuses
+ *   a MAC change while attached with EBUSY, mlx5 allows it; both converge: deactivate,
+ *   set, activate again). SFs of an external controller (a BlueField's host) get no
+ *   local auxiliary device: only opstate attached is waited for.
+ *
+ * Waiting is driven by notifications (events.ts); where the kernel sends none (the
+ * opstate change on 6.1) a bounded poll with backoff re-reads the port, and what it
+ * reads reaches the port watches of the Devlink too.
  */
-import { NetlinkError, ValidationError } from '../attrs/errors';
-import { AbortError, TimeoutError } from '../genl/errors';
-import { EEXIST_ERRNO, ENODEV_ERRNO } from '../genl/errno';
+import { ValidationError } from '../attrs/errors';
+import { checkKeys } from '../attrs/options';
+import { AbortError, ClosedError, KernelError, TimeoutError } from '../genl/errors';
+import { EBUSY_ERRNO, EEXIST_ERRNO, ENODEV_ERRNO } from '../genl/errno';
+import { Cmd, FnCap } from './constants';
+import { decodeMessage, portFrom } from './decode';
 import type { Devlink } from './devlink';
-import { DevlinkError } from './errors';
-import { checkUint, formatMac, parseDevHandle, parseMac } from './handle';
-import { addPortAttrs, portFunctionAttrs } from './requests';
+import { DevlinkError, LifecycleStep, NotFoundError, SubfunctionError, SubfunctionOutcome } from './errors';
+import type { DevlinkEvents } from './events';
+import { checkUint, formatMac, parseDevHandle, parseMac, parsePortHandle } from './handle';
+import { checkSignal } from './monitor';
+import { addPortAttrs, portAttrs, portFunctionAttrs } from './requests';
 import { findSfDevices, SfDevices } from './sysfs';
 import type { DevlinkPort, PortFunctionCaps, PortFunctionSettings } from './types';
 import { EventHub, sfEvents, Watch } from './watch';
+
+export { SubfunctionError } from './errors';
+export type { LifecycleStep, SubfunctionOutcome } from './errors';
 
 export interface SubfunctionSpec {
   /** The PF's devlink handle: 'pci/0000:06:00.0'. */
   readonly dev: string;
   readonly pfnum: number;
+  /** The SF number; createSubfunction may leave it out where the driver picks one (ice). */
   readonly sfnum: number;
+  /** 0 (default): this host. Another: an external controller (a BlueField's host), no local device. */
   readonly controller?: number;
   readonly hwAddr?: string;
   readonly caps?: PortFunctionCaps;
@@ -36,97 +60,200 @@ export interface SubfunctionSpec {
 }
 
 export interface LifecycleOptions {
-  /** Bound on the whole operation (default 60 s). */
+  /** Bound on the whole operation (default 60 s; 0: none). */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
-  /** Where sysfs is: '/sys' (default), or the simulator's directory. */
+  /** Where sysfs is: '/sys' (default), or what the transport says (the simulator's tree). */
   readonly sysfsRoot?: string;
 }
+
+export type SfTarget = Pick<SubfunctionSpec, 'dev' | 'pfnum' | 'sfnum' | 'controller'>;
 
 export interface Subfunction extends Partial<SfDevices> {
   readonly port: DevlinkPort;
 }
 
-export type LifecycleStep = 'validate' | 'add-port' | 'configure' | 'activate' | 'deactivate' | 'wait-attached' | 'wait-detached' | 'delete-port' | 'find';
-
-/** A lifecycle call failed at `step`; `cause` is the kernel's (or the timeout's) error. */
-export class SubfunctionError extends NetlinkError {
-  override name = 'SubfunctionError';
-  constructor(
-    readonly step: LifecycleStep,
-    readonly sf: string,
-    override readonly cause: unknown,
-    /** The port was deleted again (true), was never created (false), or is left as it is (undefined: ensure/destroy). */
-    readonly rolledBack: boolean | undefined,
-  ) {
-    super(`${sf}: step ${step} failed: ${cause instanceof Error ? cause.message : String(cause)}${rolledBack ? ' (the port was deleted again)' : ''}`, { cause });
-  }
-
-  /** The kernel's errno when the kernel refused the step. */
-  get errno(): number | undefined {
-    return this.cause instanceof DevlinkError ? this.cause.errno : undefined;
-  }
-}
+const CAPS = Object.keys(FnCap) as (keyof typeof FnCap)[];
+const SPEC_KEYS = ['dev', 'pfnum', 'sfnum', 'controller', 'hwAddr', 'caps', 'maxIoEqs', 'activate', 'wait'] as const;
+const OPTION_KEYS = ['timeoutMs', 'signal', 'sysfsRoot'] as const;
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** The look-up and clean-up after a failure: a deadline of their own. */
+const CLEANUP_MS = 10_000;
 const POLL_MIN_MS = 5;
 const POLL_MAX_MS = 250;
-/** How long an sfnum deleted by this Devlink counts as "ours, still being freed". */
-const RECENT_DELETE_MS = 120_000;
+/** setTimeout's largest delay. */
+const MAX_TIMEOUT_MS = 0x7fffffff;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A deadline and an abort signal shared by every step of one call. */
 class Budget {
-  readonly deadline: number;
-  constructor(readonly what: string, private readonly timeoutMs: number, readonly signal?: AbortSignal) {
-    this.deadline = Date.now() + timeoutMs;
+  private readonly deadline: number;
+  constructor(readonly what: string, readonly timeoutMs: number, readonly signal: AbortSignal) {
+    this.deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
   }
   remaining(): number {
     return this.deadline - Date.now();
   }
   check(): void {
-    if (this.signal?.aborted) throw new AbortError(this.what, this.signal.reason);
+    if (this.signal.aborted) throw this.abortError();
     if (this.remaining() <= 0) throw new TimeoutError(this.what, this.timeoutMs);
   }
+  abortError(): Error {
+    const r: unknown = this.signal.reason;
+    return r instanceof ClosedError ? r : new AbortError(this.what, r);
+  }
   /** Options for one request within the budget. */
-  call(): { timeoutMs: number; signal?: AbortSignal } {
+  call(): { timeoutMs: number; signal: AbortSignal } {
     this.check();
-    return this.signal ? { timeoutMs: Math.max(1, this.remaining()), signal: this.signal } : { timeoutMs: Math.max(1, this.remaining()) };
+    return { timeoutMs: Math.max(1, Math.min(MAX_TIMEOUT_MS, this.remaining())), signal: this.signal };
+  }
+  /** At most `ms`, and never past the deadline. */
+  slice(ms: number): number {
+    return Math.max(1, Math.min(ms, this.remaining()));
+  }
+  /** Wait for `p` within the budget. */
+  wait(p: Promise<void>): Promise<void> {
+    this.check();
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.signal.removeEventListener('abort', onAbort);
+      };
+      const onAbort = (): void => {
+        done();
+        reject(this.abortError());
+      };
+      const timer = this.deadline === Infinity ? undefined : setTimeout(() => {
+        done();
+        reject(new TimeoutError(this.what, this.timeoutMs));
+      }, Math.min(MAX_TIMEOUT_MS, Math.max(1, this.remaining())));
+      this.signal.addEventListener('abort', onAbort, { once: true });
+      p.then(() => {
+        done();
+        resolve();
+      });
+    });
   }
 }
 
-function sfName(s: { dev: string; pfnum: number; sfnum: number }): string {
-  return `${s.dev} pfnum ${s.pfnum} sfnum ${s.sfnum}`;
+function sfName(s: { dev: string; pfnum: number; sfnum?: number; controller?: number }): string {
+  return `${s.dev}${s.controller ? ` controller ${s.controller}` : ''} pfnum ${s.pfnum}${s.sfnum !== undefined ? ` sfnum ${s.sfnum}` : ''}`;
 }
 
-/** Everything checked before anything is sent. */
-function validateSpec(spec: SubfunctionSpec): PortFunctionSettings {
-  if (spec === null || typeof spec !== 'object') throw new ValidationError('spec', 'expected { dev, pfnum, sfnum, ... }');
+function isErrno(e: unknown, errno: number): boolean {
+  return e instanceof KernelError && e.errno === errno;
+}
+
+function checkLifecycleOptions(o: LifecycleOptions): void {
+  if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !Number.isFinite(o.timeoutMs) || o.timeoutMs < 0 || o.timeoutMs > MAX_TIMEOUT_MS)) {
+    throw new ValidationError('timeoutMs', `expected milliseconds from 0 (no bound) to ${MAX_TIMEOUT_MS}, got ${typeof o.timeoutMs === 'string' ? JSON.stringify(o.timeoutMs) : String(o.timeoutMs)}`);
+  }
+  checkSignal(o.signal);
+  if (o.sysfsRoot !== undefined && (typeof o.sysfsRoot !== 'string' || o.sysfsRoot === '')) throw new ValidationError('sysfsRoot', 'expected a directory path');
+}
+
+/** Everything checked before anything is sent; returns the function settings the spec asks for. */
+function validateSpec(spec: SubfunctionSpec & LifecycleOptions, sfnumRequired: boolean): PortFunctionSettings {
+  if (spec === undefined) throw new ValidationError('spec', 'expected { dev, pfnum, sfnum, ... }');
+  checkKeys(spec, 'spec', [...SPEC_KEYS, ...OPTION_KEYS]);
+  checkLifecycleOptions(spec);
   const h = parseDevHandle(spec.dev, 'dev');
-  addPortAttrs(h, { flavour: 'pcisf', pfnum: spec.pfnum, sfnum: spec.sfnum, ...(spec.controller !== undefined ? { controller: spec.controller } : {}) });
+  if (sfnumRequired && spec.sfnum === undefined) throw new ValidationError('sfnum', 'the SF is found by its sfnum: give one');
+  addPortAttrs(h, {
+    flavour: 'pcisf', pfnum: spec.pfnum, ...(spec.sfnum !== undefined ? { sfnum: spec.sfnum } : {}), ...(spec.controller !== undefined ? { controller: spec.controller } : {}),
+  });
   if (spec.wait !== undefined && spec.wait !== 'attached' && spec.wait !== 'none') throw new ValidationError('wait', 'expected "attached" or "none"');
   if (spec.activate !== undefined && typeof spec.activate !== 'boolean') throw new ValidationError('activate', 'expected true or false');
-  const fn: { -readonly [K in keyof PortFunctionSettings]: PortFunctionSettings[K] } = {};
-  if (spec.hwAddr !== undefined) {
-    parseMac(spec.hwAddr, 'hwAddr');
-    fn.hwAddr = spec.hwAddr;
-  }
-  for (const [k, v] of Object.entries(spec.caps ?? {})) {
-    if (!['roce', 'migratable', 'ipsecCrypto', 'ipsecPacket'].includes(k)) throw new ValidationError(`caps.${k}`, 'not a port function capability (roce, migratable, ipsecCrypto, ipsecPacket)');
+  const fn: Mutable<PortFunctionSettings> = {};
+  if (spec.hwAddr !== undefined) fn.hwAddr = formatMac(parseMac(spec.hwAddr, 'hwAddr'));
+  for (const [k, v] of Object.entries(checkKeys(spec.caps, 'caps', CAPS))) {
     if (typeof v !== 'boolean') throw new ValidationError(`caps.${k}`, 'expected true or false');
-    (fn as Record<string, boolean>)[k] = v;
+    fn[k as keyof PortFunctionCaps] = v;
   }
   if (spec.maxIoEqs !== undefined) fn.maxIoEqs = checkUint(spec.maxIoEqs, 'maxIoEqs', 32);
   if (Object.keys(fn).length > 0) portFunctionAttrs({ bus: h.bus, dev: h.dev, index: 0 }, fn);
   return fn;
 }
 
-/** The per-Devlink memory of SFs it deleted itself (for the EEXIST retry). */
-export class SubfunctionManager {
-  private readonly deleted = new Map<string, number>();
-  private readonly hub: EventHub;
+/** Calls for one key run one after another. */
+class KeyedQueue {
+  private readonly tails = new Map<string, Promise<void>>();
 
-  constructor(private readonly dl: Devlink) {
-    this.hub = new EventHub(dl);
+  async run<T>(key: string, budget: Budget, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key);
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const tail = prev ? prev.then(() => mine) : mine;
+    this.tails.set(key, tail);
+    try {
+      if (prev) await budget.wait(prev);
+      return await fn();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+/** What one call has done so far, for deciding its outcome when it fails. */
+interface CallState {
+  step: LifecycleStep;
+  /** The port this call created. */
+  created?: DevlinkPort;
+  /** The SF's port when it existed before this call. */
+  existing?: DevlinkPort;
+  /** An add whose answer did not come: it may have taken effect. */
+  addUncertain: boolean;
+  /** For an add without sfnum: the SF ports there were before it. */
+  before?: Set<string>;
+}
+
+/** The lifecycle calls of one Devlink. */
+export class SubfunctionManager {
+  private readonly hub: EventHub;
+  private readonly queue = new KeyedQueue();
+  private readonly closing = new AbortController();
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  constructor(private readonly dl: Devlink, private readonly events: DevlinkEvents) {
+    this.hub = new EventHub(events);
+  }
+
+  /**
+   * The Devlink is closing: calls in progress abandon their requests and clean up (with
+   * their own short deadline, on the still open connection); resolves once all ended.
+   */
+  async shutdown(): Promise<void> {
+    this.closing.abort(new ClosedError('devlink sub-function'));
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private key(s: SfTarget): string {
+    return `${s.dev}|${s.controller ?? 0}|${s.pfnum}|${s.sfnum ?? '*'}`;
+  }
+
+  /** Run one call: serialized per SF, bounded by its budget, ended by close(). */
+  private run<T>(what: string, target: SfTarget, o: LifecycleOptions, fn: (budget: Budget) => Promise<T>): Promise<T> {
+    if (this.closing.signal.aborted) return Promise.reject(new ClosedError(what));
+    const ctl = new AbortController();
+    const stop = (s: AbortSignal) => () => ctl.abort(s.reason);
+    const onClose = stop(this.closing.signal);
+    const onUser = o.signal ? stop(o.signal) : undefined;
+    this.closing.signal.addEventListener('abort', onClose, { once: true });
+    if (o.signal && onUser) {
+      if (o.signal.aborted) ctl.abort(o.signal.reason);
+      else o.signal.addEventListener('abort', onUser, { once: true });
+    }
+    const budget = new Budget(what, o.timeoutMs ?? DEFAULT_TIMEOUT_MS, ctl.signal);
+    const p = this.queue.run(this.key(target), budget, () => fn(budget)).finally(() => {
+      this.closing.signal.removeEventListener('abort', onClose);
+      if (o.signal && onUser) o.signal.removeEventListener('abort', onUser);
+      this.inflight.delete(p);
+    });
+    this.inflight.add(p);
+    return p;
   }
 
   /** A watch on the events of one SF: its port (once known) and the auxiliary devices. */
@@ -135,69 +262,88 @@ export class SubfunctionManager {
     return Watch.open(this.hub, sfEvents(h.bus, h.dev)(index));
   }
 
-  private key(dev: string, pfnum: number, sfnum: number, controller = 0): string {
-    return `${dev}|${controller}|${pfnum}|${sfnum}`;
+  private root(o: LifecycleOptions): string {
+    return o.sysfsRoot ?? this.dl.genl.connection.transport.sysfsRoot ?? '/sys';
   }
 
-  private deletedRecently(k: string): boolean {
-    const t = this.deleted.get(k);
-    if (t === undefined) return false;
-    if (Date.now() - t > RECENT_DELETE_MS) {
-      this.deleted.delete(k);
-      return false;
-    }
-    return true;
+  // -- reading ---------------------------------------------------------------------------
+
+  /** One port, read so that port watches see what was read (opstate has no notification on 6.1). */
+  private async readPort(handle: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<DevlinkPort> {
+    const replies = await this.dl.request(Cmd.PORT_GET, portAttrs(parsePortHandle(handle)), { ...opts, onReply: this.events.observe });
+    if (replies.length === 0) throw new DevlinkError({ errno: 5, seq: 0, op: `devlink port-get ${handle}` }, `devlink port-get ${handle}: the kernel answered with no port`);
+    return portFrom(decodeMessage(replies[0]));
   }
 
-  private noteDeleted(p: DevlinkPort): void {
-    if (p.sfnum === undefined || p.pfnum === undefined) return;
-    const now = Date.now();
-    for (const [k, t] of this.deleted) if (now - t > RECENT_DELETE_MS) this.deleted.delete(k);
-    this.deleted.set(this.key(`${p.bus}/${p.dev}`, p.pfnum, p.sfnum, p.controller ?? 0), now);
+  /** The pcisf port of `t` on its device, if there is one. */
+  async find(t: SfTarget, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<DevlinkPort | undefined> {
+    const ports = await this.dl.ports({ dev: t.dev, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+    return ports.find((p) => p.flavour === 'pcisf' && p.pfnum === t.pfnum && p.sfnum === t.sfnum && (p.controller ?? 0) === (t.controller ?? 0));
   }
 
-  async create(spec: SubfunctionSpec, o: LifecycleOptions = {}): Promise<Subfunction> {
-    const fn = validateSpec(spec);
+  /** Public findSubfunction: checked input, and an unknown device is an error (not "no SF"). */
+  async findChecked(t: SfTarget & LifecycleOptions): Promise<DevlinkPort | undefined> {
+    checkKeys(t, 'target', [...SPEC_KEYS, ...OPTION_KEYS]);
+    checkLifecycleOptions(t);
+    parseDevHandle(t.dev, 'dev');
+    const found = await this.find(t, t);
+    if (found === undefined) await this.dl.device(t.dev, t.timeoutMs !== undefined || t.signal ? { ...(t.timeoutMs !== undefined ? { timeoutMs: t.timeoutMs } : {}), ...(t.signal ? { signal: t.signal } : {}) } : {});
+    return found;
+  }
+
+  /** The SF ports of the device: for an add without sfnum, what was there before. */
+  private async sfHandles(spec: SubfunctionSpec, budget: Budget): Promise<Set<string>> {
+    const ports = await this.dl.ports({ dev: spec.dev, ...budget.call() });
+    return new Set(ports.filter((p) => p.flavour === 'pcisf').map((p) => p.handle));
+  }
+
+  // -- create ------------------------------------------------------------------------------
+
+  create(spec: SubfunctionSpec & LifecycleOptions): Promise<Subfunction> {
+    const fn = validateSpec(spec, false);
     const name = sfName(spec);
-    const budget = new Budget(`createSubfunction ${name}`, o.timeoutMs ?? DEFAULT_TIMEOUT_MS, o.signal);
-    const activate = spec.activate !== false;
-    const wait = spec.wait ?? (activate ? 'attached' : 'none');
-    let port: DevlinkPort | undefined;
-    const watch = await this.watch(spec.dev, () => port?.index);
-    let step: LifecycleStep = 'add-port';
-    try {
-      port = await this.addWithRetry(spec, budget, watch);
-      step = 'configure';
-      if (Object.keys(fn).length > 0) await this.dl.setPortFunction(port.handle, fn, budget.call());
-      if (activate) {
-        step = 'activate';
-        await this.dl.setPortFunction(port.handle, { state: 'active' }, budget.call());
+    return this.run(`createSubfunction ${name}`, spec, spec, async (budget) => {
+      const st: CallState = { step: 'add-port', addUncertain: false };
+      let watch: Watch | undefined;
+      try {
+        watch = await this.watch(spec.dev, () => st.created?.index);
+        if (spec.sfnum === undefined) st.before = await this.sfHandles(spec, budget);
+        const added = (await this.add(spec, budget, watch, st, false)) as DevlinkPort;
+        return await this.converge(added, spec, fn, budget, watch, st, this.root(spec));
+      } catch (e) {
+        throw await this.failure(name, spec, st, e);
+      } finally {
+        watch?.close();
       }
-      if (activate && wait === 'attached') {
-        step = 'wait-attached';
-        return await this.waitAttached(port, spec, budget, watch, o.sysfsRoot ?? '/sys');
-      }
-      return { port: await this.dl.port(port.handle, budget.call()) };
-    } catch (e) {
-      let rolledBack = false;
-      if (port !== undefined) rolledBack = await this.rollback(port);
-      throw new SubfunctionError(step, name, e, rolledBack);
-    } finally {
-      watch.close();
-    }
+    });
   }
 
-  private async addWithRetry(spec: SubfunctionSpec, budget: Budget, watch: Watch): Promise<DevlinkPort> {
-    const k = this.key(spec.dev, spec.pfnum, spec.sfnum, spec.controller ?? 0);
+  /**
+   * Add the port. EEXIST (or ice's EBUSY) while the SF is absent from the device: the
+   * sfnum is still being freed, try again within the budget. While it is there: 'exists'.
+   */
+  private async add(spec: SubfunctionSpec, budget: Budget, watch: Watch, st: CallState, converge: boolean): Promise<DevlinkPort | 'exists'> {
+    st.step = 'add-port';
     let delay = POLL_MIN_MS;
     for (;;) {
+      const opts = budget.call();
       try {
-        return await this.dl.addPort(spec.dev, {
-          flavour: 'pcisf', pfnum: spec.pfnum, sfnum: spec.sfnum, ...(spec.controller !== undefined ? { controller: spec.controller } : {}),
-        }, budget.call());
+        st.addUncertain = true;
+        const port = await this.dl.addPort(spec.dev, {
+          flavour: 'pcisf', pfnum: spec.pfnum, ...(spec.sfnum !== undefined ? { sfnum: spec.sfnum } : {}), ...(spec.controller !== undefined ? { controller: spec.controller } : {}),
+        }, opts);
+        st.created = port;
+        st.addUncertain = false;
+        return port;
       } catch (e) {
-        if (!(e instanceof DevlinkError && e.errno === EEXIST_ERRNO && this.deletedRecently(k))) throw e;
-        // our own delete is still being freed: wait for a notification or the next poll, then retry
+        if (e instanceof KernelError) st.addUncertain = false;
+        if (spec.sfnum === undefined || !(isErrno(e, EEXIST_ERRNO) || isErrno(e, EBUSY_ERRNO))) throw e;
+        const there = await this.find(spec, budget.call());
+        if (there) {
+          st.existing = there;
+          if (!converge) throw e;
+          return 'exists';
+        }
         if (budget.remaining() <= delay) throw e;
         await watch.next(delay, budget.signal);
         delay = Math.min(delay * 2, POLL_MAX_MS);
@@ -205,159 +351,274 @@ export class SubfunctionManager {
     }
   }
 
-  /** Until the function's opstate is attached and its auxiliary device is in sysfs. */
-  private async waitAttached(port: DevlinkPort, spec: SubfunctionSpec, budget: Budget, watch: Watch, root: string): Promise<Subfunction> {
-    const pci = port.bus === 'pci' ? port.dev : undefined;
-    return this.pollUntil(budget, watch, async () => {
-      const cur = await this.dl.port(port.handle, budget.call());
-      if (cur.function?.opstate !== 'attached') return undefined;
-      const devs = await findSfDevices(root, spec.sfnum, pci);
-      return devs !== undefined ? { port: cur, ...devs } : undefined;
+  // -- ensure ------------------------------------------------------------------------------
+
+  ensure(spec: SubfunctionSpec & LifecycleOptions): Promise<Subfunction & { changed: boolean }> {
+    const fn = validateSpec(spec, true);
+    const name = sfName(spec);
+    return this.run(`ensureSubfunction ${name}`, spec, spec, async (budget) => {
+      const st: CallState = { step: 'find', addUncertain: false };
+      let watch: Watch | undefined;
+      try {
+        watch = await this.watch(spec.dev, () => (st.created ?? st.existing)?.index);
+        for (;;) {
+          st.step = 'find';
+          let port = await this.find(spec, budget.call());
+          let created = false;
+          if (port === undefined) {
+            const added = await this.add(spec, budget, watch, st, true);
+            if (added === 'exists') continue; // another caller made it: converge that one
+            port = added;
+            created = true;
+          } else {
+            st.existing = port;
+          }
+          try {
+            const sf = await this.converge(port, spec, fn, budget, watch, st, this.root(spec));
+            return { ...sf, changed: created || sf.changed === true };
+          } catch (e) {
+            // the port went away under us (another caller deleted it): start again
+            if (!isErrno(e, ENODEV_ERRNO)) throw e;
+            st.created = undefined;
+            st.existing = undefined;
+            budget.check();
+          }
+        }
+      } catch (e) {
+        throw await this.failure(name, spec, st, e);
+      } finally {
+        watch?.close();
+      }
     });
+  }
+
+  /**
+   * Bring an SF's function to the spec: deactivate where the spec or the driver needs it,
+   * configure, activate, wait until attached. `changed` says whether anything was set.
+   */
+  private async converge(
+    port: DevlinkPort, spec: SubfunctionSpec, fn: PortFunctionSettings, budget: Budget, watch: Watch, st: CallState, root: string,
+  ): Promise<Subfunction & { changed?: boolean }> {
+    const f = port.function ?? {};
+    const wantActive = spec.activate !== false;
+    let active = f.state === 'active';
+    let changed = false;
+    const deactivate = async (): Promise<void> => {
+      st.step = 'deactivate';
+      await this.dl.setPortFunction(port.handle, { state: 'inactive' }, budget.call());
+      active = false;
+      changed = true;
+      st.step = 'wait-detached';
+      await this.waitOpstate(port.handle, 'detached', budget, watch);
+    };
+    if (active && !wantActive) await deactivate();
+    const diff = differences(f, fn);
+    if (Object.keys(diff).length > 0) {
+      st.step = 'configure';
+      try {
+        await this.dl.setPortFunction(port.handle, diff, budget.call());
+      } catch (e) {
+        // a driver that changes these only while the function is detached (ice's MAC, firmware's caps)
+        if (!(isErrno(e, EBUSY_ERRNO) && active)) throw e;
+        await deactivate();
+        st.step = 'configure';
+        await this.dl.setPortFunction(port.handle, diff, budget.call());
+      }
+      changed = true;
+    }
+    if (wantActive && !active) {
+      st.step = 'activate';
+      await this.activate(port.handle, budget, watch);
+      changed = true;
+    }
+    if (wantActive && (spec.wait ?? 'attached') === 'attached') {
+      st.step = 'wait-attached';
+      return { ...(await this.waitAttached(port, spec, budget, watch, root)), changed };
+    }
+    return { port: await this.readPort(port.handle, budget.call()), changed };
+  }
+
+  /** Activating while a deactivated SF is still attached answers EBUSY (mlx5): wait for detached, then again. */
+  private async activate(handle: string, budget: Budget, watch: Watch): Promise<void> {
+    for (;;) {
+      try {
+        await this.dl.setPortFunction(handle, { state: 'active' }, budget.call());
+        return;
+      } catch (e) {
+        if (!isErrno(e, EBUSY_ERRNO)) throw e;
+        const cur = await this.readPort(handle, budget.call());
+        if (cur.function?.opstate !== 'attached') throw e;
+        await this.waitOpstate(handle, 'detached', budget, watch);
+      }
+    }
+  }
+
+  private waitOpstate(handle: string, want: 'attached' | 'detached', budget: Budget, watch: Watch): Promise<DevlinkPort> {
+    let last: DevlinkPort | undefined;
+    return this.pollUntil(budget, watch, async () => {
+      last = await this.readPort(handle, budget.call());
+      return last.function?.opstate === want ? last : undefined;
+    }, () => `${handle} is still ${last?.function?.opstate ?? 'unknown'} (waited for ${want})`);
+  }
+
+  /**
+   * Until the function's opstate is attached and, for the local controller, its auxiliary
+   * device is in sysfs. An SF of an external controller attaches on that host: nothing
+   * appears here to correlate.
+   */
+  private async waitAttached(port: DevlinkPort, spec: SubfunctionSpec, budget: Budget, watch: Watch, root: string): Promise<Subfunction> {
+    const local = (spec.controller ?? 0) === 0;
+    const pci = port.bus === 'pci' ? port.dev : undefined;
+    const sfnum = port.sfnum ?? spec.sfnum;
+    let attached = false;
+    return this.pollUntil(budget, watch, async () => {
+      const cur = await this.readPort(port.handle, budget.call());
+      attached = cur.function?.opstate === 'attached';
+      if (!attached) return undefined;
+      if (!local) return { port: cur };
+      const devs = await findSfDevices(root, sfnum, pci);
+      return devs !== undefined ? { port: cur, ...devs } : undefined;
+    }, () => attached
+      ? new NotFoundError(`${port.handle} is attached (opstate attached), but no auxiliary device with sfnum ${sfnum}${pci ? ` of ${pci}` : ''} was found under ${root}/bus/auxiliary/devices (is sysfsRoot right?)`)
+      : `${port.handle} is still detached`);
   }
 
   /**
    * Run `probe` until it answers, waking at each notification the watch lets through or
    * after a growing delay (the poll where the kernel sends nothing), within the budget.
+   * When time runs out, the error says what was last seen.
    */
-  private async pollUntil<T>(budget: Budget, watch: Watch, probe: () => Promise<T | undefined>): Promise<T> {
+  private async pollUntil<T>(budget: Budget, watch: Watch, probe: () => Promise<T | undefined>, seen: () => string | Error): Promise<T> {
     let delay = POLL_MIN_MS;
     for (;;) {
       const found = await probe();
       if (found !== undefined) return found;
-      budget.check();
-      await watch.next(Math.min(delay, Math.max(1, budget.remaining())), budget.signal);
+      if (budget.signal.aborted) throw budget.abortError();
+      if (budget.remaining() <= 0) {
+        const s = seen();
+        throw s instanceof Error ? s : new TimeoutError(budget.what, budget.timeoutMs, `${budget.what}: ${s} after ${budget.timeoutMs} ms`);
+      }
+      await watch.next(budget.slice(delay), budget.signal);
       delay = Math.min(delay * 2, POLL_MAX_MS);
     }
   }
 
+  // -- destroy -----------------------------------------------------------------------------
 
-  /** Delete a port we created; never throws (the caller's error is what matters). */
-  private async rollback(port: DevlinkPort): Promise<boolean> {
-    try {
-      await this.dl.deletePort(port.handle, { timeoutMs: 10_000 });
-      this.noteDeleted(port);
-      return true;
-    } catch (e) {
-      if (e instanceof DevlinkError && e.errno === ENODEV_ERRNO) return true;
-      return false;
+  /**
+   * Deactivate (waiting until detached) and delete. Resolves true when this call deleted
+   * it, false when there was no such SF on the device. A device that does not exist is
+   * an error.
+   */
+  destroy(target: string | SfTarget, o: LifecycleOptions = {}): Promise<boolean> {
+    let t: SfTarget | undefined;
+    let handle: string | undefined;
+    if (typeof target === 'string') {
+      const h = parsePortHandle(target, 'port');
+      handle = `${h.bus}/${h.dev}/${h.index}`;
+    } else {
+      // a whole spec may be given: only its identity is used
+      checkKeys(target, 'target', SPEC_KEYS);
+      parseDevHandle(target.dev, 'dev');
+      addPortAttrs(parseDevHandle(target.dev), { flavour: 'pcisf', pfnum: target.pfnum, sfnum: target.sfnum, ...(target.controller !== undefined ? { controller: target.controller } : {}) });
+      t = target;
     }
-  }
-
-  /** The pcisf port of `spec` on its device, if there is one. */
-  async find(spec: Pick<SubfunctionSpec, 'dev' | 'pfnum' | 'sfnum' | 'controller'>, o: LifecycleOptions = {}): Promise<DevlinkPort | undefined> {
-    const ports = await this.dl.ports({ dev: spec.dev, ...(o.signal ? { signal: o.signal } : {}) });
-    return ports.find((p) => p.flavour === 'pcisf' && p.pfnum === spec.pfnum && p.sfnum === spec.sfnum && (p.controller ?? 0) === (spec.controller ?? 0));
-  }
-
-  /** Idempotent: create the SF if it is missing, otherwise converge its function to the spec. */
-  async ensure(spec: SubfunctionSpec, o: LifecycleOptions = {}): Promise<Subfunction & { changed: boolean }> {
-    const fn = validateSpec(spec);
-    const name = sfName(spec);
-    const existing = await this.find(spec, o);
-    if (!existing) return { ...(await this.create(spec, o)), changed: true };
-    const budget = new Budget(`ensureSubfunction ${name}`, o.timeoutMs ?? DEFAULT_TIMEOUT_MS, o.signal);
-    const watch = await this.watch(spec.dev, () => existing.index);
-    let step: LifecycleStep = 'configure';
-    let changed = false;
-    try {
-      const f = existing.function ?? {};
-      const wantActive = spec.activate !== false;
-      const isActive = f.state === 'active';
-      const diff: { -readonly [K in keyof PortFunctionSettings]: PortFunctionSettings[K] } = {};
-      if (fn.hwAddr !== undefined && f.hwAddr !== formatMac(parseMac(fn.hwAddr))) diff.hwAddr = fn.hwAddr;
-      for (const k of ['roce', 'migratable', 'ipsecCrypto', 'ipsecPacket'] as const) {
-        if (fn[k] !== undefined && f.caps?.[k] !== fn[k]) diff[k] = fn[k];
+    checkKeys(o, 'options', OPTION_KEYS);
+    checkLifecycleOptions(o);
+    const name = handle ?? sfName(t!);
+    const dev = handle ? handle.split('/').slice(0, 2).join('/') : t!.dev;
+    // a handle names no sfnum: its calls queue on the handle itself
+    const key: SfTarget = t ?? { dev: handle!, pfnum: -1, sfnum: -1 };
+    return this.run(`destroySubfunction ${name}`, key, o, async (budget) => {
+      let step: LifecycleStep = 'find';
+      let port: DevlinkPort | undefined;
+      let watch: Watch | undefined;
+      try {
+        watch = await this.watch(dev, () => port?.index);
+        port = handle ? await this.readPortOrGone(handle, budget) : await this.find(t!, budget.call());
+        if (port === undefined) {
+          // nothing to delete, if the device is there at all
+          await this.dl.device(dev, budget.call());
+          return false;
+        }
+        const h = port.handle;
+        if (port.function?.state === 'active') {
+          step = 'deactivate';
+          await this.dl.setPortFunction(h, { state: 'inactive' }, budget.call());
+          step = 'wait-detached';
+          await this.waitOpstate(h, 'detached', budget, watch);
+        }
+        step = 'delete-port';
+        await this.dl.deletePort(h, budget.call());
+        return true;
+      } catch (e) {
+        // the port went away under us: someone else deleted it
+        if (port !== undefined && isErrno(e, ENODEV_ERRNO)) return false;
+        const cause = this.closing.signal.aborted && !(e instanceof KernelError) ? new ClosedError(budget.what) : e;
+        if (port === undefined) throw new SubfunctionError(step, name, cause, 'none', undefined, 'devlink destroySubfunction');
+        // did the delete take effect after all? look
+        const still = await this.readPortOrGone(port.handle, undefined).catch(() => port);
+        if (still === undefined) return true;
+        throw new SubfunctionError(step, name, cause, 'left', port.handle, 'devlink destroySubfunction');
+      } finally {
+        watch?.close();
       }
-      if (fn.maxIoEqs !== undefined && f.maxIoEqs !== fn.maxIoEqs) diff.maxIoEqs = fn.maxIoEqs;
-      const capsChange = Object.keys(diff).some((k) => k !== 'hwAddr');
-      if (isActive && (capsChange || !wantActive)) {
-        // capabilities can only change while the function is inactive and detached
-        step = 'deactivate';
-        await this.dl.setPortFunction(existing.handle, { state: 'inactive' }, budget.call());
-        changed = true;
-        step = 'wait-detached';
-        await this.waitOpstate(existing, 'detached', budget, watch);
-      }
-      if (Object.keys(diff).length > 0) {
-        step = 'configure';
-        await this.dl.setPortFunction(existing.handle, diff, budget.call());
-        changed = true;
-      }
-      if (wantActive && (!isActive || capsChange)) {
-        step = 'activate';
-        await this.setActiveWhenDetached(existing, budget, watch);
-        changed = true;
-      }
-      if (wantActive && (spec.wait ?? 'attached') === 'attached') {
-        step = 'wait-attached';
-        return { ...(await this.waitAttached(existing, spec, budget, watch, o.sysfsRoot ?? '/sys')), changed };
-      }
-      return { port: await this.dl.port(existing.handle, budget.call()), changed };
-    } catch (e) {
-      throw new SubfunctionError(step, name, e, undefined);
-    } finally {
-      watch.close();
-    }
-  }
-
-  /** Activating while a deactivated SF is still attached answers EBUSY: wait for detached first. */
-  private async setActiveWhenDetached(port: DevlinkPort, budget: Budget, watch: Watch): Promise<void> {
-    const cur = await this.dl.port(port.handle, budget.call());
-    if (cur.function?.state === 'inactive' && cur.function?.opstate === 'attached') await this.waitOpstate(port, 'detached', budget, watch);
-    await this.dl.setPortFunction(port.handle, { state: 'active' }, budget.call());
-  }
-
-  private waitOpstate(port: DevlinkPort, want: 'attached' | 'detached', budget: Budget, watch: Watch): Promise<DevlinkPort> {
-    return this.pollUntil(budget, watch, async () => {
-      const cur = await this.dl.port(port.handle, budget.call());
-      return cur.function?.opstate === want ? cur : undefined;
     });
   }
 
-
-  /**
-   * Deactivate (waiting until detached) and delete. Idempotent: a port or spec that no
-   * longer exists resolves with false.
-   */
-  async destroy(target: string | Pick<SubfunctionSpec, 'dev' | 'pfnum' | 'sfnum' | 'controller'>, o: LifecycleOptions = {}): Promise<boolean> {
-    const name = typeof target === 'string' ? target : sfName(target);
-    const budget = new Budget(`destroySubfunction ${name}`, o.timeoutMs ?? DEFAULT_TIMEOUT_MS, o.signal);
-    let step: LifecycleStep = 'find';
-    let port: DevlinkPort | undefined;
-    const dev = typeof target === 'string' ? target.split('/').slice(0, 2).join('/') : target.dev;
-    const watch = await this.watch(dev, () => port?.index);
+  /** The port, or undefined when the kernel says it does not exist (ENODEV). */
+  private async readPortOrGone(handle: string, budget: Budget | undefined): Promise<DevlinkPort | undefined> {
     try {
-      if (typeof target === 'string') {
-        try {
-          port = await this.dl.port(target, budget.call());
-        } catch (e) {
-          if (e instanceof DevlinkError && e.errno === ENODEV_ERRNO) return false;
-          throw e;
-        }
-      } else {
-        port = await this.find(target, o);
-      }
-      if (!port) return false;
-      if (port.function?.state === 'active') {
-        step = 'deactivate';
-        await this.dl.setPortFunction(port.handle, { state: 'inactive' }, budget.call());
-        step = 'wait-detached';
-        await this.waitOpstate(port, 'detached', budget, watch);
-      }
-      step = 'delete-port';
-      try {
-        await this.dl.deletePort(port.handle, budget.call());
-      } catch (e) {
-        if (e instanceof DevlinkError && e.errno === ENODEV_ERRNO) return false;
-        throw e;
-      }
-      this.noteDeleted(port);
-      return true;
+      return await this.readPort(handle, budget ? budget.call() : { timeoutMs: CLEANUP_MS });
     } catch (e) {
-      throw new SubfunctionError(step, name, e, undefined);
-    } finally {
-      watch.close();
+      if (isErrno(e, ENODEV_ERRNO)) return undefined;
+      throw e;
     }
   }
+
+  // -- failure -------------------------------------------------------------------------
+
+  /**
+   * The error of a failed create or ensure, with what it left: a port it created is
+   * deleted again; an add whose answer did not come is looked up first. The look-up and
+   * the delete have a deadline of their own and ignore the caller's signal (which may be
+   * what ended the call).
+   */
+  private async failure(name: string, spec: SubfunctionSpec, st: CallState, e: unknown): Promise<SubfunctionError> {
+    const op = 'devlink sub-function';
+    const cause = this.closing.signal.aborted && !(e instanceof KernelError) ? new ClosedError(`${name}: the Devlink was closed`) : e;
+    const fail = (outcome: SubfunctionOutcome, port?: string): SubfunctionError => new SubfunctionError(st.step, name, cause, outcome, port, op);
+    let port = st.created;
+    if (port === undefined && st.addUncertain) {
+      try {
+        port = await this.lookupAdded(spec, st);
+      } catch {
+        return fail('left');
+      }
+    }
+    if (port === undefined) return fail('none', st.existing?.handle);
+    try {
+      await this.dl.deletePort(port.handle, { timeoutMs: CLEANUP_MS });
+      return fail('rolled-back');
+    } catch (d) {
+      if (isErrno(d, ENODEV_ERRNO)) return fail('rolled-back');
+      return fail('left', port.handle);
+    }
+  }
+
+  /** After an add whose answer did not come: the port it made, if it made one. */
+  private async lookupAdded(spec: SubfunctionSpec, st: CallState): Promise<DevlinkPort | undefined> {
+    if (spec.sfnum !== undefined) return this.find(spec, { timeoutMs: CLEANUP_MS });
+    const ports = await this.dl.ports({ dev: spec.dev, timeoutMs: CLEANUP_MS });
+    return ports.find((p) => p.flavour === 'pcisf' && p.pfnum === spec.pfnum && (p.controller ?? 0) === (spec.controller ?? 0) && !st.before?.has(p.handle));
+  }
+}
+
+/** The function settings that differ from the port's. */
+function differences(f: NonNullable<DevlinkPort['function']>, want: PortFunctionSettings): PortFunctionSettings {
+  const diff: Mutable<PortFunctionSettings> = {};
+  if (want.hwAddr !== undefined && f.hwAddr !== want.hwAddr) diff.hwAddr = want.hwAddr;
+  for (const k of CAPS) if (want[k] !== undefined && f.caps?.[k] !== want[k]) diff[k] = want[k];
+  if (want.maxIoEqs !== undefined && f.maxIoEqs !== want.maxIoEqs) diff.maxIoEqs = want.maxIoEqs;
+  return diff;
 }

@@ -3,19 +3,14 @@
  * after at most N ms". The lifecycle re-checks state at each wake-up, so waiting follows
  * the kernel's events and the timer only bounds the wait where the kernel sends nothing.
  *
- * One EventHub per Devlink holds a single subscription to the `config` group while any
- * Watch is open, decodes each notification once, and wakes only the waiters whose filter
- * matches it (a receive overrun wakes everybody): a hundred concurrent lifecycles do not
- * each re-read their port at every notification of the others.
+ * One EventHub per Devlink reads through the Devlink's one notification reader
+ * (events.ts) while any Watch is open and wakes only the waiters whose filter matches a
+ * notification (a loss wakes everybody): a hundred concurrent lifecycles do not each
+ * re-read their port at every notification of the others.
  */
-import { MalformedError } from '../attrs/errors';
-import type { Notification } from '../genl/connection';
 import { AbortError } from '../genl/errors';
-import { genlCmd } from '../genl/message';
-import type { AsyncQueue } from '../genl/queue';
-import { Cmd, DEVLINK_GENL_MCGRP_CONFIG_NAME } from './constants';
-import { decodeMessage } from './decode';
-import type { Devlink } from './devlink';
+import { Cmd } from './constants';
+import type { DevlinkEvents, DevlinkNotice, NoticeSubscription } from './events';
 
 /** What a notification is about, enough to route it. */
 export interface EventKey {
@@ -25,7 +20,7 @@ export interface EventKey {
   readonly portIndex?: number;
 }
 
-/** undefined: an overrun (events were lost). */
+/** undefined: notifications were lost (an overrun, an undecodable one, the close). */
 export type EventFilter = (ev: EventKey | undefined) => boolean;
 
 interface Waiter {
@@ -36,65 +31,40 @@ interface Waiter {
 export class EventHub {
   private readonly waiters = new Set<Waiter>();
   private users = 0;
-  private sub: AsyncQueue<Notification> | undefined;
-  private group: number | undefined;
-  private opening: Promise<void> | undefined;
+  private sub: NoticeSubscription | undefined;
 
-  constructor(private readonly dl: Devlink) {}
+  constructor(private readonly events: DevlinkEvents) {}
 
   /** Subscribe and join the group (once for every user), so no later event is missed. */
   async acquire(): Promise<void> {
     this.users++;
+    this.sub ??= this.events.subscribe((n) => this.onNotice(n));
     try {
-      await (this.opening ??= this.open());
+      await this.sub.ready;
     } catch (e) {
-      this.users--;
-      this.opening = undefined;
+      this.release();
       throw e;
     }
-  }
-
-  private async open(): Promise<void> {
-    const sub = this.dl.genl.notifications();
-    try {
-      this.group = await this.dl.genl.joinGroup(this.dl.family.name, DEVLINK_GENL_MCGRP_CONFIG_NAME);
-    } catch (e) {
-      await sub.return();
-      throw e;
-    }
-    this.sub = sub;
-    void this.pump(sub);
   }
 
   release(): void {
     if (--this.users > 0) return;
-    const sub = this.sub;
+    this.sub?.close();
     this.sub = undefined;
-    this.opening = undefined;
-    if (this.group !== undefined) this.dl.genl.leaveGroup(this.group);
-    this.group = undefined;
-    void sub?.return();
   }
 
-  private async pump(sub: AsyncQueue<Notification>): Promise<void> {
-    for await (const n of sub) {
-      if (n.kind === 'overrun') {
-        this.dispatch(undefined);
-        continue;
+  private onNotice(n: DevlinkNotice): void {
+    switch (n.kind) {
+      case 'observed':
+        return;
+      case 'message': {
+        const a = n.attrs;
+        return this.dispatch({ cmd: n.cmd, bus: a.busName ?? '', dev: a.devName ?? '', ...(a.portIndex !== undefined ? { portIndex: a.portIndex } : {}) });
       }
-      if (n.msg.type !== this.dl.family.id) continue;
-      let key: EventKey;
-      try {
-        const a = decodeMessage(n.msg);
-        key = { cmd: genlCmd(n.msg), bus: a.busName ?? '', dev: a.devName ?? '', ...(a.portIndex !== undefined ? { portIndex: a.portIndex } : {}) };
-      } catch (e) {
-        if (e instanceof MalformedError) continue;
-        throw e;
-      }
-      this.dispatch(key);
+      default:
+        // lost notifications or the end: every waiter looks again
+        return this.dispatch(undefined);
     }
-    // the connection closed: nobody should wait for events any more
-    for (const w of [...this.waiters]) w.wake();
   }
 
   private dispatch(key: EventKey | undefined): void {

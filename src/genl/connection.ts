@@ -62,6 +62,13 @@ export interface RequestSpec extends CallOptions {
    * answer with nothing but an ACK (a SET, a DEL), which would then never complete.
    */
   readonly oneReply?: boolean;
+  /**
+   * Called with each message of the answer (replies, then the ACK, DONE or error) at the
+   * moment it is read, in the socket's order with
+   * the notifications listeners see (see listen()): a reader that keeps state from both
+   * can tell which notifications came before a reply and which after.
+   */
+  readonly onReply?: (m: NlMsg) => void;
 }
 
 /**
@@ -83,6 +90,17 @@ export type Notification =
   | { readonly kind: 'message'; readonly msg: NlMsg; readonly group: number }
   | { readonly kind: 'overrun' };
 
+/**
+ * A synchronous subscriber (listen()): told of each notification and overrun at the moment
+ * it is read, in order with the replies of requests that set `onReply`; then of the end.
+ * It must not throw (an exception is counted in stats.listenerErrors and dropped).
+ */
+export interface NotificationListener {
+  notification(n: Notification): void;
+  /** The connection closed; nothing more comes. */
+  closed?(): void;
+}
+
 export interface ConnectionOptions {
   readonly timeoutMs?: number;
   /** Queued notifications per subscriber before it is told of an overrun. */
@@ -100,6 +118,8 @@ export interface ConnectionStats {
   overruns: number;
   /** Datagrams the transport read truncated (bounded receive mode), from our peer. */
   truncated: number;
+  /** Exceptions thrown by listen() subscribers (dropped). */
+  listenerErrors: number;
 }
 
 const enum State { QUEUED, SENT, DRAINING, SETTLED }
@@ -135,6 +155,7 @@ export class Connection {
   private dumpHolder: Pending | undefined;
   private readonly dumpQueue: Pending[] = [];
   private readonly subscribers = new Set<AsyncQueue<Notification>>();
+  private readonly listeners = new Set<NotificationListener>();
   private readonly timeoutMs: number;
   private readonly notificationLimit: number;
   private closedBy: ClosedError | undefined;
@@ -166,7 +187,7 @@ export class Connection {
   private sendArea = Buffer.allocUnsafeSlow(SEND_AREA_SIZE);
   private sendView = this.sendArea.subarray(0, 0);
   private readonly sendList: Buffer[] = [];
-  readonly stats: ConnectionStats = { sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0, truncated: 0 };
+  readonly stats: ConnectionStats = { sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0, truncated: 0, listenerErrors: 0 };
 
   constructor(
     readonly transport: Transport,
@@ -221,6 +242,31 @@ export class Connection {
     return q;
   }
 
+  /**
+   * Receive notifications synchronously, as they are read (see NotificationListener);
+   * returns the function that stops it. A closed connection calls `closed` at once.
+   */
+  listen(l: NotificationListener): () => void {
+    if (this.closedBy) {
+      l.closed?.();
+      return () => {};
+    }
+    this.listeners.add(l);
+    return () => {
+      this.listeners.delete(l);
+    };
+  }
+
+  private tell(n: Notification): void {
+    for (const l of this.listeners) {
+      try {
+        l.notification(n);
+      } catch {
+        this.stats.listenerErrors++;
+      }
+    }
+  }
+
   /** Close the socket; every pending call rejects with ClosedError, subscriptions end. */
   async close(): Promise<void> {
     this.shutdown(undefined);
@@ -244,6 +290,15 @@ export class Connection {
     this.timer = undefined;
     for (const s of this.subscribers) s.end();
     this.subscribers.clear();
+    const listeners = [...this.listeners];
+    this.listeners.clear();
+    for (const l of listeners) {
+      try {
+        l.closed?.();
+      } catch {
+        this.stats.listenerErrors++;
+      }
+    }
     this.transport.close();
   }
 
@@ -408,6 +463,7 @@ export class Connection {
     this.stats.truncated++;
     if (info.group !== 0 || seq === 0) {
       for (const s of this.subscribers) markOverrun(s);
+      this.tell(OVERRUN);
       return;
     }
     const p = this.pending.get(seq);
@@ -422,9 +478,12 @@ export class Connection {
 
   private dispatch(m: NlMsg, group: number): void {
     if (group !== 0 || m.seq === 0) {
+      if (this.subscribers.size === 0 && this.listeners.size === 0) return;
+      const n: Notification = { kind: 'message', msg: m, group };
       for (const s of this.subscribers) {
-        if (!s.push({ kind: 'message', msg: m, group })) markOverrun(s);
+        if (!s.push(n)) markOverrun(s);
       }
+      this.tell(n);
       return;
     }
     const p = this.pending.get(m.seq);
@@ -432,6 +491,7 @@ export class Connection {
       this.stats.droppedSeq++;
       return;
     }
+    if (p.state !== State.DRAINING) p.spec.onReply?.(m);
     switch (m.type) {
       case NLMSG_ERROR: {
         const info = parseError(m);
@@ -584,6 +644,7 @@ export class Connection {
   private onOverrun(): void {
     this.stats.overruns++;
     for (const s of this.subscribers) markOverrun(s);
+    this.tell(OVERRUN);
     if (this.transport.peerPort !== 0) return;
     for (const p of this.pending.values()) if (p.state === State.SENT && !p.dump) p.atRisk = true;
     if (this.overrunCheck) return;
@@ -620,6 +681,8 @@ export class Connection {
     return spec.makeError ? spec.makeError(ki) : new KernelError(ki);
   }
 }
+
+const OVERRUN: Notification = { kind: 'overrun' };
 
 /** Tell a subscriber it lost notifications: one marker, not one per lost message. */
 function markOverrun(s: AsyncQueue<Notification>): void {

@@ -45,8 +45,9 @@ export class KernelError extends NetlinkError implements KernelErrorInfo {
   readonly seq: number;
   readonly op: string;
 
-  constructor(info: KernelErrorInfo) {
-    super(KernelError.describe(info));
+  /** `message` defaults to describe(info); a subclass that says more passes its own. */
+  constructor(info: KernelErrorInfo, message = KernelError.describe(info), options?: ErrorOptions) {
+    super(message, options);
     this.errno = info.errno;
     this.code = errnoName(info.errno);
     this.seq = info.seq;
@@ -67,7 +68,8 @@ export class KernelError extends NetlinkError implements KernelErrorInfo {
 
   static describe(info: KernelErrorInfo): string {
     const parts: string[] = [];
-    if (info.extMessage) parts.push(info.extMessage);
+    // the kernel's sentence without its full stop: what follows continues the line
+    if (info.extMessage) parts.push(info.extMessage.replace(/\.+$/, ''));
     const where: string[] = [];
     if (info.attrPath) where.push(`attribute ${info.attrPath}`);
     if (info.missingAttr) where.push(`missing attribute ${info.missingNest ? info.missingNest + '.' : ''}${info.missingAttr}`);
@@ -92,8 +94,9 @@ export class FamilyNotFoundError extends KernelError {
 export class TimeoutError extends NetlinkError {
   override name = 'TimeoutError';
   readonly code = 'ETIMEDOUT';
-  constructor(readonly op: string, readonly timeoutMs: number) {
-    super(`${op}: no answer within ${timeoutMs} ms`);
+  /** `message`: what was waited for, where it was not an answer (a state that did not come). */
+  constructor(readonly op: string, readonly timeoutMs: number, message = `${op}: no answer within ${timeoutMs} ms`) {
+    super(message);
   }
 }
 

@@ -80,6 +80,11 @@ export interface Transport {
   readonly localPort: number;
   /** Where requests go and whose unicast replies are accepted: 0 is the kernel. */
   readonly peerPort: number;
+  /**
+   * Where the sysfs of the kernel behind this transport is, when it is not '/sys' (the
+   * simulator's tree): the SF lifecycle correlates auxiliary devices there.
+   */
+  readonly sysfsRoot?: string;
   /** Begin delivering datagrams to the handlers. Called once. */
   start(handlers: TransportHandlers): void;
   /** Send one datagram made of `buffers` to `peerPort`. Throws a Node-like error. */

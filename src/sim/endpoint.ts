@@ -55,6 +55,8 @@ export class SimEndpoint implements Transport, Requester {
     private readonly host: EndpointHost,
     readonly localPort: number,
     readonly privileged: boolean,
+    /** The simulator's sysfs tree, for the lifecycle's correlation (Transport.sysfsRoot). */
+    readonly sysfsRoot?: string,
   ) {}
 
   get port(): number {

@@ -22,6 +22,9 @@
  * nothing (devlink multicasts without genl_notify). Fault injection: `sim.faults`
  * (faults.ts). Sysfs layout: sysfs.ts. Timing of the SF steps: world.ts.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import type { Transport } from '../genl/transport';
 import { DevlinkCore } from './core';
 import { SimEndpoint } from './endpoint';
@@ -48,7 +51,11 @@ export type KernelFlavor = '6.1' | 'current';
 export interface SimulatorOptions {
   /** Which kernel to act as; '6.1' by default. */
   readonly kernel?: KernelFlavor;
-  /** Keep a sysfs tree (bus/auxiliary/devices/..., class/net, class/infiniband) under this directory. */
+  /**
+   * Keep the sysfs tree (bus/auxiliary/devices/..., class/net, class/infiniband) under this
+   * directory. Without it the simulator makes one in a temporary directory, removed by
+   * close(). Either way its transports tell the Devlink where it is (Transport.sysfsRoot).
+   */
   readonly sysfsRoot?: string;
   readonly devices: readonly Mlx5DeviceOptions[];
   /** Milliseconds of the asynchronous steps; all 0 by default (they still run asynchronously). */
@@ -81,6 +88,10 @@ export class Simulator {
   private nextPort: number;
   private socket: SimSocket | undefined;
   private closed = false;
+  /** The sysfs tree's directory. */
+  readonly sysfsRoot: string;
+  /** A temporary tree of our own, removed at close(). */
+  private readonly ownSysfs: boolean;
 
   constructor(opts: SimulatorOptions) {
     const n = instances++;
@@ -94,7 +105,9 @@ export class Simulator {
     this.genl.add(nlctrlFamily(this.genl));
     this.genl.add(this.devlinkFamily());
     const timing: Timing = { attachMs: 0, detachMs: 0, freeMs: 0, ...opts.timing };
-    const sysfs = opts.sysfsRoot !== undefined ? new Sysfs(opts.sysfsRoot) : undefined;
+    this.ownSysfs = opts.sysfsRoot === undefined;
+    this.sysfsRoot = opts.sysfsRoot ?? mkdtempSync(path.join(tmpdir(), 'devlink-sf-sim-sysfs-'));
+    const sysfs = new Sysfs(this.sysfsRoot);
     const world = new World(this.core, this.sched, timing, sysfs);
     this.devices = opts.devices.map((d) => new Mlx5Pf(world, d));
   }
@@ -124,6 +137,7 @@ export class Simulator {
       { kernel: this.genl, sched: this.sched, detach: (e) => this.endpoints.delete(e.localPort) },
       this.nextPort++,
       opts.privileged !== false,
+      this.sysfsRoot,
     );
     this.endpoints.set(ep.localPort, ep);
     return ep;
@@ -181,5 +195,6 @@ export class Simulator {
     for (const ep of [...this.endpoints.values()]) ep.close();
     this.socket?.close();
     this.socket = undefined;
+    if (this.ownSysfs) rmSync(this.sysfsRoot, { recursive: true, force: true });
   }
 }

@@ -95,7 +95,9 @@ export class Sf {
     this.attach = w.sched.after(w.timing.attachMs, () => {
       this.attach = undefined;
       if (this.hw !== Hw.ACTIVE) return;
-      this.aux = createAux(this);
+      // sf/dev/dev.c: only SFs of the local controller get an auxiliary device here; an
+      // external controller's SF attaches on that host (the BlueField's x86 side)
+      if (this.controller === 0) this.aux = createAux(this);
       this.hw = Hw.IN_USE;
       this.relChanged();
     });
@@ -139,9 +141,13 @@ export class SfTable {
   private readonly local: Hwc;
   private readonly external: Hwc;
 
-  constructor(private readonly pf: Mlx5Pf, maxSfs: number) {
+  /**
+   * mlx5_sf_hw_table_init: the local table starts at the device's sf_base_id (0x8000 here);
+   * on an ECPF the external one at the host's sf_base_id (`hostSfBaseId`).
+   */
+  constructor(private readonly pf: Mlx5Pf, maxSfs: number, hostSfBaseId: number) {
     this.local = new Hwc(0x8000, maxSfs);
-    this.external = new Hwc(0x8000 + maxSfs, pf.ecpf ? maxSfs : 0);
+    this.external = new Hwc(hostSfBaseId, pf.ecpf ? maxSfs : 0);
   }
 
   hwc(controller: number): Hwc {

@@ -23,6 +23,12 @@ export interface Mlx5DeviceOptions {
   readonly maxSfs?: number;
   /** An ECPF (SmartNIC Arm side) manages the host's SFs as controller 1. */
   readonly ecpf?: boolean;
+  /**
+   * On an ECPF: the host's SF base function id (its sf_base_id capability), where the
+   * external controller's SF function ids start; port index = (vhca_id << 16) | function
+   * id. Default 0x8000 + maxSfs (past the local table).
+   */
+  readonly hostSfBaseId?: number;
 }
 
 /** MLX5_LINKSPEED_UNIT: 1 Mbps in bytes per second; the link here is 100G. */
@@ -59,7 +65,7 @@ export class Mlx5Pf {
     this.auxId = world.auxIds.alloc();
     this.serial = `MT${2200 + this.vhcaId}X0${this.pci.replace(/[^0-9a-f]/gi, '').slice(-4)}`;
     world.nextRdmaName();
-    this.sfTable = new SfTable(this, opts.maxSfs ?? 256);
+    this.sfTable = new SfTable(this, opts.maxSfs ?? 256, opts.hostSfBaseId ?? 0x8000 + (opts.maxSfs ?? 256));
     const core = world.core;
     this.inst = core.createInstance('pci', this.pci, this.driver());
     for (const p of mlx5Params(true, () => this.mode === EswMode.SWITCHDEV)) this.inst.params.push(p);

@@ -1,0 +1,106 @@
+/**
+ * List, then watch, with nothing between (the way Kubernetes informers keep a cache):
+ * a reader already subscribed reads the state again with dumps, and the notifications
+ * around those dumps are sorted by where the socket delivered them:
+ *
+ *   - before the first message of the first dump's answer: older than the dump, which
+ *     already shows their effect (or a newer one). Dropped: delivered after the dump, they
+ *     would take a view back in time (a receive overrun is reported before the older
+ *     notifications still queued in the socket).
+ *   - after it: during or after the dump. Kept, and handed on after the dump in order; as
+ *     each carries an object's whole state, applying them in order ends at the newest.
+ *
+ * A loss (overrun, undecodable notification) after that point means another read.
+ */
+import { NLM_F_DUMP_FILTERED } from '../genl/constants';
+import type { NlMsg } from '../genl/message';
+import { Cmd } from './constants';
+import { decodeMessage, deviceFrom, portFrom } from './decode';
+import type { Devlink } from './devlink';
+import type { DevlinkNotice } from './events';
+import type { DevHandle } from './handle';
+import { devAttrs } from './requests';
+import type { DevlinkDevice, DevlinkPort } from './types';
+
+export type OnReply = (m: NlMsg) => void;
+
+export class Resync<T> {
+  private active = false;
+  private marked = false;
+  private again = false;
+  private after: DevlinkNotice[] = [];
+
+  constructor(
+    /** The dumps; `onReply` goes to every one of them. */
+    private readonly read: (onReply: OnReply) => Promise<T>,
+    /** The state read, then the notices that came after its first reply, in order. */
+    private readonly done: (state: T, after: DevlinkNotice[]) => void,
+    private readonly failed: (e: unknown) => void,
+  ) {}
+
+  get running(): boolean {
+    return this.active;
+  }
+
+  /** Read again (now, or once more after the read under way if it is past its mark). */
+  start(): void {
+    if (this.active) {
+      if (this.marked) this.again = true;
+      return;
+    }
+    void this.run();
+  }
+
+  /**
+   * While a read runs, a notice is held (after the mark) or dropped (before it): true.
+   * Otherwise false: the caller handles it.
+   */
+  offer(n: DevlinkNotice): boolean {
+    if (!this.active) return false;
+    if (!this.marked) return true;
+    if (n.kind === 'overrun' || n.kind === 'malformed') this.again = true;
+    else this.after.push(n);
+    return true;
+  }
+
+  private readonly mark = (): void => {
+    this.marked = true;
+  };
+
+  private async run(): Promise<void> {
+    do {
+      this.active = true;
+      this.marked = false;
+      this.again = false;
+      this.after = [];
+      let state: T;
+      try {
+        state = await this.read(this.mark);
+      } catch (e) {
+        this.active = false;
+        this.after = [];
+        this.failed(e);
+        return;
+      }
+      const after = this.after;
+      this.after = [];
+      this.active = false;
+      this.done(state, after);
+    } while (this.again);
+  }
+}
+
+/** Every port (of `dev`), by a dump whose messages are told to `onReply`. */
+export async function dumpPorts(dl: Devlink, dev: DevHandle | undefined, onReply: OnReply): Promise<DevlinkPort[]> {
+  const replies = await dl.dump(Cmd.PORT_GET, dev ? devAttrs(dev) : {}, { onReply });
+  const all = replies.map((m) => portFrom(decodeMessage(m)));
+  // kernels before 6.6 ignore the device in a dump request: filter here
+  if (!dev || (replies.length > 0 && replies.every((m) => m.flags & NLM_F_DUMP_FILTERED))) return all;
+  return all.filter((p) => p.bus === dev.bus && p.dev === dev.dev);
+}
+
+/** Every device (or `dev` alone), likewise. */
+export async function dumpDevices(dl: Devlink, dev: DevHandle | undefined, onReply: OnReply): Promise<DevlinkDevice[]> {
+  const all = (await dl.dump(Cmd.GET, {}, { onReply })).map((m) => deviceFrom(decodeMessage(m)));
+  return dev ? all.filter((d) => d.bus === dev.bus && d.dev === dev.dev) : all;
+}
