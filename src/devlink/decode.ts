@@ -166,9 +166,12 @@ function paramValue(type: number, data: Buffer | undefined): ParamValue | undefi
 
 export function rateFrom(a: DevlinkDecoded): DevlinkRate {
   const { bus, dev } = identityFrom(a);
+  // a node by its name, a leaf by its port's index
+  const handle = a.rateNodeName !== undefined
+    ? `${bus}/${dev}/${nameFrom(a.rateNodeName, 'DEVLINK_ATTR_RATE_NODE_NAME')}`
+    : portHandle(bus, dev, portIndexFrom(a));
   const r: { -readonly [K in keyof DevlinkRate]: DevlinkRate[K] } = {
-    // a node by its name, a leaf by its port's index
-    handle: a.rateNodeName !== undefined ? `${bus}/${dev}/${nameFrom(a.rateNodeName, 'DEVLINK_ATTR_RATE_NODE_NAME')}` : portHandle(bus, dev, portIndexFrom(a)),
+    handle,
     bus, dev, type: a.rateType ?? (a.rateNodeName !== undefined ? 'node' : 'leaf'),
   };
   if (a.portIndex !== undefined) r.portIndex = a.portIndex;

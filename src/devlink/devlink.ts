@@ -54,7 +54,7 @@ const FILTER_KEYS = [...DEVICE_FILTER_KEYS, ...CALL_OPTION_KEYS];
 const RELOAD_KEYS = [...RELOAD_OPTIONS_KEYS, ...CALL_OPTION_KEYS];
 const SET_PARAM_KEYS = [...SET_PARAM_OPTIONS_KEYS, ...CALL_OPTION_KEYS];
 
-/** IFNAMSIZ (include/uapi/linux/if.h) less the NUL: the longest netdev name port() looks up. */
+/** IFNAMSIZ (include/uapi/linux/if.h): a netdev name and its NUL; dev_valid_name() refuses longer names. */
 const IFNAMSIZ = 16;
 
 export class Devlink {
@@ -278,7 +278,7 @@ export class Devlink {
   async addRateNode(handle: string, settings: RateSettings = {}, opts: CallOptions = {}): Promise<void> {
     const r = parseRateHandle(handle);
     if (r.node === undefined) throw new ValidationError('rate', `${describeValue(handle)} names a leaf (a port); rate nodes are BUS/DEV/NAME`);
-    await this.request(Cmd.RATE_NEW, { ...rateHandleAttrs(handle), ...rateSettingsAttrs(settings) }, opts);
+    await this.request(Cmd.RATE_NEW, { ...rateAttrs(r), ...rateSettingsAttrs(settings) }, opts);
   }
 
   async setRate(handle: string, settings: RateSettings, opts: CallOptions = {}): Promise<void> {
@@ -324,7 +324,10 @@ export class Devlink {
 }
 
 function rateHandleAttrs(handle: string): DevlinkRequestAttrs {
-  const r = parseRateHandle(handle);
+  return rateAttrs(parseRateHandle(handle));
+}
+
+function rateAttrs(r: ReturnType<typeof parseRateHandle>): DevlinkRequestAttrs {
   return r.node !== undefined
     ? { busName: r.bus, devName: r.dev, rateNodeName: r.node }
     : { busName: r.bus, devName: r.dev, portIndex: r.index };
