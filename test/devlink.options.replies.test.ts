@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { ValidationError } from '../src/attrs/errors';
 import { Devlink } from '../src/devlink/devlink';
 import { MAX_NAME_BYTES, parseDevHandle, parsePortHandle } from '../src/devlink/handle';
-import { devlinkRequest, portFunctionAttrs } from '../src/devlink/requests';
+import { devlinkRequest, paramSetRequest, portFunctionAttrs } from '../src/devlink/requests';
 import { ProtocolError } from '../src/genl/errors';
 import { Simulator } from '../src/sim';
 import { nla, strz, u32, u16 } from './helpers/bytes';
@@ -50,6 +50,14 @@ describe('devlink options: what is accepted', () => {
     // 32766 characters, 65532 bytes
     assert.throws(() => parsePortHandle(`pci/${'é'.repeat(32766)}/1`), (e: unknown) => e instanceof ValidationError && e.field === 'port');
     assert.equal(parseDevHandle(`pci/${'é'.repeat(32765)}`).dev.length, 32765);
+  });
+
+  it('a string parameter value up to 31 bytes (__DEVLINK_PARAM_MAX_STRING_VALUE 32, NUL included)', () => {
+    const PARAM_TYPE_STRING = 5; // DEVLINK_PARAM_TYPE_STRING = NLA_NUL_STRING
+    const dev = parseDevHandle(PF0);
+    assert.ok(paramSetRequest(0x1f, dev, 'fw_load_policy', PARAM_TYPE_STRING, 'x'.repeat(31), 'runtime').length > 0);
+    assert.throws(() => paramSetRequest(0x1f, dev, 'fw_load_policy', PARAM_TYPE_STRING, 'é'.repeat(16), 'runtime'),
+      (e: unknown) => e instanceof ValidationError && e.field === 'value' && /longer than 31 bytes/.test(e.message));
   });
 
   describe('against the simulator (current kernel)', () => {
@@ -109,7 +117,7 @@ describe('devlink replies with an identity that makes no handle: ProtocolError',
     ['a device dump with one empty device name', (req: FakeRequest) => multipart(req, [handle('pci', '0000:06:00.0'), handle('pci', '')]),
       (dl) => dl.devices(), /DEV_NAME that is empty/],
     ['a port dump with a tab in one device name', (req: FakeRequest) => multipart(req, [port('pci', '0000:06:00.0', 1), port('pci', 'a\tb', 1)]),
-      (dl) => dl.ports(), /DEV_NAME that contains a "\/", white space/],
+      (dl) => dl.ports(), /DEV_NAME that contains white space/],
     ['a rate node whose name has white space', (req: FakeRequest) =>
       replyMsg(req, [...handle('pci', '0000:06:00.0'), nla(ATTR_RATE_TYPE, u16(1)), nla(ATTR_RATE_NODE_NAME, strz('group 1'))], { cmd: CMD_RATE_NEW }),
     (dl) => dl.rate(`${PF0}/group1`), /RATE_NODE_NAME that contains/],

@@ -35,7 +35,8 @@ export function nameFault(name: string): string | undefined {
     return `is longer than ${MAX_NAME_BYTES} bytes, the most a netlink string attribute holds`;
   }
   if (name === '') return 'is empty';
-  if (/[/\s\0]/.test(name)) return 'contains a "/", white space or a NUL';
+  const bad = /[/\s\0]/.exec(name);
+  if (bad) return `contains ${bad[0] === '/' ? 'a "/"' : bad[0] === '\0' ? 'a NUL' : 'white space'}`;
   return undefined;
 }
 
