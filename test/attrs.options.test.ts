@@ -14,6 +14,10 @@ describe('options objects (checkKeys)', () => {
     assert.throws(() => checkKeys({ mac: 'x' } as object, '', ['hwAddr']), (e: unknown) =>
       e instanceof ValidationError && e.field === 'mac' && !/did you mean/.test(e.message) && /known: hwAddr/.test(e.message));
   });
+  it('a very long unknown key is named cut short', () => {
+    assert.throws(() => checkKeys({ ['k'.repeat(70_000)]: 1 } as object, 'o', ['a']), (e: unknown) =>
+      e instanceof ValidationError && e.field.length < 80 && e.message.length < 200);
+  });
   it('refuses what is not a plain object', () => {
     for (const bad of [null, 5, 'x', [1]]) {
       assert.throws(() => checkKeys(bad as unknown as object, 'caps', ['roce']), (e: unknown) => e instanceof ValidationError && e.field === 'caps');

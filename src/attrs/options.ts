@@ -30,7 +30,8 @@ export function checkKeys<T extends object>(o: T | undefined, field: string, all
   for (const k of Object.keys(o)) {
     if (!allowed.includes(k)) {
       const hint = nearest(k, allowed);
-      throw new ValidationError(field ? `${field}.${k}` : k, `unknown option${hint ? ` (did you mean "${hint}"?)` : ''}; known: ${allowed.join(', ')}`);
+      const name = k.length > 64 ? `${k.slice(0, 61)}...` : k;
+      throw new ValidationError(field ? `${field}.${name}` : name, `unknown option${hint ? ` (did you mean "${hint}"?)` : ''}; known: ${allowed.join(', ')}`);
     }
   }
   return o;

@@ -2,13 +2,20 @@
  * Devlink messages to typed objects. Every decoder starts from the same table-driven
  * decodeAttrs(devlinkAttrs, ...) and maps the result; what the tables do not know is
  * kept in `unknown`, never an error.
+ *
+ * What identifies an object (bus and device name, port index, rate node name) must be
+ * there and must make a handle this library accepts back (handle.ts, nameFault): a reply
+ * that breaks this is the kernel's fault, not the caller's, and is a ProtocolError, not
+ * the ValidationError that re-reading the handle would raise later.
  */
+import { describeValue } from '../attrs/options';
 import { decodeAttrs } from '../attrs/decode';
 import { Decoded } from '../attrs/schema';
+import { ProtocolError } from '../genl/errors';
 import { genlAttrsStart, NlMsg } from '../genl/message';
 import { FnCap, ParamType } from './constants';
-import { devHandle, formatMac, portHandle } from './handle';
-import { devlinkAttrs, DevlinkAttrs, handleAttrs, portFunctionAttrs } from './schema';
+import { devHandle, formatMac, nameFault, portHandle } from './handle';
+import { devlinkAttrs, DevlinkAttrs, portFunctionAttrs } from './schema';
 import type { DevlinkDevice, DevlinkParam, DevlinkPort, DevlinkRate, DeviceInfo, EswitchInfo, ParamValue, PortFunction, PortFunctionCaps } from './types';
 
 export type DevlinkDecoded = Decoded<DevlinkAttrs>;
@@ -18,12 +25,35 @@ export function decodeMessage(m: NlMsg): DevlinkDecoded {
   return decodeAttrs(devlinkAttrs, m.buf, genlAttrsStart(m), m.offset + m.length);
 }
 
+/** One name of an object's identity, as the kernel sent it (`attr`: its uapi name). */
+function nameFrom(v: string | undefined, attr: string): string {
+  if (v === undefined) throw new ProtocolError(`the kernel's devlink message has no ${attr}`);
+  const fault = nameFault(v);
+  if (fault !== undefined) throw new ProtocolError(`the kernel's devlink message has a ${attr} that ${fault}: ${describeValue(v)}`);
+  return v;
+}
+
+/** The bus and device names of a message, or of a nested handle (`where`: the nest's uapi name). */
+function identityFrom(a: { readonly busName?: string; readonly devName?: string }, where = ''): { bus: string; dev: string } {
+  return { bus: nameFrom(a.busName, `${where}DEVLINK_ATTR_BUS_NAME`), dev: nameFrom(a.devName, `${where}DEVLINK_ATTR_DEV_NAME`) };
+}
+
+function devHandleFrom(a: { readonly busName?: string; readonly devName?: string }, where = ''): string {
+  const { bus, dev } = identityFrom(a, where);
+  return devHandle(bus, dev);
+}
+
+/** DEVLINK_ATTR_PORT_INDEX, which every port message carries. */
+function portIndexFrom(a: DevlinkDecoded): number {
+  if (a.portIndex === undefined) throw new ProtocolError("the kernel's devlink port message has no DEVLINK_ATTR_PORT_INDEX");
+  return a.portIndex;
+}
+
 export function deviceFrom(a: DevlinkDecoded): DevlinkDevice {
-  const bus = a.busName ?? '';
-  const dev = a.devName ?? '';
+  const { bus, dev } = identityFrom(a);
   const d: { -readonly [K in keyof DevlinkDevice]: DevlinkDevice[K] } = { handle: devHandle(bus, dev), bus, dev };
   if (a.reloadFailed !== undefined) d.reloadFailed = a.reloadFailed !== 0;
-  if (a.nestedDevlink) d.nested = a.nestedDevlink.map((h) => devHandle(h.busName ?? '', h.devName ?? ''));
+  if (a.nestedDevlink) d.nested = a.nestedDevlink.map((h) => devHandleFrom(h, 'DEVLINK_ATTR_NESTED_DEVLINK.'));
   if (a.$unknown) d.unknown = a.$unknown;
   return d;
 }
@@ -31,9 +61,8 @@ export function deviceFrom(a: DevlinkDecoded): DevlinkDevice {
 type PortFields = { -readonly [K in keyof DevlinkPort]: DevlinkPort[K] };
 
 export function portFrom(a: DevlinkDecoded): DevlinkPort {
-  const bus = a.busName ?? '';
-  const dev = a.devName ?? '';
-  const index = a.portIndex ?? 0;
+  const { bus, dev } = identityFrom(a);
+  const index = portIndexFrom(a);
   const p: PortFields = { handle: portHandle(bus, dev, index), bus, dev, index, type: a.portType ?? 'notset' };
   if (a.portDesiredType !== undefined) p.desiredType = a.portDesiredType;
   if (a.portNetdevName !== undefined) p.netdev = a.portNetdevName;
@@ -64,13 +93,9 @@ function functionFrom(f: Decoded<typeof portFunctionAttrs.defs>): PortFunction {
   if (f.opstate !== undefined) out.opstate = f.opstate;
   if (f.caps !== undefined) out.caps = capsFrom(f.caps.value, f.caps.selector);
   if (f.maxIoEqs !== undefined) out.maxIoEqs = f.maxIoEqs;
-  if (f.devlink !== undefined) out.devlink = nestedHandle(f.devlink);
+  if (f.devlink !== undefined) out.devlink = devHandleFrom(f.devlink, 'DEVLINK_PORT_FN_ATTR_DEVLINK.');
   if (f.$unknown) out.unknown = f.$unknown;
   return out;
-}
-
-function nestedHandle(h: Decoded<typeof handleAttrs.defs>): string {
-  return devHandle(h.busName ?? '', h.devName ?? '');
 }
 
 /** The kernel reports caps with selector = the bits it supports; value = the bits set. */
@@ -84,7 +109,7 @@ function capsFrom(value: number, selector: number): PortFunctionCaps {
 }
 
 export function eswitchFrom(a: DevlinkDecoded): EswitchInfo {
-  const e: { -readonly [K in keyof EswitchInfo]: EswitchInfo[K] } = { handle: devHandle(a.busName ?? '', a.devName ?? '') };
+  const e: { -readonly [K in keyof EswitchInfo]: EswitchInfo[K] } = { handle: devHandleFrom(a) };
   if (a.eswitchMode !== undefined) e.mode = a.eswitchMode;
   if (a.eswitchInlineMode !== undefined) e.inlineMode = a.eswitchInlineMode;
   if (a.eswitchEncapMode !== undefined) e.encapMode = a.eswitchEncapMode;
@@ -98,7 +123,7 @@ export function infoFrom(a: DevlinkDecoded): DeviceInfo {
     return out;
   };
   const info: { -readonly [K in keyof DeviceInfo]: DeviceInfo[K] } = {
-    handle: devHandle(a.busName ?? '', a.devName ?? ''),
+    handle: devHandleFrom(a),
     versions: { fixed: versions(a.infoVersionFixed), running: versions(a.infoVersionRunning), stored: versions(a.infoVersionStored) },
   };
   if (a.infoDriverName !== undefined) info.driver = a.infoDriverName;
@@ -117,7 +142,9 @@ export function paramFrom(a: DevlinkDecoded): DevlinkParam {
     cmode: v.paramValueCmode ?? 'runtime',
     value: paramValue(typeNum, v.paramValueData),
   }));
-  return { handle: devHandle(a.busName ?? '', a.devName ?? ''), name: p.paramName ?? '', generic: p.paramGeneric === true, type, values };
+  const handle = devHandleFrom(a);
+  if (p.paramName === undefined) throw new ProtocolError("the kernel's devlink param message has no DEVLINK_ATTR_PARAM_NAME");
+  return { handle, name: p.paramName, generic: p.paramGeneric === true, type, values };
 }
 
 /** PARAM_VALUE_DATA is typed by PARAM_TYPE: NLA_U8..NLA_U64, NLA_STRING, NLA_FLAG (present = true). */
@@ -138,10 +165,13 @@ function paramValue(type: number, data: Buffer | undefined): ParamValue | undefi
 }
 
 export function rateFrom(a: DevlinkDecoded): DevlinkRate {
-  const bus = a.busName ?? '';
-  const dev = a.devName ?? '';
+  const { bus, dev } = identityFrom(a);
+  // a node by its name, a leaf by its port's index
+  const handle = a.rateNodeName !== undefined
+    ? `${bus}/${dev}/${nameFrom(a.rateNodeName, 'DEVLINK_ATTR_RATE_NODE_NAME')}`
+    : portHandle(bus, dev, portIndexFrom(a));
   const r: { -readonly [K in keyof DevlinkRate]: DevlinkRate[K] } = {
-    handle: a.rateNodeName !== undefined ? `${bus}/${dev}/${a.rateNodeName}` : portHandle(bus, dev, a.portIndex ?? 0),
+    handle,
     bus, dev, type: a.rateType ?? (a.rateNodeName !== undefined ? 'node' : 'leaf'),
   };
   if (a.portIndex !== undefined) r.portIndex = a.portIndex;

@@ -3,10 +3,11 @@
  * anything is sent, encodes through the schema, and returns decoded objects; kernel
  * refusals are DevlinkError with errno, the kernel's message and the attribute path.
  */
-import { NetlinkError } from '../attrs/errors';
+import { ValidationError } from '../attrs/errors';
+import { checkKeys, describeValue } from '../attrs/options';
 import { CallOptions, RequestSpec } from '../genl/connection';
 import { NLM_F_DUMP_FILTERED } from '../genl/constants';
-import { FamilyNotFoundError } from '../genl/errors';
+import { FamilyNotFoundError, ProtocolError } from '../genl/errors';
 import { GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
 import { NlMsg } from '../genl/message';
 import { Family } from '../genl/nlctrl';
@@ -14,18 +15,19 @@ import { Cmd, cmdName, DEVLINK_GENL_NAME, ParamType, ReloadAction, ReloadLimit }
 import { deviceFrom, decodeMessage, eswitchFrom, infoFrom, paramFrom, portFrom, rateFrom } from './decode';
 import { makeDevlinkError, NotFoundError } from './errors';
 import { DevlinkEvents } from './events';
-import { checkName, DevHandle, isPortHandle, parseDevHandle, parsePortHandle } from './handle';
+import { checkName, checkNameString, DevHandle, isPortHandle, parseDevHandle, parsePortHandle, parseRateHandle } from './handle';
 import { DevlinkMonitor, monitor, MonitorOptions } from './monitor';
 import { PortWatch, WatchPortsOptions } from './port-watch';
 import { LifecycleOptions, SfTarget, Subfunction, SubfunctionManager, SubfunctionSpec } from './subfunction';
 import {
-  addPortAttrs, devAttrs, DevlinkRequestAttrs, devlinkRequest, eswitchAttrs, paramSetRequest, parseRateHandle,
+  addPortAttrs, devAttrs, DevlinkRequestAttrs, devlinkRequest, eswitchAttrs, PARAM_CMODES, paramSetRequest,
   portAttrs, portFunctionAttrs, portTypeAttrs, rateSettingsAttrs, splitAttrs,
 } from './requests';
 import { devlinkAttrs } from './schema';
-import type {
-  AddPortOptions, DeviceInfo, DevlinkDevice, DevlinkParam, DevlinkPort, DevlinkRate, EswitchInfo,
-  EswitchSettings, ParamValue, PortFunctionSettings, RateSettings, ReloadResult,
+import {
+  AddPortOptions, CALL_OPTION_KEYS, DEVICE_FILTER_KEYS, DeviceFilter, DeviceInfo, DevlinkDevice, DevlinkParam,
+  DevlinkPort, DevlinkRate, EswitchInfo, EswitchSettings, ParamValue, PortFunctionSettings, RateSettings, RELOAD_OPTIONS_KEYS,
+  ReloadOptions, ReloadResult, SET_PARAM_OPTIONS_KEYS, SetParamOptions,
 } from './types';
 
 export interface DevlinkOptions extends GenericNetlinkOptions {
@@ -47,6 +49,15 @@ const ONE_REPLY: ReadonlySet<number> = new Set([Cmd.GET, Cmd.PORT_GET, Cmd.ESWIT
 
 /** Plumbing calls may also tell each message of the answer to `onReply`, in order with notifications. */
 export type PlumbingOptions = CallOptions & Pick<RequestSpec, 'onReply'>;
+const PLUMBING_KEYS = [...CALL_OPTION_KEYS, 'onReply'];
+
+/** The keys of each options object that mixes a method's own options with the call options. */
+const FILTER_KEYS = [...DEVICE_FILTER_KEYS, ...CALL_OPTION_KEYS];
+const RELOAD_KEYS = [...RELOAD_OPTIONS_KEYS, ...CALL_OPTION_KEYS];
+const SET_PARAM_KEYS = [...SET_PARAM_OPTIONS_KEYS, ...CALL_OPTION_KEYS];
+
+/** IFNAMSIZ (include/uapi/linux/if.h): a netdev name and its NUL; dev_valid_name() refuses longer names. */
+const IFNAMSIZ = 16;
 
 export class Devlink {
   private sfs: SubfunctionManager | undefined;
@@ -90,13 +101,20 @@ export class Devlink {
 
   // -- plumbing ------------------------------------------------------------------------
 
-  /** A doit request; resolves with its replies. */
+  /**
+   * A doit request; resolves with its replies. Every method ends here or in dump(), which
+   * refuse call options with keys other than timeoutMs and signal (the engine checks
+   * their values; onReply is for the library's own readers); a method's own options are
+   * checked, and taken out, before.
+   */
   request(cmd: number, attrs: DevlinkRequestAttrs, opts: PlumbingOptions = {}): Promise<NlMsg[]> {
+    checkKeys(opts, '', PLUMBING_KEYS);
     return this.send(devlinkRequest(this.family.id, cmd, attrs), cmd, opts);
   }
 
   /** A dump; resolves with every message. */
   dump(cmd: number, attrs: DevlinkRequestAttrs, opts: PlumbingOptions = {}): Promise<NlMsg[]> {
+    checkKeys(opts, '', PLUMBING_KEYS);
     return this.genl.connection.dump({
       ...opts, msg: devlinkRequest(this.family.id, cmd, attrs, true), op: `devlink ${cmdName(cmd)} dump`,
       attrs: devlinkAttrs, makeError: makeDevlinkError,
@@ -115,18 +133,19 @@ export class Devlink {
    * filter runs here.
    */
   private async dumpOf<T>(
-    cmd: number, o: { dev?: string } & CallOptions, decode: (a: ReturnType<typeof decodeMessage>) => T,
+    cmd: number, o: DeviceFilter & CallOptions, decode: (a: ReturnType<typeof decodeMessage>) => T,
     ofDevice: (x: T, h: DevHandle) => boolean,
   ): Promise<T[]> {
-    const h = o.dev !== undefined ? parseDevHandle(o.dev) : undefined;
-    const replies = await this.dump(cmd, h ? devAttrs(h) : {}, o);
+    const { dev, ...call } = checkKeys(o, '', FILTER_KEYS);
+    const h = dev !== undefined ? parseDevHandle(dev) : undefined;
+    const replies = await this.dump(cmd, h ? devAttrs(h) : {}, call);
     const all = replies.map((m) => decode(decodeMessage(m)));
     if (!h || (replies.length > 0 && replies.every((m) => m.flags & NLM_F_DUMP_FILTERED))) return all;
     return all.filter((x) => ofDevice(x, h));
   }
 
   private one<T>(replies: NlMsg[], decode: (a: ReturnType<typeof decodeMessage>) => T, what: string): T {
-    if (replies.length === 0) throw new NetlinkError(`the kernel answered ${what} with no data`);
+    if (replies.length === 0) throw new ProtocolError(`the kernel answered ${what} with no data`);
     return decode(decodeMessage(replies[0]));
   }
 
@@ -159,16 +178,17 @@ export class Devlink {
     await this.request(Cmd.ESWITCH_SET, eswitchAttrs(parseDevHandle(handle), settings), opts);
   }
 
-  async reload(handle: string, o: { action?: 'driver_reinit' | 'fw_activate'; limit?: 'no_reset' } & CallOptions = {}): Promise<ReloadResult> {
+  async reload(handle: string, o: ReloadOptions & CallOptions = {}): Promise<ReloadResult> {
     const h = parseDevHandle(handle);
+    const { action, limit, ...call } = checkKeys(o, '', RELOAD_KEYS);
     const a: { -readonly [K in keyof DevlinkRequestAttrs]: DevlinkRequestAttrs[K] } = devAttrs(h);
-    if (o.action !== undefined) a.reloadAction = ReloadAction[checkName(o.action, 'action', ['driver_reinit', 'fw_activate'] as const)];
-    if (o.limit !== undefined) {
+    if (action !== undefined) a.reloadAction = ReloadAction[checkName(action, 'action', ['driver_reinit', 'fw_activate'] as const)];
+    if (limit !== undefined) {
       // selector: DEVLINK_RELOAD_LIMITS_VALID_MASK, as iproute2 sends it
-      const bit = 1 << ReloadLimit[checkName(o.limit, 'limit', ['no_reset'] as const)];
+      const bit = 1 << ReloadLimit[checkName(limit, 'limit', ['no_reset'] as const)];
       a.reloadLimits = { value: bit, selector: (1 << (ReloadLimit.no_reset + 1)) - 1 };
     }
-    const replies = await this.request(Cmd.RELOAD, a, o);
+    const replies = await this.request(Cmd.RELOAD, a, call);
     const performed = replies.length ? decodeMessage(replies[0]).reloadActionsPerformed : undefined;
     if (performed === undefined) return { handle: `${h.bus}/${h.dev}` };
     const names = Object.entries(ReloadAction).filter(([, v]) => performed.value & (1 << v)).map(([k]) => k);
@@ -177,23 +197,31 @@ export class Devlink {
 
   // -- params --------------------------------------------------------------------------
 
-  async params(o: { dev?: string } & CallOptions = {}): Promise<DevlinkParam[]> {
+  async params(o: DeviceFilter & CallOptions = {}): Promise<DevlinkParam[]> {
     return this.dumpOf(Cmd.PARAM_GET, o, paramFrom, (p, h) => p.handle === `${h.bus}/${h.dev}`);
   }
 
 
   async param(handle: string, name: string, opts: CallOptions = {}): Promise<DevlinkParam> {
     const h = parseDevHandle(handle);
-    if (typeof name !== 'string' || name === '') throw new NetlinkError('param: expected a parameter name');
+    checkNameString(name, 'name', 'a parameter name');
     return this.one(await this.request(Cmd.PARAM_GET, { ...devAttrs(h), paramName: name }, opts), paramFrom, 'param get');
   }
 
-  /** Set a parameter; its type is read from the kernel first, as iproute2 does. */
-  async setParam(handle: string, name: string, value: ParamValue, o: { cmode: 'runtime' | 'driverinit' | 'permanent' } & CallOptions): Promise<void> {
+  /**
+   * Set a parameter; its type is read from the kernel first, as iproute2 does. Everything
+   * but the value's fit to that type is checked before the read.
+   */
+  async setParam(handle: string, name: string, value: ParamValue, o: SetParamOptions & CallOptions): Promise<void> {
     const h = parseDevHandle(handle);
-    const current = await this.param(handle, name, o);
+    const { cmode, ...call } = checkKeys(o, '', SET_PARAM_KEYS);
+    checkName(cmode, 'cmode', PARAM_CMODES);
+    if (!['number', 'bigint', 'string', 'boolean'].includes(typeof value)) {
+      throw new ValidationError('value', `expected a number, bigint, string or boolean, got ${describeValue(value)}`);
+    }
+    const current = await this.param(handle, name, call);
     const type = typeof current.type === 'number' ? current.type : ParamType[current.type];
-    await this.send(paramSetRequest(this.family.id, h, name, type, value, o?.cmode), Cmd.PARAM_SET, o);
+    await this.send(paramSetRequest(this.family.id, h, name, type, value, cmode), Cmd.PARAM_SET, call);
   }
 
   // -- ports ---------------------------------------------------------------------------
@@ -201,7 +229,7 @@ export class Devlink {
   /**
    * Every port, or the ports of one device (filtered by the kernel where it can: dumpOf).
    */
-  async ports(o: { dev?: string } & CallOptions = {}): Promise<DevlinkPort[]> {
+  async ports(o: DeviceFilter & CallOptions = {}): Promise<DevlinkPort[]> {
     return this.dumpOf(Cmd.PORT_GET, o, portFrom, (p, h) => p.bus === h.bus && p.dev === h.dev);
   }
 
@@ -209,6 +237,10 @@ export class Devlink {
   /** One port by handle ('pci/0000:06:00.0/32768') or by its netdev name ('eth6'), like iproute2. */
   async port(handleOrNetdev: string, opts: CallOptions = {}): Promise<DevlinkPort> {
     if (typeof handleOrNetdev === 'string' && !isPortHandle(handleOrNetdev) && !handleOrNetdev.includes('/') && handleOrNetdev !== '') {
+      // a netdev name: dev_valid_name() refuses white space and names of IFNAMSIZ bytes or more
+      if (Buffer.byteLength(handleOrNetdev) >= IFNAMSIZ || /\s/.test(handleOrNetdev)) {
+        throw new ValidationError('port', `${describeValue(handleOrNetdev)} is neither a port handle (BUS/DEV/INDEX) nor a netdev name`);
+      }
       const found = (await this.ports(opts)).find((p) => p.netdev === handleOrNetdev);
       if (!found) throw new NotFoundError(`no devlink port has the netdev "${handleOrNetdev}"`);
       return found;
@@ -245,7 +277,7 @@ export class Devlink {
 
   // -- rates ---------------------------------------------------------------------------
 
-  async rates(o: { dev?: string } & CallOptions = {}): Promise<DevlinkRate[]> {
+  async rates(o: DeviceFilter & CallOptions = {}): Promise<DevlinkRate[]> {
     return this.dumpOf(Cmd.RATE_GET, o, rateFrom, (r, h) => r.bus === h.bus && r.dev === h.dev);
   }
 
@@ -257,8 +289,8 @@ export class Devlink {
   /** Create a rate node ('pci/0000:06:00.0/group1'). */
   async addRateNode(handle: string, settings: RateSettings = {}, opts: CallOptions = {}): Promise<void> {
     const r = parseRateHandle(handle);
-    if (r.node === undefined) throw new NetlinkError(`addRateNode: "${handle}" names a leaf (a port); nodes are BUS/DEV/NAME`);
-    await this.request(Cmd.RATE_NEW, { ...rateHandleAttrs(handle), ...rateSettingsAttrs(settings) }, opts);
+    if (r.node === undefined) throw new ValidationError('rate', `${describeValue(handle)} names a leaf (a port); rate nodes are BUS/DEV/NAME`);
+    await this.request(Cmd.RATE_NEW, { ...rateAttrs(r), ...rateSettingsAttrs(settings) }, opts);
   }
 
   async setRate(handle: string, settings: RateSettings, opts: CallOptions = {}): Promise<void> {
@@ -341,7 +373,10 @@ function settle<T>(f: () => Promise<T>): Promise<T> {
 }
 
 function rateHandleAttrs(handle: string): DevlinkRequestAttrs {
-  const r = parseRateHandle(handle);
+  return rateAttrs(parseRateHandle(handle));
+}
+
+function rateAttrs(r: ReturnType<typeof parseRateHandle>): DevlinkRequestAttrs {
   return r.node !== undefined
     ? { busName: r.bus, devName: r.dev, rateNodeName: r.node }
     : { busName: r.bus, devName: r.dev, portIndex: r.index };

@@ -1,8 +1,12 @@
 /**
  * Input checks done before anything is sent: handles as iproute2 writes them, MAC
  * addresses, and integer fields. Each failure is a ValidationError naming the field.
+ * The decoders (decode.ts) hold the kernel's names to the same rules (nameFault), so
+ * every handle this library returns is one it accepts.
  */
 import { ValidationError } from '../attrs/errors';
+import { describeValue } from '../attrs/options';
+import { NLA_HDRLEN } from '../attrs/writer';
 
 export interface DevHandle {
   readonly bus: string;
@@ -13,28 +17,72 @@ export interface PortHandle extends DevHandle {
   readonly index: number;
 }
 
-const NAME = /^[^/\s\0]+$/;
+/**
+ * The longest bus, device or rate node name, in UTF-8 bytes. The kernel takes each as
+ * an NLA_NUL_STRING attribute with no length of its own in devlink's policy, so the
+ * bound is the attribute's: nla_len is a u16 and counts the 4-byte header (NLA_HDRLEN)
+ * and the terminating NUL, leaving 65535 - 4 - 1 = 65530 bytes.
+ */
+export const MAX_NAME_BYTES = 0xffff - NLA_HDRLEN - 1;
+
+/**
+ * Why `name` cannot be one part of a handle ("BUS/DEV/INDEX"), or undefined when it can:
+ * empty, a '/' (it would read as another part), white space or NUL (iproute2's argv
+ * cannot carry them; the kernel's strings end at a NUL), or longer than MAX_NAME_BYTES.
+ */
+export function nameFault(name: string): string | undefined {
+  if (name.length > MAX_NAME_BYTES || (name.length * 3 > MAX_NAME_BYTES && Buffer.byteLength(name) > MAX_NAME_BYTES)) {
+    return `is longer than ${MAX_NAME_BYTES} bytes, the most a netlink string attribute holds`;
+  }
+  if (name === '') return 'is empty';
+  const bad = /[/\s\0]/.exec(name);
+  if (bad) return `contains ${bad[0] === '/' ? 'a "/"' : bad[0] === '\0' ? 'a NUL' : 'white space'}`;
+  return undefined;
+}
+
+/**
+ * `handle` split at '/' into `n` names, each one a valid name (nameFault); otherwise a
+ * ValidationError on `field` that shows the handle cut short (describeValue) and says
+ * what was expected (`shape`, e.g. "a device handle: BUS/DEV, such as ...").
+ */
+function splitHandle(handle: unknown, field: string, n: number, shape: string): string[] {
+  if (typeof handle !== 'string') throw new ValidationError(field, `expected ${shape}, got ${describeValue(handle)}`);
+  const parts = handle.split('/');
+  if (parts.length !== n) throw new ValidationError(field, `${describeValue(handle)} is not ${shape}`);
+  parts.forEach((p, i) => {
+    const fault = nameFault(p);
+    if (fault) throw new ValidationError(field, `${describeValue(handle)} is not ${shape}: its part ${i + 1} ${fault}`);
+  });
+  return parts;
+}
+
+const DEV_SHAPE = 'a device handle: BUS/DEV, such as "pci/0000:06:00.0"';
+const PORT_SHAPE = 'a port handle: BUS/DEV/INDEX, such as "pci/0000:06:00.0/32768"';
+const RATE_SHAPE = 'a rate handle: BUS/DEV/INDEX (leaf) or BUS/DEV/NODE (node)';
 
 /** 'pci/0000:06:00.0' → { bus, dev }. */
 export function parseDevHandle(handle: unknown, field = 'dev'): DevHandle {
-  if (typeof handle !== 'string') throw new ValidationError(field, 'expected a string such as "pci/0000:06:00.0"');
-  const parts = handle.split('/');
-  if (parts.length !== 2 || !NAME.test(parts[0]) || !NAME.test(parts[1])) {
-    throw new ValidationError(field, `"${handle}" is not a device handle: expected BUS/DEV, such as "pci/0000:06:00.0"`);
-  }
-  return { bus: parts[0], dev: parts[1] };
+  const [bus, dev] = splitHandle(handle, field, 2, DEV_SHAPE);
+  return { bus, dev };
 }
 
 /** 'pci/0000:06:00.0/32768' → { bus, dev, index }. */
 export function parsePortHandle(handle: unknown, field = 'port'): PortHandle {
-  if (typeof handle !== 'string') throw new ValidationError(field, 'expected a string such as "pci/0000:06:00.0/32768"');
-  const parts = handle.split('/');
-  if (parts.length !== 3 || !NAME.test(parts[0]) || !NAME.test(parts[1]) || !/^\d+$/.test(parts[2])) {
-    throw new ValidationError(field, `"${handle}" is not a port handle: expected BUS/DEV/INDEX, such as "pci/0000:06:00.0/32768"`);
-  }
-  const index = Number(parts[2]);
-  if (index > 0xffffffff) throw new ValidationError(field, `port index ${parts[2]} does not fit in 32 bits`);
-  return { bus: parts[0], dev: parts[1], index };
+  const [bus, dev, index] = splitHandle(handle, field, 3, PORT_SHAPE);
+  if (!/^\d+$/.test(index)) throw new ValidationError(field, `${describeValue(handle)} is not ${PORT_SHAPE}: its index is not a number`);
+  return { bus, dev, index: portIndexOf(index, field) };
+}
+
+/** A rate handle: BUS/DEV/INDEX for a leaf, BUS/DEV/NAME for a node. */
+export function parseRateHandle(handle: unknown, field = 'rate'): DevHandle & { readonly index?: number; readonly node?: string } {
+  const [bus, dev, last] = splitHandle(handle, field, 3, RATE_SHAPE);
+  return /^\d+$/.test(last) ? { bus, dev, index: portIndexOf(last, field) } : { bus, dev, node: last };
+}
+
+function portIndexOf(digits: string, field: string): number {
+  const index = Number(digits);
+  if (index > 0xffffffff) throw new ValidationError(field, `port index ${describeValue(digits)} does not fit in 32 bits`);
+  return index;
 }
 
 /** True when `s` looks like a port handle (BUS/DEV/INDEX), as opposed to a netdev name. */
@@ -53,7 +101,7 @@ export function portHandle(bus: string, dev: string, index: number): string {
 /** An unsigned integer of `bits` bits. */
 export function checkUint(v: unknown, field: string, bits: 8 | 16 | 32): number {
   const max = bits === 32 ? 0xffffffff : (1 << bits) - 1;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ValidationError(field, `expected an integer, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ValidationError(field, `expected an integer, got ${describeValue(v)}`);
   if (v < 0 || v > max) throw new ValidationError(field, `${v} is outside 0..${max} (u${bits})`);
   return v;
 }
@@ -62,15 +110,29 @@ export function checkUint(v: unknown, field: string, bits: 8 | 16 | 32): number 
 export function checkU64(v: unknown, field: string): bigint {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   if (typeof v === 'bigint' && v >= 0n && v < 1n << 64n) return v;
-  throw new ValidationError(field, `expected a non-negative integer below 2^64, got ${describe(v)}`);
+  throw new ValidationError(field, `expected a non-negative integer below 2^64, got ${describeValue(v)}`);
 }
 
 /** One of `names`. */
 export function checkName<T extends string>(v: unknown, field: string, names: readonly T[]): T {
   if (typeof v !== 'string' || !(names as readonly string[]).includes(v)) {
-    throw new ValidationError(field, `expected one of ${names.join(', ')}, got ${describe(v)}`);
+    throw new ValidationError(field, `expected one of ${names.join(', ')}, got ${describeValue(v)}`);
   }
   return v as T;
+}
+
+/** true or false. */
+export function checkBool(v: unknown, field: string): boolean {
+  if (typeof v !== 'boolean') throw new ValidationError(field, `expected true or false, got ${describeValue(v)}`);
+  return v;
+}
+
+/** A name sent as one NLA_NUL_STRING (a parameter or rate node name), by nameFault's rules. */
+export function checkNameString(v: unknown, field: string, what: string): string {
+  if (typeof v !== 'string') throw new ValidationError(field, `expected ${what}, got ${describeValue(v)}`);
+  const fault = nameFault(v);
+  if (fault) throw new ValidationError(field, `${describeValue(v)} is not ${what}: it ${fault}`);
+  return v;
 }
 
 /**
@@ -79,13 +141,13 @@ export function checkName<T extends string>(v: unknown, field: string, names: re
  * it clears the function's address.
  */
 export function parseMac(v: unknown, field = 'hwAddr'): Buffer {
-  if (typeof v !== 'string') throw new ValidationError(field, `expected a MAC address such as "00:00:00:00:88:88", got ${describe(v)}`);
+  if (typeof v !== 'string') throw new ValidationError(field, `expected a MAC address such as "00:00:00:00:88:88", got ${describeValue(v)}`);
   const parts = v.split(/[:-]/);
   if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) {
-    throw new ValidationError(field, `"${v}" is not a MAC address: expected six octets such as "00:00:00:00:88:88"`);
+    throw new ValidationError(field, `${describeValue(v)} is not a MAC address: expected six octets such as "00:00:00:00:88:88"`);
   }
   const b = Buffer.from(parts.map((p) => parseInt(p, 16)));
-  if (b[0] & 1) throw new ValidationError(field, `"${v}" is a multicast address; a function needs a unicast address`);
+  if (b[0] & 1) throw new ValidationError(field, `${describeValue(v)} is a multicast address; a function needs a unicast address`);
   return b;
 }
 
@@ -94,8 +156,3 @@ export function formatMac(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'bigint') return `${v}n`;
-  return String(v);
-}

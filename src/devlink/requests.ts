@@ -10,15 +10,19 @@
 import { encodeAttrs } from '../attrs/encode';
 import { Encodable } from '../attrs/schema';
 import { ValidationError } from '../attrs/errors';
+import { checkKeys, describeValue } from '../attrs/options';
 import { NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from '../genl/constants';
 import { finishRequest, startRequest } from '../genl/message';
 import { AttrWriter } from '../attrs/writer';
 import {
   Cmd, DEVLINK_GENL_VERSION, EncapMode, EswitchMode, FnCap, InlineMode, ParamCmode, ParamType, PortFlavour, PortType,
 } from './constants';
-import { checkName, checkU64, checkUint, DevHandle, parseMac, PortHandle } from './handle';
+import { checkBool, checkName, checkNameString, checkU64, checkUint, DevHandle, parseMac, PortHandle } from './handle';
 import { DevlinkAttrs, devlinkAttrs } from './schema';
-import type { AddPortOptions, EswitchSettings, ParamValue, PortFunctionSettings, RateSettings } from './types';
+import {
+  ADD_PORT_OPTIONS_KEYS, AddPortOptions, ESWITCH_SETTINGS_KEYS, EswitchSettings, ParamValue, PORT_FUNCTION_CAPS_KEYS,
+  PORT_FUNCTION_SETTINGS_KEYS, PortFunctionSettings, RATE_SETTINGS_KEYS, RateSettings,
+} from './types';
 
 export type DevlinkRequestAttrs = Encodable<DevlinkAttrs>;
 
@@ -40,8 +44,8 @@ export function portAttrs(h: PortHandle): DevlinkRequestAttrs {
 const FLAVOURS = Object.keys(PortFlavour) as (keyof typeof PortFlavour)[];
 
 /** DEVLINK_CMD_PORT_NEW: handle, [port index], flavour u16, pfnum u16, [sfnum u32], [controller u32]. */
-export function addPortAttrs(h: DevHandle, o: AddPortOptions): DevlinkRequestAttrs {
-  if (o === null || typeof o !== 'object') throw new ValidationError('options', 'expected { flavour, pfnum, sfnum?, controller? }');
+export function addPortAttrs(h: DevHandle, options: AddPortOptions): DevlinkRequestAttrs {
+  const o = checkKeys(options, '', ADD_PORT_OPTIONS_KEYS);
   const flavour = checkName(o.flavour, 'flavour', FLAVOURS);
   const pfnum = checkUint(o.pfnum, 'pfnum', 16);
   const a: { -readonly [K in keyof DevlinkRequestAttrs]: DevlinkRequestAttrs[K] } = { busName: h.bus, devName: h.dev };
@@ -54,25 +58,42 @@ export function addPortAttrs(h: DevHandle, o: AddPortOptions): DevlinkRequestAtt
   return a;
 }
 
-/** DEVLINK_CMD_PORT_SET with a PORT_FUNCTION nest (NLA_F_NESTED): hw_addr, state, caps, max_io_eqs. */
-export function portFunctionAttrs(h: PortHandle, s: PortFunctionSettings): DevlinkRequestAttrs {
-  if (s === null || typeof s !== 'object') throw new ValidationError('settings', 'expected { hwAddr?, state?, ... }');
-  const fn: { -readonly [K in keyof NonNullable<DevlinkRequestAttrs['portFunction']>]: NonNullable<DevlinkRequestAttrs['portFunction']>[K] } = {};
-  if (s.hwAddr !== undefined) fn.hwAddr = parseMac(s.hwAddr, 'hwAddr');
-  if (s.state !== undefined) fn.state = checkName(s.state, 'state', ['active', 'inactive'] as const);
+type FunctionAttrs = { -readonly [K in keyof NonNullable<DevlinkRequestAttrs['portFunction']>]: NonNullable<DevlinkRequestAttrs['portFunction']>[K] };
+
+/**
+ * The caps bitfield32 of a port function: selector = the capabilities given, value =
+ * those set. A capability may be given flat (`roce`) or in `caps` (`caps.roce`), not
+ * both ways differently.
+ */
+function capsBitfield(s: PortFunctionSettings): FunctionAttrs['caps'] {
+  const nested = checkKeys(s.caps, 'caps', PORT_FUNCTION_CAPS_KEYS);
   let value = 0;
   let selector = 0;
-  for (const name of ['roce', 'migratable', 'ipsecCrypto', 'ipsecPacket'] as const) {
-    const v = s[name];
+  for (const name of PORT_FUNCTION_CAPS_KEYS) {
+    const flat = s[name] === undefined ? undefined : checkBool(s[name], name);
+    const inCaps = nested[name] === undefined ? undefined : checkBool(nested[name], `caps.${name}`);
+    if (flat !== undefined && inCaps !== undefined && flat !== inCaps) {
+      throw new ValidationError(name, `${flat} here but caps.${name} is ${inCaps}`);
+    }
+    const v = flat ?? inCaps;
     if (v === undefined) continue;
-    if (typeof v !== 'boolean') throw new ValidationError(name, `expected true or false, got ${String(v)}`);
     selector |= FnCap[name];
     if (v) value |= FnCap[name];
   }
-  if (selector) fn.caps = { value, selector };
+  return selector ? { value, selector } : undefined;
+}
+
+/** DEVLINK_CMD_PORT_SET with a PORT_FUNCTION nest (NLA_F_NESTED): hw_addr, state, caps, max_io_eqs. */
+export function portFunctionAttrs(h: PortHandle, settings: PortFunctionSettings): DevlinkRequestAttrs {
+  const s = checkKeys(settings, '', PORT_FUNCTION_SETTINGS_KEYS);
+  const fn: FunctionAttrs = {};
+  if (s.hwAddr !== undefined) fn.hwAddr = parseMac(s.hwAddr, 'hwAddr');
+  if (s.state !== undefined) fn.state = checkName(s.state, 'state', ['active', 'inactive'] as const);
+  const caps = capsBitfield(s);
+  if (caps) fn.caps = caps;
   if (s.maxIoEqs !== undefined) fn.maxIoEqs = checkUint(s.maxIoEqs, 'maxIoEqs', 32);
   if (Object.keys(fn).length === 0) {
-    throw new ValidationError('settings', 'nothing to set: give hwAddr, state, roce, migratable, ipsecCrypto, ipsecPacket or maxIoEqs');
+    throw new ValidationError('settings', `nothing to set: give ${PORT_FUNCTION_SETTINGS_KEYS.join(', ')}`);
   }
   return { ...portAttrs(h), portFunction: fn };
 }
@@ -82,13 +103,13 @@ const INLINE_MODES = Object.keys(InlineMode) as (keyof typeof InlineMode)[];
 const ENCAP_MODES = Object.keys(EncapMode) as (keyof typeof EncapMode)[];
 
 /** DEVLINK_CMD_ESWITCH_SET: handle, mode u16, inline-mode u8, encap-mode u8. */
-export function eswitchAttrs(h: DevHandle, s: EswitchSettings): DevlinkRequestAttrs {
-  if (s === null || typeof s !== 'object') throw new ValidationError('settings', 'expected { mode?, inlineMode?, encapMode? }');
+export function eswitchAttrs(h: DevHandle, settings: EswitchSettings): DevlinkRequestAttrs {
+  const s = checkKeys(settings, '', ESWITCH_SETTINGS_KEYS);
   const a: { -readonly [K in keyof DevlinkRequestAttrs]: DevlinkRequestAttrs[K] } = devAttrs(h);
   if (s.mode !== undefined) a.eswitchMode = checkName(s.mode, 'mode', ESW_MODES);
   if (s.inlineMode !== undefined) a.eswitchInlineMode = checkName(s.inlineMode, 'inlineMode', INLINE_MODES);
   if (s.encapMode !== undefined) a.eswitchEncapMode = checkName(s.encapMode, 'encapMode', ENCAP_MODES);
-  if (Object.keys(a).length === 2) throw new ValidationError('settings', 'nothing to set: give mode, inlineMode or encapMode');
+  if (Object.keys(a).length === 2) throw new ValidationError('settings', `nothing to set: give ${ESWITCH_SETTINGS_KEYS.join(', ')}`);
   return a;
 }
 
@@ -102,15 +123,15 @@ export function splitAttrs(h: PortHandle, count: number): DevlinkRequestAttrs {
   return { ...portAttrs(h), portSplitCount: checkUint(count, 'count', 32) };
 }
 
-const CMODES = Object.keys(ParamCmode) as (keyof typeof ParamCmode)[];
+export const PARAM_CMODES = Object.keys(ParamCmode) as (keyof typeof ParamCmode)[];
 
 /**
  * DEVLINK_CMD_PARAM_SET: handle, PARAM_NAME, PARAM_VALUE_CMODE, PARAM_TYPE, then
  * PARAM_VALUE_DATA typed by the parameter's type (a flag for a true bool, nothing for false).
  */
 export function paramSetRequest(familyId: number, h: DevHandle, name: string, type: number, value: ParamValue, cmode: string): Buffer {
-  if (typeof name !== 'string' || name === '') throw new ValidationError('name', 'expected a parameter name');
-  const cm = checkName(cmode, 'cmode', CMODES);
+  checkNameString(name, 'name', 'a parameter name');
+  const cm = checkName(cmode, 'cmode', PARAM_CMODES);
   const w = startRequest(familyId, NLM_F_REQUEST | NLM_F_ACK, Cmd.PARAM_SET, DEVLINK_GENL_VERSION, 0, 128);
   encodeAttrs(devlinkAttrs, { busName: h.bus, devName: h.dev, paramName: name, paramValueCmode: cm, paramType: type }, w);
   putParamValue(w, type, value);
@@ -118,6 +139,8 @@ export function paramSetRequest(familyId: number, h: DevHandle, name: string, ty
 }
 
 const PARAM_VALUE_DATA = 86;
+/** __DEVLINK_PARAM_MAX_STRING_VALUE (include/net/devlink.h): a string value and its NUL; longer ones get EINVAL. */
+const PARAM_MAX_STRING_VALUE = 32;
 
 function putParamValue(w: AttrWriter, type: number, v: ParamValue): void {
   switch (type) {
@@ -126,12 +149,14 @@ function putParamValue(w: AttrWriter, type: number, v: ParamValue): void {
     case ParamType.u32: w.putU32(PARAM_VALUE_DATA, checkUint(v, 'value', 32)); return;
     case ParamType.u64: w.putU64(PARAM_VALUE_DATA, checkU64(v, 'value')); return;
     case ParamType.string:
-      if (typeof v !== 'string' || v.includes('\0')) throw new ValidationError('value', 'expected a string');
+      if (typeof v !== 'string' || v.includes('\0')) throw new ValidationError('value', `expected a string without NUL, got ${describeValue(v)}`);
+      if (Buffer.byteLength(v) >= PARAM_MAX_STRING_VALUE) {
+        throw new ValidationError('value', `${describeValue(v)} is longer than ${PARAM_MAX_STRING_VALUE - 1} bytes, the most a parameter string holds`);
+      }
       w.putString(PARAM_VALUE_DATA, v);
       return;
     case ParamType.bool:
-      if (typeof v !== 'boolean') throw new ValidationError('value', 'expected true or false');
-      if (v) w.putFlag(PARAM_VALUE_DATA);
+      if (checkBool(v, 'value')) w.putFlag(PARAM_VALUE_DATA);
       return;
     default:
       throw new ValidationError('value', `parameter type ${type} is not one this library can write`);
@@ -139,27 +164,14 @@ function putParamValue(w: AttrWriter, type: number, v: ParamValue): void {
 }
 
 /** Rate attributes in iproute2's order: tx_share, tx_priority, tx_weight, tx_max, parent. */
-export function rateSettingsAttrs(s: RateSettings): DevlinkRequestAttrs {
-  if (s === null || typeof s !== 'object') throw new ValidationError('settings', 'expected { txShare?, txMax?, txPriority?, txWeight?, parent? }');
+export function rateSettingsAttrs(settings: RateSettings): DevlinkRequestAttrs {
+  const s = checkKeys(settings, '', RATE_SETTINGS_KEYS);
   const a: { -readonly [K in keyof DevlinkRequestAttrs]: DevlinkRequestAttrs[K] } = {};
   if (s.txShare !== undefined) a.rateTxShare = checkU64(s.txShare, 'txShare');
   if (s.txPriority !== undefined) a.rateTxPriority = checkUint(s.txPriority, 'txPriority', 32);
   if (s.txWeight !== undefined) a.rateTxWeight = checkUint(s.txWeight, 'txWeight', 32);
   if (s.txMax !== undefined) a.rateTxMax = checkU64(s.txMax, 'txMax');
-  if (s.parent !== undefined) {
-    if (typeof s.parent !== 'string' || s.parent.includes('/')) throw new ValidationError('parent', 'expected a rate node name');
-    a.rateParentNodeName = s.parent;
-  }
+  // '' detaches from the parent (iproute2's noparent sends the empty string)
+  if (s.parent !== undefined) a.rateParentNodeName = s.parent === '' ? '' : checkNameString(s.parent, 'parent', 'a rate node name');
   return a;
-}
-
-/** A rate handle: BUS/DEV/INDEX for a leaf, BUS/DEV/NAME for a node. */
-export function parseRateHandle(handle: unknown): { bus: string; dev: string; index?: number; node?: string } {
-  if (typeof handle !== 'string') throw new ValidationError('rate', 'expected "BUS/DEV/INDEX" or "BUS/DEV/NODE"');
-  const parts = handle.split('/');
-  if (parts.length !== 3 || parts.some((p) => p === '' || /\s/.test(p))) {
-    throw new ValidationError('rate', `"${handle}" is not a rate handle: expected BUS/DEV/INDEX (leaf) or BUS/DEV/NODE (node)`);
-  }
-  if (/^\d+$/.test(parts[2])) return { bus: parts[0], dev: parts[1], index: checkUint(Number(parts[2]), 'rate', 32) };
-  return { bus: parts[0], dev: parts[1], node: parts[2] };
 }

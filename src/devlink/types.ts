@@ -1,5 +1,11 @@
-/** The typed objects the devlink API takes and returns. */
+/**
+ * The typed objects the devlink API takes and returns. Each options type the API takes
+ * has its list of keys next to it (`..._KEYS`), written once through keysOf(), which
+ * refuses at compile time a list that misses a key of the interface or adds one; the
+ * run-time check of unknown keys (checkKeys) reads those lists.
+ */
 import type { UnknownAttr } from '../attrs/schema';
+import type { CallOptions } from '../genl/connection';
 import type {
   EncapModeName, EswitchModeName, FnOpstateName, FnStateName, InlineModeName, ParamCmodeName,
   ParamTypeName, PortFlavourName, PortTypeName, RateTypeName,
@@ -17,12 +23,26 @@ export interface DevlinkDevice {
   readonly unknown?: readonly UnknownAttr[];
 }
 
+/**
+ * The keys of T, in the order written, as an array. The argument lists every key of T
+ * (Required: optional ones too) and nothing else, so the array and the interface cannot
+ * drift apart: a key added to one and not the other fails to compile.
+ */
+function keysOf<T>(keys: { readonly [K in keyof Required<T>]: true }): readonly (keyof T & string)[] {
+  return Object.keys(keys) as (keyof T & string)[];
+}
+
+/** The options every call takes (checked by the engine); allowed in every options object of a call. */
+export const CALL_OPTION_KEYS = keysOf<CallOptions>({ timeoutMs: true, signal: true });
+
 export interface PortFunctionCaps {
   readonly roce?: boolean;
   readonly migratable?: boolean;
   readonly ipsecCrypto?: boolean;
   readonly ipsecPacket?: boolean;
 }
+
+export const PORT_FUNCTION_CAPS_KEYS = keysOf<PortFunctionCaps>({ roce: true, migratable: true, ipsecCrypto: true, ipsecPacket: true });
 
 /** What DEVLINK_ATTR_PORT_FUNCTION says of a port's function (PF, VF or SF). */
 export interface PortFunction {
@@ -78,6 +98,29 @@ export interface EswitchSettings {
   readonly encapMode?: EncapModeName;
 }
 
+export const ESWITCH_SETTINGS_KEYS = keysOf<EswitchSettings>({ mode: true, inlineMode: true, encapMode: true });
+
+export interface ReloadOptions {
+  readonly action?: 'driver_reinit' | 'fw_activate';
+  readonly limit?: 'no_reset';
+}
+
+export const RELOAD_OPTIONS_KEYS = keysOf<ReloadOptions>({ action: true, limit: true });
+
+/** The options of the dumps that can be narrowed to one device: params, ports, rates. */
+export interface DeviceFilter {
+  /** Only the objects of this devlink instance: 'pci/0000:06:00.0'. */
+  readonly dev?: string;
+}
+
+export const DEVICE_FILTER_KEYS = keysOf<DeviceFilter>({ dev: true });
+
+export interface SetParamOptions {
+  readonly cmode: 'runtime' | 'driverinit' | 'permanent';
+}
+
+export const SET_PARAM_OPTIONS_KEYS = keysOf<SetParamOptions>({ cmode: true });
+
 export interface DeviceInfo {
   readonly handle: string;
   readonly driver?: string;
@@ -126,6 +169,8 @@ export interface RateSettings {
   readonly parent?: string;
 }
 
+export const RATE_SETTINGS_KEYS = keysOf<RateSettings>({ txShare: true, txMax: true, txPriority: true, txWeight: true, parent: true });
+
 export interface AddPortOptions {
   readonly flavour: 'pcisf' | PortFlavourName;
   readonly pfnum: number;
@@ -135,15 +180,23 @@ export interface AddPortOptions {
   readonly index?: number;
 }
 
-export interface PortFunctionSettings {
+export const ADD_PORT_OPTIONS_KEYS = keysOf<AddPortOptions>({ flavour: true, pfnum: true, sfnum: true, controller: true, index: true });
+
+/**
+ * What setPortFunction() changes. Capabilities can be given flat (`roce: true`, as the
+ * CLI's keywords are) or nested as the port reports them (`caps: { roce: true }`); a
+ * capability given both ways must agree.
+ */
+export interface PortFunctionSettings extends PortFunctionCaps {
   readonly hwAddr?: string;
   readonly state?: 'active' | 'inactive';
-  readonly roce?: boolean;
-  readonly migratable?: boolean;
-  readonly ipsecCrypto?: boolean;
-  readonly ipsecPacket?: boolean;
+  readonly caps?: PortFunctionCaps;
   readonly maxIoEqs?: number;
 }
+
+export const PORT_FUNCTION_SETTINGS_KEYS = keysOf<PortFunctionSettings>({
+  hwAddr: true, state: true, roce: true, migratable: true, ipsecCrypto: true, ipsecPacket: true, caps: true, maxIoEqs: true,
+});
 
 export interface ReloadResult {
   readonly handle: string;
