@@ -82,10 +82,13 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const CLEANUP_MS = 10_000;
 const POLL_MIN_MS = 5;
 const POLL_MAX_MS = 250;
+/** The last look at a state waited for, after the deadline. */
+const LAST_LOOK_MS = 1_000;
 /** setTimeout's largest delay. */
 const MAX_TIMEOUT_MS = 0x7fffffff;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type CallOpts = { timeoutMs: number; signal?: AbortSignal };
 
 /** A deadline and an abort signal shared by every step of one call. */
 class Budget {
@@ -214,8 +217,9 @@ interface CallState {
 export class SubfunctionManager {
   private readonly hub: EventHub;
   private readonly queue = new KeyedQueue();
-  private readonly closing = new AbortController();
-  private readonly inflight = new Set<Promise<unknown>>();
+  private closed = false;
+  /** Calls in progress: their own abort controllers, and their ends. */
+  private readonly inflight = new Set<{ readonly ctl: AbortController; readonly done: Promise<unknown> }>();
 
   constructor(private readonly dl: Devlink, private readonly events: DevlinkEvents) {
     this.hub = new EventHub(events);
@@ -226,8 +230,10 @@ export class SubfunctionManager {
    * their own short deadline, on the still open connection); resolves once all ended.
    */
   async shutdown(): Promise<void> {
-    this.closing.abort(new ClosedError('devlink sub-function'));
-    await Promise.allSettled([...this.inflight]);
+    this.closed = true;
+    const calls = [...this.inflight];
+    for (const c of calls) c.ctl.abort(new ClosedError('devlink sub-function'));
+    await Promise.allSettled(calls.map((c) => c.done));
   }
 
   private key(s: SfTarget): string {
@@ -236,23 +242,19 @@ export class SubfunctionManager {
 
   /** Run one call: serialized per SF, bounded by its budget, ended by close(). */
   private run<T>(what: string, target: SfTarget, o: LifecycleOptions, fn: (budget: Budget) => Promise<T>): Promise<T> {
-    if (this.closing.signal.aborted) return Promise.reject(new ClosedError(what));
+    if (this.closed) return Promise.reject(new ClosedError(what));
+    // the call's own signal: the caller's, or close()
     const ctl = new AbortController();
-    const stop = (s: AbortSignal) => () => ctl.abort(s.reason);
-    const onClose = stop(this.closing.signal);
-    const onUser = o.signal ? stop(o.signal) : undefined;
-    this.closing.signal.addEventListener('abort', onClose, { once: true });
-    if (o.signal && onUser) {
-      if (o.signal.aborted) ctl.abort(o.signal.reason);
-      else o.signal.addEventListener('abort', onUser, { once: true });
-    }
+    const onUser = (): void => ctl.abort(o.signal?.reason);
+    if (o.signal?.aborted) ctl.abort(o.signal.reason);
+    else o.signal?.addEventListener('abort', onUser, { once: true });
     const budget = new Budget(what, o.timeoutMs ?? DEFAULT_TIMEOUT_MS, ctl.signal);
     const p = this.queue.run(this.key(target), budget, () => fn(budget)).finally(() => {
-      this.closing.signal.removeEventListener('abort', onClose);
-      if (o.signal && onUser) o.signal.removeEventListener('abort', onUser);
-      this.inflight.delete(p);
+      o.signal?.removeEventListener('abort', onUser);
+      this.inflight.delete(entry);
     });
-    this.inflight.add(p);
+    const entry = { ctl, done: p };
+    this.inflight.add(entry);
     return p;
   }
 
@@ -269,7 +271,7 @@ export class SubfunctionManager {
   // -- reading ---------------------------------------------------------------------------
 
   /** One port, read so that port watches see what was read (opstate has no notification on 6.1). */
-  private async readPort(handle: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<DevlinkPort> {
+  private async readPort(handle: string, opts: CallOpts): Promise<DevlinkPort> {
     const replies = await this.dl.request(Cmd.PORT_GET, portAttrs(parsePortHandle(handle)), { ...opts, onReply: this.events.observe });
     if (replies.length === 0) throw new DevlinkError({ errno: 5, seq: 0, op: `devlink port-get ${handle}` }, `devlink port-get ${handle}: the kernel answered with no port`);
     return portFrom(decodeMessage(replies[0]));
@@ -455,8 +457,8 @@ export class SubfunctionManager {
 
   private waitOpstate(handle: string, want: 'attached' | 'detached', budget: Budget, watch: Watch): Promise<DevlinkPort> {
     let last: DevlinkPort | undefined;
-    return this.pollUntil(budget, watch, async () => {
-      last = await this.readPort(handle, budget.call());
+    return this.pollUntil(budget, watch, async (o) => {
+      last = await this.readPort(handle, o);
       return last.function?.opstate === want ? last : undefined;
     }, () => `${handle} is still ${last?.function?.opstate ?? 'unknown'} (waited for ${want})`);
   }
@@ -471,8 +473,8 @@ export class SubfunctionManager {
     const pci = port.bus === 'pci' ? port.dev : undefined;
     const sfnum = port.sfnum ?? spec.sfnum;
     let attached = false;
-    return this.pollUntil(budget, watch, async () => {
-      const cur = await this.readPort(port.handle, budget.call());
+    return this.pollUntil(budget, watch, async (o) => {
+      const cur = await this.readPort(port.handle, o);
       attached = cur.function?.opstate === 'attached';
       if (!attached) return undefined;
       if (!local) return { port: cur };
@@ -486,15 +488,17 @@ export class SubfunctionManager {
   /**
    * Run `probe` until it answers, waking at each notification the watch lets through or
    * after a growing delay (the poll where the kernel sends nothing), within the budget.
-   * When time runs out, the error says what was last seen.
+   * When time runs out, one last look (with a short deadline of its own), then the error
+   * says what was last seen rather than that a request went unanswered.
    */
-  private async pollUntil<T>(budget: Budget, watch: Watch, probe: () => Promise<T | undefined>, seen: () => string | Error): Promise<T> {
+  private async pollUntil<T>(budget: Budget, watch: Watch, probe: (o: CallOpts) => Promise<T | undefined>, seen: () => string | Error): Promise<T> {
     let delay = POLL_MIN_MS;
     for (;;) {
-      const found = await probe();
+      const expired = budget.remaining() <= 0;
+      const found = await probe(expired ? { timeoutMs: LAST_LOOK_MS, signal: budget.signal } : budget.call());
       if (found !== undefined) return found;
       if (budget.signal.aborted) throw budget.abortError();
-      if (budget.remaining() <= 0) {
+      if (expired) {
         const s = seen();
         throw s instanceof Error ? s : new TimeoutError(budget.what, budget.timeoutMs, `${budget.what}: ${s} after ${budget.timeoutMs} ms`);
       }
@@ -554,7 +558,7 @@ export class SubfunctionManager {
       } catch (e) {
         // the port went away under us: someone else deleted it
         if (port !== undefined && isErrno(e, ENODEV_ERRNO)) return false;
-        const cause = this.closing.signal.aborted && !(e instanceof KernelError) ? new ClosedError(budget.what) : e;
+        const cause = this.closed && !(e instanceof KernelError) ? new ClosedError(budget.what) : e;
         if (port === undefined) throw new SubfunctionError(step, name, cause, 'none', undefined, 'devlink destroySubfunction');
         // did the delete take effect after all? look
         const still = await this.readPortOrGone(port.handle, undefined).catch(() => port);
@@ -586,7 +590,7 @@ export class SubfunctionManager {
    */
   private async failure(name: string, spec: SubfunctionSpec, st: CallState, e: unknown): Promise<SubfunctionError> {
     const op = 'devlink sub-function';
-    const cause = this.closing.signal.aborted && !(e instanceof KernelError) ? new ClosedError(`${name}: the Devlink was closed`) : e;
+    const cause = this.closed && !(e instanceof KernelError) ? new ClosedError(`${name}: the Devlink was closed`) : e;
     const fail = (outcome: SubfunctionOutcome, port?: string): SubfunctionError => new SubfunctionError(st.step, name, cause, outcome, port, op);
     let port = st.created;
     if (port === undefined && st.addUncertain) {
