@@ -100,6 +100,17 @@ export class DevlinkEvents {
   }
 
   private join(): Promise<number> {
+    // the family is known: join now, so that even a request made right after subscribe()
+    // (before `ready` is awaited) has its notifications seen
+    const g = this.dl.family.groups.find((x) => x.name === DEVLINK_GENL_MCGRP_CONFIG_NAME);
+    if (g !== undefined) {
+      try {
+        this.dl.genl.joinGroupId(g.id);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return Promise.resolve(g.id);
+    }
     const joining = this.dl.genl.joinGroup(this.dl.family.name, DEVLINK_GENL_MCGRP_CONFIG_NAME);
     joining.catch(() => {
       // nobody reads without the group: the next subscriber tries again

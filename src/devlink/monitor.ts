@@ -35,6 +35,8 @@ export interface DevlinkMonitor extends AsyncIterableIterator<DevlinkEvent> {
   readonly ready: Promise<void>;
   /** Notifications that could not be decoded (each also caused a resync). */
   readonly malformed: number;
+  /** Stop: leaves the group (when nobody else reads), ends the iteration. */
+  return(): Promise<IteratorResult<DevlinkEvent>>;
 }
 
 export function checkSignal(signal: unknown, field = 'signal'): AbortSignal | undefined {

@@ -120,10 +120,18 @@ export class GenericNetlink {
     if (!g) {
       throw new NetlinkError(`family ${family} has no multicast group "${group}" (it has: ${f.groups.map((x) => x.name).join(', ') || 'none'})`);
     }
-    const n = this.memberships.get(g.id) ?? 0;
-    if (n === 0) this.connection.transport.addMembership(g.id);
-    this.memberships.set(g.id, n + 1);
+    this.joinGroupId(g.id);
     return g.id;
+  }
+
+  /**
+   * Join a group by id, at once (the caller knows the id from its family): nothing the
+   * kernel multicasts after this returns is missed. Counted like joinGroup.
+   */
+  joinGroupId(id: number): void {
+    const n = this.memberships.get(id) ?? 0;
+    if (n === 0) this.connection.transport.addMembership(id);
+    this.memberships.set(id, n + 1);
   }
 
   /** Undo one joinGroup; the socket leaves the group when the last join is undone. */
