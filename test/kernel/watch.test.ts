@@ -1,0 +1,73 @@
+// The port watch against the real devlink core: after 1,000 random netdevsim
+// new_port/del_port operations (some while the watch opens, some in bursts while it
+// reads nothing), its view equals what iproute2's `devlink -j port show` prints.
+import assert from 'node:assert/strict';
+import { Devlink } from '../../src/devlink/devlink';
+import { prng } from '../helpers/prng';
+import { DEV, devlinkJson, NSIM_SYSFS, portAsIproute2, requireGuest, sleep, writeSysfs } from './helpers';
+
+type PortShow = { port: Record<string, Record<string, unknown>> };
+
+/** iproute2 6.1's `port show` takes no device: every port of the device, filtered here. */
+function iproute2Ports(): Record<string, Record<string, unknown>> {
+  const all = devlinkJson<PortShow>('port', 'show').port;
+  return Object.fromEntries(Object.entries(all).filter(([h]) => h.startsWith(`${DEV}/`)));
+}
+
+describe('real kernel: the port watch equals `devlink -j port show`', function () {
+  this.timeout(300_000);
+  before(requireGuest);
+
+  it('after 1,000 random netdevsim new_port / del_port operations', async () => {
+    const dl = await Devlink.open();
+    // a second watch on a socket with a small receive buffer: bursts overrun it
+    const small = await Devlink.open({ socket: { rcvbuf: 4096 } });
+    const rand = prng(1000);
+    const present = new Set<number>();
+    const op = (): void => {
+      const id = 100 + Math.floor(rand() * 60);
+      if (present.has(id)) {
+        writeSysfs(`${NSIM_SYSFS}/del_port`, String(id));
+        present.delete(id);
+      } else {
+        writeSysfs(`${NSIM_SYSFS}/new_port`, String(id));
+        present.add(id);
+      }
+    };
+    let done = 0;
+    const opening = dl.watchPorts({ dev: DEV });
+    for (let i = 0; i < 20; i++, done++) op(); // while it subscribes and dumps
+    const w = await opening;
+    const ws = await small.watchPorts({ dev: DEV });
+    try {
+      while (done < 1000) {
+        // a burst: written synchronously, the watch reads nothing meanwhile
+        const burst = 1 + Math.floor(rand() * 40);
+        for (let i = 0; i < burst && done < 1000; i++, done++) op();
+        if (rand() < 0.3) {
+          await sleep(1);
+          await dl.devices();
+          await small.devices();
+          const want = iproute2Ports();
+          const got = Object.fromEntries(w.list().map((p) => [p.handle, portAsIproute2(p)]));
+          assert.deepEqual(got, want, `after ${done} operations`);
+          assert.deepEqual(Object.fromEntries(ws.list().map((p) => [p.handle, portAsIproute2(p)])), want, `after ${done} operations (small buffer)`);
+        }
+      }
+      await sleep(1);
+      await dl.devices();
+      await small.devices();
+      const want = iproute2Ports();
+      assert.deepEqual(Object.fromEntries(w.list().map((p) => [p.handle, portAsIproute2(p)])), want);
+      assert.deepEqual(Object.fromEntries(ws.list().map((p) => [p.handle, portAsIproute2(p)])), want);
+      assert.ok(ws.stats.resyncs > 0, 'the small buffer overran');
+      console.log(`      ${done} operations, ${Object.keys(want).length} ports at the end; resyncs: ${w.stats.resyncs} (default buffer), ${ws.stats.resyncs} (4 KiB buffer)`);
+    } finally {
+      await w.close();
+      await ws.close();
+      await small.close();
+      for (const id of present) writeSysfs(`${NSIM_SYSFS}/del_port`, String(id));
+      await dl.close();
+    }
+  });
+});
