@@ -10,6 +10,7 @@
  */
 import { MalformedError } from '../attrs/errors';
 import type { Notification } from '../genl/connection';
+import { ClosedError } from '../genl/errors';
 import { genlCmd, NlMsg } from '../genl/message';
 import { DEVLINK_GENL_MCGRP_CONFIG_NAME } from './constants';
 import { decodeMessage } from './decode';
@@ -59,6 +60,13 @@ export class DevlinkEvents {
    * moment the group is joined (`ready`), and each overrun and the close.
    */
   subscribe(handler: NoticeHandler): NoticeSubscription {
+    if (this.dl.genl.connection.closed) {
+      // nothing will come: the reader learns it as it would have, after the call returns
+      queueMicrotask(() => handler({ kind: 'closed' }));
+      const ready = Promise.reject(new ClosedError('devlink notifications'));
+      ready.catch(() => {});
+      return { ready, close: () => {} };
+    }
     this.handlers.add(handler);
     if (this.stopListening === undefined) this.listen();
     const joining = (this.joining ??= this.join());
