@@ -269,3 +269,24 @@ describe('sub-functions a daemon can trust', function () {
     });
   });
 });
+
+describe('apply options and the desired state are checked like any input', () => {
+  it('unknown keys and wrong types name the field; nothing is sent', async () => {
+    const { applyDesiredState, parseDesiredState } = await import('../src/devlink/apply');
+    const sim = new Simulator({ devices: [{ handle: PF0, pfnum: 0, eswitch: 'switchdev' }] });
+    const dl = await Devlink.open({ transport: sim.transport() });
+    try {
+      const desired = parseDesiredState({ devices: { [PF0]: { pfnum: 0, subfunctions: [{ sfnum: 1 }] } } });
+      const before = dl.genl.connection.stats.sent;
+      for (const [o, field] of [[{ prnue: true }, 'options.prnue'], [{ concurrency: 0 }, 'concurrency'], [{ prune: 'yes' }, 'prune']] as const) {
+        await assert.rejects(applyDesiredState(dl, desired, o as never), (e: unknown) => e instanceof ValidationError && e.field === field);
+      }
+      assert.equal(dl.genl.connection.stats.sent, before);
+      assert.throws(() => parseDesiredState({ devices: { [PF0]: { subfunctions: [{ sfnum: 1, caps: 'roce' }] } } }),
+        (e: unknown) => e instanceof ValidationError && e.field === `devices["${PF0}"].subfunctions[0].caps`);
+    } finally {
+      await dl.close();
+      await sim.close();
+    }
+  });
+});

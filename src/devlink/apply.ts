@@ -11,6 +11,8 @@
  * when the device's ports tell it (see devicePfnum).
  */
 import { ValidationError } from '../attrs/errors';
+import { checkKeys } from '../attrs/options';
+import { FN_CAP_NAMES } from './constants';
 import type { Devlink } from './devlink';
 import { checkUint, formatMac, parseDevHandle, parseMac } from './handle';
 import { LifecycleOptions, SubfunctionSpec } from './subfunction';
@@ -66,7 +68,6 @@ export interface ApplyResult {
   readonly failed: readonly { readonly item: PlanItem; readonly error: unknown }[];
 }
 
-const CAP_KEYS = ['roce', 'migratable', 'ipsecCrypto', 'ipsecPacket'] as const;
 
 /** Check a parsed YAML/JSON document; errors name the field, e.g. devices["pci/0000:06:00.0"].subfunctions[1].hwAddr. */
 export function parseDesiredState(doc: unknown): DesiredState {
@@ -96,21 +97,19 @@ export function parseDesiredState(doc: unknown): DesiredState {
   return { devices };
 }
 
+const SF_KEYS = ['sfnum', 'pfnum', 'controller', 'hwAddr', 'hw_addr', 'caps', 'maxIoEqs', 'max_io_eqs', 'state'] as const;
+
 function parseSf(x: unknown, at: string): DesiredSf {
   if (x === null || typeof x !== 'object' || Array.isArray(x)) throw new ValidationError(at, 'expected { sfnum, hwAddr?, caps?, state? }');
-  const o = x as Record<string, unknown>;
-  const known = new Set(['sfnum', 'pfnum', 'controller', 'hwAddr', 'hw_addr', 'caps', 'maxIoEqs', 'max_io_eqs', 'state']);
-  for (const k of Object.keys(o)) if (!known.has(k)) throw new ValidationError(`${at}.${k}`, `unknown field (known: ${[...known].join(', ')})`);
+  const o = checkKeys(x as Record<string, unknown>, at, SF_KEYS);
   const sf: { -readonly [K in keyof DesiredSf]: DesiredSf[K] } = { sfnum: checkUint(o.sfnum, `${at}.sfnum`, 32) };
   if (o.pfnum !== undefined) sf.pfnum = checkUint(o.pfnum, `${at}.pfnum`, 16);
   if (o.controller !== undefined) sf.controller = checkUint(o.controller, `${at}.controller`, 32);
   const mac = o.hwAddr ?? o.hw_addr;
   if (mac !== undefined) sf.hwAddr = formatMac(parseMac(mac, `${at}.hwAddr`));
   if (o.caps !== undefined) {
-    if (o.caps === null || typeof o.caps !== 'object') throw new ValidationError(`${at}.caps`, 'expected { roce?, migratable?, ipsecCrypto?, ipsecPacket? }');
     const caps: Record<string, boolean> = {};
-    for (const [k, v] of Object.entries(o.caps)) {
-      if (!(CAP_KEYS as readonly string[]).includes(k)) throw new ValidationError(`${at}.caps.${k}`, `not a capability (${CAP_KEYS.join(', ')})`);
+    for (const [k, v] of Object.entries(checkKeys(o.caps as Record<string, unknown>, `${at}.caps`, FN_CAP_NAMES))) {
       if (typeof v !== 'boolean') throw new ValidationError(`${at}.caps.${k}`, 'expected true or false');
       caps[k] = v;
     }
@@ -138,6 +137,7 @@ function devicePfnum(ports: readonly DevlinkPort[]): number | undefined {
 
 /** Compare the desired state with the kernel's. Nothing is changed. */
 export async function planApply(dl: Devlink, desired: DesiredState, o: Pick<ApplyOptions, 'prune' | 'signal'> = {}): Promise<PlanItem[]> {
+  checkApplyOptions(o);
   const plan: PlanItem[] = [];
   for (const [dev, d] of Object.entries(desired.devices)) {
     const ports = await dl.ports({ dev, ...(o.signal ? { signal: o.signal } : {}) });
@@ -176,7 +176,7 @@ function differences(p: DevlinkPort, sf: DesiredSf): string[] {
   const out: string[] = [];
   const f = p.function ?? {};
   if (sf.hwAddr !== undefined && f.hwAddr !== sf.hwAddr) out.push(`hw_addr ${f.hwAddr ?? '-'} -> ${sf.hwAddr}`);
-  for (const k of CAP_KEYS) {
+  for (const k of FN_CAP_NAMES) {
     const want = sf.caps?.[k];
     if (want !== undefined && f.caps?.[k] !== want) out.push(`${k} ${f.caps?.[k] ?? '-'} -> ${want}`);
   }
@@ -186,9 +186,21 @@ function differences(p: DevlinkPort, sf: DesiredSf): string[] {
   return out;
 }
 
+const APPLY_KEYS = ['prune', 'concurrency', 'onProgress', 'timeoutMs', 'signal', 'sysfsRoot'] as const;
+
+function checkApplyOptions(o: ApplyOptions): void {
+  checkKeys(o, 'options', APPLY_KEYS);
+  if (o.concurrency !== undefined && (typeof o.concurrency !== 'number' || !Number.isInteger(o.concurrency) || o.concurrency < 1)) {
+    throw new ValidationError('concurrency', 'expected a positive integer');
+  }
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new ValidationError('onProgress', 'expected a function');
+  if (o.prune !== undefined && typeof o.prune !== 'boolean') throw new ValidationError('prune', 'expected true or false');
+}
+
 /** Carry out a plan with bounded concurrency; failures are collected, not thrown. */
 export async function runPlan(dl: Devlink, plan: readonly PlanItem[], o: ApplyOptions = {}): Promise<ApplyResult> {
-  const limit = Math.max(1, o.concurrency ?? 8);
+  checkApplyOptions(o);
+  const limit = o.concurrency ?? 8;
   const failed: { item: PlanItem; error: unknown }[] = [];
   const counts = { create: 0, change: 0, delete: 0, unchanged: 0 };
   let next = 0;

@@ -77,6 +77,11 @@ export const ParamType = { u8: 1, u16: 2, u32: 3, u64: 4, string: 5, bool: 6 } a
 
 /** Port function capability bits (DEVLINK_PORT_FN_CAP_*, from 6.2). */
 export const FnCap = { roce: 1 << 0, migratable: 1 << 1, ipsecCrypto: 1 << 2, ipsecPacket: 1 << 3 } as const;
+export type FnCapName = keyof typeof FnCap;
+/** The capabilities by the library's names, in bit order: the one list every other derives from. */
+export const FN_CAP_NAMES = Object.keys(FnCap) as readonly FnCapName[];
+/** iproute2's word for each (`port function set ... ipsec_crypto enable`). */
+export const FN_CAP_WORDS: Readonly<Record<FnCapName, string>> = { roce: 'roce', migratable: 'migratable', ipsecCrypto: 'ipsec_crypto', ipsecPacket: 'ipsec_packet' };
 
 export type PortTypeName = keyof typeof PortType;
 export type PortFlavourName = keyof typeof PortFlavour;

@@ -27,7 +27,7 @@ import { ValidationError } from '../attrs/errors';
 import { checkKeys } from '../attrs/options';
 import { AbortError, ClosedError, KernelError, TimeoutError } from '../genl/errors';
 import { EBUSY_ERRNO, EEXIST_ERRNO, ENODEV_ERRNO } from '../genl/errno';
-import { Cmd, FnCap } from './constants';
+import { Cmd, FN_CAP_NAMES } from './constants';
 import { decodeMessage, portFrom } from './decode';
 import type { Devlink } from './devlink';
 import { DevlinkError, LifecycleStep, NotFoundError, SubfunctionError, SubfunctionOutcome } from './errors';
@@ -73,7 +73,6 @@ export interface Subfunction extends Partial<SfDevices> {
   readonly port: DevlinkPort;
 }
 
-const CAPS = Object.keys(FnCap) as (keyof typeof FnCap)[];
 const SPEC_KEYS = ['dev', 'pfnum', 'sfnum', 'controller', 'hwAddr', 'caps', 'maxIoEqs', 'activate', 'wait'] as const;
 const OPTION_KEYS = ['timeoutMs', 'signal', 'sysfsRoot'] as const;
 
@@ -171,7 +170,7 @@ function validateSpec(spec: SubfunctionSpec & LifecycleOptions, sfnumRequired: b
   if (spec.activate !== undefined && typeof spec.activate !== 'boolean') throw new ValidationError('activate', 'expected true or false');
   const fn: Mutable<PortFunctionSettings> = {};
   if (spec.hwAddr !== undefined) fn.hwAddr = formatMac(parseMac(spec.hwAddr, 'hwAddr'));
-  for (const [k, v] of Object.entries(checkKeys(spec.caps, 'caps', CAPS))) {
+  for (const [k, v] of Object.entries(checkKeys(spec.caps, 'caps', FN_CAP_NAMES))) {
     if (typeof v !== 'boolean') throw new ValidationError(`caps.${k}`, 'expected true or false');
     fn[k as keyof PortFunctionCaps] = v;
   }
@@ -622,7 +621,7 @@ export class SubfunctionManager {
 function differences(f: NonNullable<DevlinkPort['function']>, want: PortFunctionSettings): PortFunctionSettings {
   const diff: Mutable<PortFunctionSettings> = {};
   if (want.hwAddr !== undefined && f.hwAddr !== want.hwAddr) diff.hwAddr = want.hwAddr;
-  for (const k of CAPS) if (want[k] !== undefined && f.caps?.[k] !== want[k]) diff[k] = want[k];
+  for (const k of FN_CAP_NAMES) if (want[k] !== undefined && f.caps?.[k] !== want[k]) diff[k] = want[k];
   if (want.maxIoEqs !== undefined && f.maxIoEqs !== want.maxIoEqs) diff.maxIoEqs = want.maxIoEqs;
   return diff;
 }
