@@ -9,6 +9,7 @@ import { Cmd } from '../src/devlink/constants';
 import { ClosedError, KernelError, TimeoutError } from '../src/genl/errors';
 import { ValidationError } from '../src/attrs/errors';
 import { Simulator } from '../src/sim';
+import { applyDesiredState, parseDesiredState } from '../src/devlink/apply';
 
 const PF0 = 'pci/0000:06:00.0';
 const TIMING = { attachMs: 30, detachMs: 20, freeMs: 40 };
@@ -272,7 +273,6 @@ describe('sub-functions a daemon can trust', function () {
 
 describe('apply options and the desired state are checked like any input', () => {
   it('unknown keys and wrong types name the field; nothing is sent', async () => {
-    const { applyDesiredState, parseDesiredState } = await import('../src/devlink/apply');
     const sim = new Simulator({ devices: [{ handle: PF0, pfnum: 0, eswitch: 'switchdev' }] });
     const dl = await Devlink.open({ transport: sim.transport() });
     try {
