@@ -128,7 +128,7 @@ function parseSf(x: unknown, at: string): DesiredSf {
  * The device's own PF number: from its local PF, VF or SF ports when it has any, else
  * from its uplink (mlx5 numbers the physical port after the PF: port 0 on PF 0).
  */
-function devicePfnum(ports: readonly DevlinkPort[]): number | undefined {
+export function devicePfnum(ports: readonly DevlinkPort[]): number | undefined {
   const local = ports.find((p) => (p.flavour === 'pcipf' || p.flavour === 'pcivf' || p.flavour === 'pcisf') && p.pfnum !== undefined && p.external !== true && (p.controller ?? 0) === 0);
   if (local) return local.pfnum;
   const uplinks = ports.filter((p) => p.flavour === 'physical' && p.number !== undefined);
