@@ -9,7 +9,8 @@
  * - Dumps: a netlink socket runs one dump at a time, so dumps queue behind each other;
  *   plain requests pass freely.
  * - Every call has a timeout and may take an AbortSignal; close() rejects everything
- *   pending; a failed socket closes the connection with its error as the cause.
+ *   pending and cancels every timer and immediate at once; a failed socket closes the
+ *   connection with its error as the cause.
  * - Notifications (sequence 0 or a multicast group) go to subscribers, each with its own
  *   bounded queue; a receive-buffer overrun is delivered to them as a marker.
  * - A datagram the transport had to truncate (bounded receive mode) is never decoded:
@@ -151,7 +152,17 @@ export class Connection {
   private timerAt = Infinity;
   private timerRefed = false;
   private readonly onTimer = (): void => this.expire();
-  private readonly flushTask = (): void => this.flush();
+  private readonly flushTask = (): void => {
+    this.flushImmediate = undefined;
+    this.flush();
+  };
+  /**
+   * The immediates this connection waits for, cancelled at close(): a pending one would
+   * keep a closed connection (and what it holds) reachable until the event loop turns.
+   */
+  private flushImmediate: NodeJS.Immediate | undefined;
+  private loopTurnImmediate: NodeJS.Immediate | undefined;
+  private overrunImmediate: NodeJS.Immediate | undefined;
   /** The group of the datagram onDatagram() is splitting (a field, so the callback is made once). */
   private datagramGroup = 0;
   private readonly dispatchOne = (m: NlMsg): void => {
@@ -160,6 +171,7 @@ export class Connection {
   /** Flushes since the event loop last turned (see launch()). */
   private burst = 0;
   private readonly loopTurned = (): void => {
+    this.loopTurnImmediate = undefined;
     this.burst = 0;
   };
   /** Where a batch is assembled for its one send, reused from send to send. */
@@ -242,6 +254,8 @@ export class Connection {
     this.dumpHolder = undefined;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    for (const i of [this.flushImmediate, this.loopTurnImmediate, this.overrunImmediate]) if (i !== undefined) clearImmediate(i);
+    this.flushImmediate = this.loopTurnImmediate = this.overrunImmediate = undefined;
     for (const s of this.subscribers) s.end();
     this.subscribers.clear();
     this.transport.close();
@@ -285,7 +299,7 @@ export class Connection {
       // a reply is usually read inside the send, so a caller awaiting call after call
       // never gives the event loop a turn: every MAX_BURST flushes, wait for one
       if (this.burst < MAX_BURST) queueMicrotask(this.flushTask);
-      else setImmediate(this.flushTask);
+      else this.flushImmediate = setImmediate(this.flushTask);
     }
   }
 
@@ -300,7 +314,7 @@ export class Connection {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.burst++ === 0) setImmediate(this.loopTurned);
+    if (this.burst++ === 0) this.loopTurnImmediate = setImmediate(this.loopTurned);
     const outq = this.outq;
     let i = 0;
     try {
@@ -588,7 +602,8 @@ export class Connection {
     for (const p of this.pending.values()) if (p.state === State.SENT && !p.dump) p.atRisk = true;
     if (this.overrunCheck) return;
     this.overrunCheck = true;
-    setImmediate(() => {
+    this.overrunImmediate = setImmediate(() => {
+      this.overrunImmediate = undefined;
       this.overrunCheck = false;
       for (const p of this.pending.values()) {
         if (p.atRisk && p.state === State.SENT) {
