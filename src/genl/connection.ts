@@ -9,8 +9,11 @@
  * - Dumps: a netlink socket runs one dump at a time, so dumps queue behind each other;
  *   plain requests pass freely.
  * - Every call has a timeout and may take an AbortSignal; close() rejects everything
- *   pending and cancels every timer and immediate at once; a failed socket closes the
- *   connection with its error as the cause.
+ *   pending and frees every timer, immediate and listener at once; a failed socket
+ *   closes the connection with its error as the cause.
+ * - A dump given up on (aborted, or its stream left) keeps its sequence number to
+ *   swallow the rest of its replies, until its DONE or its deadline: then the socket's
+ *   dump slot is free again (late replies are dropped, counted in stats.droppedSeq).
  * - Notifications (sequence 0 or a multicast group) go to subscribers, each with its own
  *   bounded queue; a receive-buffer overrun is delivered to them as a marker.
  * - A datagram the transport had to truncate (bounded receive mode) is never decoded:
@@ -119,9 +122,14 @@ interface Pending {
   atRisk: boolean;
   resolve(v: unknown): void;
   reject(e: unknown): void;
-  /** When the call times out (the monotonic clock, ms); 0 for never. */
+  /**
+   * When the call times out (the monotonic clock, ms); 0 for never. A dump given up on
+   * while the kernel still sends it (DRAINING) always has one: when it passes, the
+   * dump slot is freed.
+   */
   deadline: number;
   timeoutMs: number;
+  /** The listener on spec.signal; a streamed dump's stays until its consumer is done with it. */
   onAbort?: () => void;
 }
 
@@ -163,6 +171,8 @@ export class Connection {
   private flushImmediate: NodeJS.Immediate | undefined;
   private loopTurnImmediate: NodeJS.Immediate | undefined;
   private overrunImmediate: NodeJS.Immediate | undefined;
+  /** Streamed dumps whose abort listener outlives the call (until their consumer is done). */
+  private readonly listeningStreams = new Set<Pending>();
   /** The group of the datagram onDatagram() is splitting (a field, so the callback is made once). */
   private datagramGroup = 0;
   private readonly dispatchOne = (m: NlMsg): void => {
@@ -213,13 +223,22 @@ export class Connection {
     return this.enqueue(spec, true, undefined);
   }
 
-  /** Run a dump, yielding messages as they arrive. Breaking out of the loop is safe. */
+  /**
+   * Run a dump, yielding messages as they arrive. Breaking out of the loop is safe. An
+   * abort of `spec.signal` ends the iteration at once, as it rejects dump(): the next
+   * next() rejects with AbortError, also when the dump's last message has arrived and
+   * messages are still buffered (they are dropped), until the consumer has seen the end.
+   */
   dumpStream(spec: DumpSpec): AsyncIterableIterator<NlMsg> {
     let p: Pending | undefined;
-    const q = new AsyncQueue<NlMsg>(Infinity, () => {
-      // the consumer stopped: swallow the rest of the dump, then free the socket's dump slot
-      if (p && p.state !== State.SETTLED) this.abandon(p, false);
-    });
+    const q = new AsyncQueue<NlMsg>(
+      Infinity,
+      () => {
+        // the consumer stopped: swallow the rest of the dump, then free the socket's dump slot
+        if (p && p.state !== State.SETTLED) this.abandon(p, false);
+      },
+      () => p && this.unlisten(p),
+    );
     const done = this.enqueue(spec, true, q, (pend) => (p = pend));
     done.then(() => q.end(), (e: unknown) => q.fail(e));
     return q;
@@ -252,6 +271,7 @@ export class Connection {
     this.outq.length = 0;
     this.dumpQueue.length = 0;
     this.dumpHolder = undefined;
+    for (const p of this.listeningStreams) this.unlisten(p);
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     for (const i of [this.flushImmediate, this.loopTurnImmediate, this.overrunImmediate]) if (i !== undefined) clearImmediate(i);
@@ -273,8 +293,9 @@ export class Connection {
       const { signal } = spec;
       if (signal) {
         if (signal.aborted) return this.settle(p, new AbortError(spec.op, signal.reason));
-        p.onAbort = () => this.abandon(p, true);
+        p.onAbort = stream ? () => this.abortStream(p) : () => this.abandon(p, true);
         signal.addEventListener('abort', p.onAbort, { once: true });
+        if (stream) this.listeningStreams.add(p);
       }
       const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
       if (timeoutMs > 0) {
@@ -429,9 +450,8 @@ export class Connection {
       this.stats.droppedSeq++;
       return;
     }
-    this.pending.delete(seq);
-    if (this.dumpHolder === p) this.releaseDump();
-    if (p.state !== State.DRAINING) this.settle(p, new TruncatedError(p.spec.op, length, info.slotSize, seq));
+    this.forget(p);
+    this.settle(p, new TruncatedError(p.spec.op, length, info.slotSize, seq));
   }
 
   private dispatch(m: NlMsg, group: number): void {
@@ -476,7 +496,8 @@ export class Connection {
   private finish(p: Pending, err: KernelError | undefined): void {
     this.pending.delete(p.seq);
     if (p.dump && this.dumpHolder === p) this.releaseDump();
-    if (p.state === State.DRAINING || p.state === State.SETTLED) return;
+    if (p.state === State.DRAINING) p.state = State.SETTLED;
+    if (p.state === State.SETTLED) return;
     if (err) return this.settle(p, err);
     if (p.dump && p.interrupted) {
       const retries = p.spec.retryInterrupted ?? 0;
@@ -499,40 +520,65 @@ export class Connection {
     if (next) this.launch(next);
   }
 
-  /** Give up on a call (abort, or a stream whose consumer left). A dump already sent is drained to its end. */
+  /** Take a call out of the engine's tables: its sequence number, the dump queue, the dump slot. */
+  private forget(p: Pending): void {
+    this.pending.delete(p.seq);
+    if (!p.dump) return;
+    const i = this.dumpQueue.indexOf(p);
+    if (i >= 0) this.dumpQueue.splice(i, 1);
+    if (this.dumpHolder === p) this.releaseDump();
+  }
+
+  /**
+   * Give up on a call (abort, or a stream whose consumer left). A dump already sent is
+   * drained to its end, or to its deadline (the call's, else the connection's timeout).
+   */
   private abandon(p: Pending, aborted: boolean): void {
     if (p.state === State.SETTLED || p.state === State.DRAINING) return;
     const err = aborted ? new AbortError(p.spec.op, p.spec.signal?.reason) : undefined;
-    if (p.state === State.QUEUED) {
-      this.pending.delete(p.seq);
-      const i = this.dumpQueue.indexOf(p);
-      if (i >= 0) this.dumpQueue.splice(i, 1);
-      if (this.dumpHolder === p) this.releaseDump();
+    if (p.state === State.QUEUED || !p.dump) {
+      this.forget(p);
       return this.settle(p, err);
     }
-    if (p.dump) {
-      // keep the sequence number until DONE so the rest of the dump is swallowed
-      this.settle(p, err);
-      p.state = State.DRAINING;
-    } else {
-      this.pending.delete(p.seq);
-      this.settle(p, err);
-    }
+    // keep the sequence number until DONE so the rest of the dump is swallowed
+    this.settle(p, err);
+    p.state = State.DRAINING;
+    if (p.deadline === 0) p.deadline = now() + (this.timeoutMs || DEFAULT_TIMEOUT_MS);
+    this.armTimer(p.deadline);
   }
 
-  /** Arm the deadline timer for `at` unless it fires sooner already; hold the process up while calls wait. */
+  /** A streamed dump's signal fired: what is buffered is dropped, the consumer sees AbortError next. */
+  private abortStream(p: Pending): void {
+    p.stream!.abort(new AbortError(p.spec.op, p.spec.signal?.reason));
+    this.abandon(p, true);
+    this.unlisten(p);
+  }
+
+  /** Remove a call's abort listener. */
+  private unlisten(p: Pending): void {
+    if (p.onAbort) p.spec.signal?.removeEventListener('abort', p.onAbort);
+    p.onAbort = undefined;
+    this.listeningStreams.delete(p);
+  }
+
+  /** Arm the deadline timer for `at` unless it fires sooner already. */
   private armTimer(at: number): void {
-    if (this.timer !== undefined && this.timerAt <= at) {
-      if (!this.timerRefed) {
-        this.timer.ref();
-        this.timerRefed = true;
-      }
-      return;
+    if (this.timer === undefined || at < this.timerAt) {
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timerAt = at;
+      this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(at - now())));
+      this.timerRefed = true;
     }
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(at - now())));
-    this.timerRefed = true;
+    this.holdTimer();
+  }
+
+  /** The timer holds the process up while calls wait for their answer; not for draining dumps alone. */
+  private holdTimer(): void {
+    const hold = this.timedCount > 0;
+    if (this.timer === undefined || hold === this.timerRefed) return;
+    if (hold) this.timer.ref();
+    else this.timer.unref();
+    this.timerRefed = hold;
   }
 
   /** The deadline timer fired: time out every call past its deadline, re-arm for the next. */
@@ -541,38 +587,35 @@ export class Connection {
     this.timerAt = Infinity;
     const t = now();
     let next = Infinity;
-    // launched calls, and dumps waiting for the socket's dump slot
+    // launched calls (draining dumps among them), and dumps waiting for the socket's dump slot
     for (const list of [this.pending.values(), [...this.dumpQueue]]) {
       for (const p of list) {
-        if (p.deadline === 0 || p.state === State.SETTLED || p.state === State.DRAINING) continue;
-        if (p.deadline <= t) this.timeout(p, p.timeoutMs);
+        if (p.deadline === 0 || p.state === State.SETTLED) continue;
+        if (p.deadline <= t) this.timeout(p);
         else if (p.deadline < next) next = p.deadline;
       }
     }
     if (next !== Infinity && !this.closedBy) this.armTimer(next);
   }
 
-  private timeout(p: Pending, ms: number): void {
-    if (p.state === State.SETTLED || p.state === State.DRAINING) return;
-    this.pending.delete(p.seq);
-    const i = this.dumpQueue.indexOf(p);
-    if (i >= 0) this.dumpQueue.splice(i, 1);
-    if (this.dumpHolder === p) this.releaseDump();
-    this.settle(p, new TimeoutError(p.spec.op, ms));
+  /** A call's deadline passed: it rejects with TimeoutError; a draining dump is let go (its late replies dropped). */
+  private timeout(p: Pending): void {
+    this.forget(p);
+    if (p.state === State.DRAINING) p.state = State.SETTLED;
+    else this.settle(p, new TimeoutError(p.spec.op, p.timeoutMs));
   }
 
+  /** The call's promise settles (once; a draining dump settled already); its deadline and listener go. */
   private settle(p: Pending, err: unknown): void {
-    if (p.state === State.SETTLED) return;
+    if (p.state === State.SETTLED || p.state === State.DRAINING) return;
     p.state = State.SETTLED;
     if (p.deadline !== 0) {
       this.timedCount--;
-      if (this.timedCount === 0 && this.timerRefed) {
-        // nothing waits: the armed timer may stay, but must not keep the process alive
-        this.timer?.unref();
-        this.timerRefed = false;
-      }
+      // nothing waits: the armed timer may stay, but must not keep the process alive
+      this.holdTimer();
     }
-    if (p.onAbort) p.spec.signal?.removeEventListener('abort', p.onAbort);
+    // a streamed dump listens until its consumer is done (or the connection closes)
+    if (!p.stream || !this.listeningStreams.has(p)) this.unlisten(p);
     const spec = p.spec;
     if (err === undefined) {
       if (spec.decode === undefined) return p.resolve(p.replies);
