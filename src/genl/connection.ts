@@ -8,9 +8,10 @@
  *   answered inside the send system call), so replies usually skip the event loop.
  * - Dumps: a netlink socket runs one dump at a time, so dumps queue behind each other;
  *   plain requests pass freely.
- * - Every call has a timeout and may take an AbortSignal; close() rejects everything
- *   pending and frees every timer, immediate and listener at once; a failed socket
- *   closes the connection with its error as the cause.
+ * - Every call has a timeout and may take an AbortSignal, both checked before anything
+ *   is sent (call-options.ts); close() rejects everything pending and frees every timer,
+ *   immediate and listener at once; a failed socket closes the connection with its
+ *   error as the cause.
  * - A dump given up on (aborted, or its stream left) keeps its sequence number to
  *   swallow the rest of its replies, until its DONE or its deadline: then the socket's
  *   dump slot is free again (late replies are dropped, counted in stats.droppedSeq).
@@ -23,6 +24,7 @@ import { AttrDefs, AttrSet } from '../attrs/schema';
 import { attrNameOf, attrPathAt, setAtPath } from '../attrs/path';
 import { NetlinkError } from '../attrs/errors';
 import { NLM_F_ACK, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, GENL_HDRLEN, NLMSG_HDRLEN, nlmsgAlign } from './constants';
+import { CallOptions, checkCallOptions, checkConnectionOptions, ConnectionOptions } from './call-options';
 import { AbortError, ClosedError, DumpInterruptedError, KernelError, KernelErrorInfo, OverrunError, TimeoutError, TruncatedError } from './errors';
 import { AckInfo, forEachMessage, NlMsg, parseDone, parseError } from './message';
 import { NLH_FLAGS, NLH_PID, NLH_SEQ } from './headers';
@@ -42,11 +44,7 @@ const MAX_BURST = 64;
 /** The batch assembly area's first size (it grows for larger batches). */
 const SEND_AREA_SIZE = 16 * 1024;
 
-export interface CallOptions {
-  /** Milliseconds before the call rejects with TimeoutError; 0 disables. */
-  readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
-}
+export type { CallOptions, ConnectionOptions } from './call-options';
 
 export interface RequestSpec extends CallOptions {
   /** One whole message (startRequest/finishRequest); its sequence number is stamped here. */
@@ -86,12 +84,6 @@ export interface DumpSpec extends RequestSpec {
 export type Notification =
   | { readonly kind: 'message'; readonly msg: NlMsg; readonly group: number }
   | { readonly kind: 'overrun' };
-
-export interface ConnectionOptions {
-  readonly timeoutMs?: number;
-  /** Queued notifications per subscriber before it is told of an overrun. */
-  readonly notificationLimit?: number;
-}
 
 export interface ConnectionStats {
   sent: number;
@@ -194,6 +186,7 @@ export class Connection {
     readonly transport: Transport,
     opts: ConnectionOptions = {},
   ) {
+    checkConnectionOptions(opts);
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.notificationLimit = opts.notificationLimit ?? 65536;
     transport.start({
@@ -289,6 +282,11 @@ export class Connection {
       };
       if (stream) p.stream = stream;
       expose?.(p);
+      try {
+        checkCallOptions(spec);
+      } catch (e) {
+        return this.settle(p, e);
+      }
       if (this.closedBy) return this.settle(p, new ClosedError(spec.op));
       const { signal } = spec;
       if (signal) {
