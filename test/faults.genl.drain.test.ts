@@ -7,11 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
-import { Connection, ConnectionOptions } from '../src/genl/connection';
 import { AbortError, TimeoutError } from '../src/genl/errors';
 import { nla, u32 } from './helpers/bytes';
-import { ack, FakeKernel, FakeKernelOptions, FakeRequest, multipart, NLM_F_MULTI, replyMsg } from './helpers/fake-kernel';
-import { dumpOf, isDump, requestOf, sleep, tick, track, valueOf } from './helpers/engine';
+import { ack, FakeRequest, multipart, NLM_F_MULTI, replyMsg } from './helpers/fake-kernel';
+import { dumpOf, fakeConnections, isDump, requestOf, sleep, tick, track, valueOf } from './helpers/engine';
 
 /** Dumps of a value below 100 are never answered; the others (and plain requests) are. */
 function silentFirst(r: FakeRequest): Buffer[] | undefined {
@@ -22,16 +21,8 @@ function silentFirst(r: FakeRequest): Buffer[] | undefined {
 }
 
 describe('faults: a dump given up on frees the dump slot at its deadline', () => {
-  const opened: Connection[] = [];
-  function open(o: FakeKernelOptions & ConnectionOptions = {}): { k: FakeKernel; c: Connection } {
-    const k = new FakeKernel({ handler: silentFirst, ...o });
-    const c = new Connection(k, o);
-    opened.push(c);
-    return { k, c };
-  }
-  afterEach(async () => {
-    for (const c of opened.splice(0)) await c.close();
-  });
+  const { open, closeAll } = fakeConnections(silentFirst);
+  afterEach(closeAll);
 
   it('aborted while the kernel never answers: the next dump runs once the aborted one\'s deadline passes', async () => {
     const { k, c } = open();

@@ -81,11 +81,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
 
   /** The consumer sees the queued items, then `err`. */
   fail(err: unknown): void {
-    if (this.done) return;
-    this.done = true;
-    this.failed = true;
-    this.error = err;
-    this.settleWaiter();
+    if (!this.done) this.failWith(err);
   }
 
   /** Queued items are dropped and the consumer sees `err` next (an abort: what was buffered is not wanted). */
@@ -93,6 +89,10 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     if (this.finished) return;
     this.items = [];
     this.head = 0;
+    this.failWith(err);
+  }
+
+  private failWith(err: unknown): void {
     this.done = true;
     this.failed = true;
     this.error = err;

@@ -3,9 +3,9 @@
  * rather than the code under test: each carries one u32 (attribute 1) the fake kernel
  * can read back, as a plain request or as a dump.
  */
-import type { DumpSpec } from '../../src/genl/connection';
+import { Connection, ConnectionOptions, DumpSpec } from '../../src/genl/connection';
 import { nla, u32, genlmsg } from './bytes';
-import { FakeRequest, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from './fake-kernel';
+import { FakeKernel, FakeKernelOptions, FakeRequest, Handler, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from './fake-kernel';
 
 /** A family id of the tests' own. */
 export const TEST_FAMILY = 0x20;
@@ -37,4 +37,26 @@ export function track<T>(p: Promise<T>): { settled: boolean; value?: T; error?: 
   const s: { settled: boolean; value?: T; error?: unknown } = { settled: false };
   p.then((v) => Object.assign(s, { settled: true, value: v }), (e: unknown) => Object.assign(s, { settled: true, error: e }));
   return s;
+}
+
+/**
+ * Connections on fake kernels for one suite: `open()` makes one (the suite's `handler`
+ * unless the options give another), `closeAll()` (from afterEach) closes them all.
+ */
+export function fakeConnections(handler: Handler): {
+  open(o?: FakeKernelOptions & ConnectionOptions): { k: FakeKernel; c: Connection };
+  closeAll(): Promise<void>;
+} {
+  const opened: Connection[] = [];
+  return {
+    open(o = {}) {
+      const k = new FakeKernel({ handler, ...o });
+      const c = new Connection(k, o);
+      opened.push(c);
+      return { k, c };
+    },
+    async closeAll() {
+      for (const c of opened.splice(0)) await c.close();
+    },
+  };
 }
