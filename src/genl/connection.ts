@@ -21,14 +21,15 @@
  *   the request it answered rejects with TruncatedError; a notification shows as an overrun.
  */
 import { AttrDefs, AttrSet } from '../attrs/schema';
-import { attrNameOf, attrPathAt, setAtPath } from '../attrs/path';
 import { NetlinkError } from '../attrs/errors';
-import { NLM_F_ACK, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, GENL_HDRLEN, NLMSG_HDRLEN, nlmsgAlign } from './constants';
+import { NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN } from './constants';
 import { CallOptions, checkCallOptions, checkConnectionOptions, ConnectionOptions } from './call-options';
+import { kernelErrorOf, wrapSendError } from './call-errors';
 import { AbortError, ClosedError, DumpInterruptedError, KernelError, KernelErrorInfo, OverrunError, TimeoutError, TruncatedError } from './errors';
-import { AckInfo, forEachMessage, NlMsg, parseDone, parseError } from './message';
-import { NLH_FLAGS, NLH_PID, NLH_SEQ } from './headers';
+import { forEachMessage, NlMsg, parseDone, parseError } from './message';
 import { AsyncQueue } from './queue';
+import { BatchWriter } from './batch';
+import { DeadlineTimer, now } from './deadline-timer';
 import { SeqTable } from './seqtable';
 import { RecvInfo, Transport, TruncatedInfo } from './transport';
 
@@ -41,10 +42,9 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
  * (timers, other sockets, signals) to turn once.
  */
 const MAX_BURST = 64;
-/** The batch assembly area's first size (it grows for larger batches). */
-const SEND_AREA_SIZE = 16 * 1024;
 
 export type { CallOptions, ConnectionOptions } from './call-options';
+export { SendError } from './call-errors';
 
 export interface RequestSpec extends CallOptions {
   /** One whole message (startRequest/finishRequest); its sequence number is stamped here. */
@@ -125,9 +125,6 @@ interface Pending {
   onAbort?: () => void;
 }
 
-/** A monotonic clock in milliseconds. */
-const now = (): number => performance.now();
-
 export class Connection {
   private seq = 0;
   private readonly pending = new SeqTable<Pending>();
@@ -142,16 +139,8 @@ export class Connection {
   /** poll()'s stop condition after a send: every request has its answer. */
   private readonly nothingPending = (): boolean => this.pending.size === 0;
   private overrunCheck = false;
-  /**
-   * Calls with a deadline, counted. One timer serves them all, armed for the earliest
-   * deadline it knows of; it is unreferenced while none waits (so an idle connection does
-   * not hold the process up) and looks through the calls when it fires.
-   */
-  private timedCount = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
-  private timerRefed = false;
-  private readonly onTimer = (): void => this.expire();
+  /** One timer for every deadline: when it fires, expire() looks through the calls. */
+  private readonly deadlines = new DeadlineTimer((t) => this.expire(t));
   private readonly flushTask = (): void => {
     this.flushImmediate = undefined;
     this.flush();
@@ -176,10 +165,8 @@ export class Connection {
     this.loopTurnImmediate = undefined;
     this.burst = 0;
   };
-  /** Where a batch is assembled for its one send, reused from send to send. */
-  private sendArea = Buffer.allocUnsafeSlow(SEND_AREA_SIZE);
-  private sendView = this.sendArea.subarray(0, 0);
-  private readonly sendList: Buffer[] = [];
+  /** Where a batch is assembled for its one send. */
+  private readonly batchWriter = new BatchWriter();
   readonly stats: ConnectionStats = { sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0, truncated: 0 };
 
   constructor(
@@ -265,8 +252,7 @@ export class Connection {
     this.dumpQueue.length = 0;
     this.dumpHolder = undefined;
     for (const p of this.listeningStreams) this.unlisten(p);
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.deadlines.cancel();
     for (const i of [this.flushImmediate, this.loopTurnImmediate, this.overrunImmediate]) if (i !== undefined) clearImmediate(i);
     this.flushImmediate = this.loopTurnImmediate = this.overrunImmediate = undefined;
     for (const s of this.subscribers) s.end();
@@ -299,8 +285,7 @@ export class Connection {
       if (timeoutMs > 0) {
         p.timeoutMs = timeoutMs;
         p.deadline = now() + timeoutMs;
-        this.timedCount++;
-        this.armTimer(p.deadline);
+        this.deadlines.add(p.deadline);
       }
       if (dump && this.dumpHolder) this.dumpQueue.push(p);
       else this.launch(p);
@@ -353,7 +338,7 @@ export class Connection {
           this.stats.sends++;
         };
         try {
-          const bufs = this.assemble(batch);
+          const bufs = this.batchWriter.write(batch);
           const t = this.transport;
           if (t.sendAndPoll) {
             t.sendAndPoll(bufs, markSent, this.nothingPending);
@@ -379,36 +364,6 @@ export class Connection {
       if (i >= outq.length) outq.length = 0;
       else outq.splice(0, i);
     }
-  }
-
-  /**
-   * The batch as one datagram, in an area reused from send to send (the transport copies
-   * it out before send() returns): each message copied, its sequence number stamped in,
-   * NLM_F_ACK left out of a oneReply request. The callers' buffers are never changed.
-   */
-  private assemble(batch: readonly Pending[]): Buffer[] {
-    let total = 0;
-    for (const p of batch) total += nlmsgAlign(p.spec.msg.length);
-    if (total > this.sendArea.length) {
-      let size = this.sendArea.length;
-      while (size < total) size *= 2;
-      this.sendArea = Buffer.allocUnsafeSlow(size);
-    }
-    const area = this.sendArea;
-    let off = 0;
-    for (const p of batch) {
-      const msg = p.spec.msg;
-      area.set(msg, off);
-      area.writeUInt32LE(p.seq, off + NLH_SEQ);
-      area.writeUInt32LE(0, off + NLH_PID);
-      if (p.spec.oneReply) area.writeUInt16LE(area.readUInt16LE(off + NLH_FLAGS) & ~NLM_F_ACK, off + NLH_FLAGS);
-      const end = off + msg.length;
-      off = nlmsgAlign(end);
-      if (off !== end) area.fill(0, end, off);
-    }
-    if (this.sendView.buffer !== area.buffer || this.sendView.length !== total) this.sendView = area.subarray(0, total);
-    this.sendList[0] = this.sendView;
-    return this.sendList;
   }
 
   private onDatagram(buf: Buffer, from: RecvInfo): void {
@@ -467,14 +422,14 @@ export class Connection {
     switch (m.type) {
       case NLMSG_ERROR: {
         const info = parseError(m);
-        if (info.errno !== 0) this.finish(p, this.kernelError(p, info));
+        if (info.errno !== 0) this.finish(p, kernelErrorOf(p.spec, p.seq, info));
         else if (!p.dump) this.finish(p, undefined);
         return;
       }
       case NLMSG_DONE: {
         if (m.flags & NLM_F_DUMP_INTR) p.interrupted = true;
         const info = parseDone(m);
-        this.finish(p, info.errno !== 0 ? this.kernelError(p, info) : undefined);
+        this.finish(p, info.errno !== 0 ? kernelErrorOf(p.spec, p.seq, info) : undefined);
         return;
       }
       case NLMSG_NOOP:
@@ -542,7 +497,7 @@ export class Connection {
     this.settle(p, err);
     p.state = State.DRAINING;
     if (p.deadline === 0) p.deadline = now() + (this.timeoutMs || DEFAULT_TIMEOUT_MS);
-    this.armTimer(p.deadline);
+    this.deadlines.arm(p.deadline);
   }
 
   /** A streamed dump's signal fired: what is buffered is dropped, the consumer sees AbortError next. */
@@ -559,31 +514,8 @@ export class Connection {
     this.listeningStreams.delete(p);
   }
 
-  /** Arm the deadline timer for `at` unless it fires sooner already. */
-  private armTimer(at: number): void {
-    if (this.timer === undefined || at < this.timerAt) {
-      if (this.timer !== undefined) clearTimeout(this.timer);
-      this.timerAt = at;
-      this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(at - now())));
-      this.timerRefed = true;
-    }
-    this.holdTimer();
-  }
-
-  /** The timer holds the process up while calls wait for their answer; not for draining dumps alone. */
-  private holdTimer(): void {
-    const hold = this.timedCount > 0;
-    if (this.timer === undefined || hold === this.timerRefed) return;
-    if (hold) this.timer.ref();
-    else this.timer.unref();
-    this.timerRefed = hold;
-  }
-
-  /** The deadline timer fired: time out every call past its deadline, re-arm for the next. */
-  private expire(): void {
-    this.timer = undefined;
-    this.timerAt = Infinity;
-    const t = now();
+  /** The deadline timer fired at `t`: time out every call past its deadline; returns the next deadline. */
+  private expire(t: number): number {
     let next = Infinity;
     // launched calls (draining dumps among them), and dumps waiting for the socket's dump slot
     for (const list of [this.pending.values(), [...this.dumpQueue]]) {
@@ -593,7 +525,7 @@ export class Connection {
         else if (p.deadline < next) next = p.deadline;
       }
     }
-    if (next !== Infinity && !this.closedBy) this.armTimer(next);
+    return this.closedBy ? Infinity : next;
   }
 
   /** A call's deadline passed: it rejects with TimeoutError; a draining dump is let go (its late replies dropped). */
@@ -607,11 +539,7 @@ export class Connection {
   private settle(p: Pending, err: unknown): void {
     if (p.state === State.SETTLED || p.state === State.DRAINING) return;
     p.state = State.SETTLED;
-    if (p.deadline !== 0) {
-      this.timedCount--;
-      // nothing waits: the armed timer may stay, but must not keep the process alive
-      this.holdTimer();
-    }
+    if (p.deadline !== 0) this.deadlines.remove();
     // a streamed dump listens until its consumer is done (or the connection closes)
     if (!p.stream || !this.listeningStreams.has(p)) this.unlisten(p);
     const spec = p.spec;
@@ -654,49 +582,9 @@ export class Connection {
       }
     });
   }
-
-  private kernelError(p: Pending, info: AckInfo): KernelError {
-    const spec = p.spec;
-    const ki: { -readonly [K in keyof KernelErrorInfo]: KernelErrorInfo[K] } = { errno: info.errno, seq: p.seq, op: spec.op };
-    if (info.extMessage !== undefined) ki.extMessage = info.extMessage;
-    if (info.cookie !== undefined) ki.cookie = info.cookie;
-    const msg = spec.msg;
-    const attrsStart = NLMSG_HDRLEN + GENL_HDRLEN + nlmsgAlign(spec.hdrSize ?? 0);
-    if (info.offset !== undefined) {
-      ki.offset = info.offset;
-      const path = attrPathAt(spec.attrs, msg, attrsStart, msg.length, info.offset);
-      if (path) ki.attrPath = path;
-    }
-    if (info.missType !== undefined) {
-      ki.missingType = info.missType;
-      const nest = info.missNest !== undefined ? attrPathAt(spec.attrs, msg, attrsStart, msg.length, info.missNest) : '';
-      ki.missingNest = nest;
-      ki.missingAttr = attrNameOf(nest ? setAtPath(spec.attrs, nest) : spec.attrs, info.missType);
-    }
-    return spec.makeError ? spec.makeError(ki) : new KernelError(ki);
-  }
 }
 
 /** Tell a subscriber it lost notifications: one marker, not one per lost message. */
 function markOverrun(s: AsyncQueue<Notification>): void {
   if (s.last?.kind !== 'overrun') s.force({ kind: 'overrun' });
-}
-
-/** A failed send, as the library's error with the socket error's fields and cause. */
-export class SendError extends NetlinkError {
-  override name = 'SendError';
-  readonly code: string;
-  readonly errno?: number;
-  readonly syscall?: string;
-  constructor(readonly op: string, cause: unknown) {
-    const c = cause as { code?: unknown; errno?: unknown; syscall?: unknown; message?: unknown };
-    super(`${op}: send failed: ${String(c?.message ?? cause)}`, { cause });
-    this.code = typeof c?.code === 'string' ? c.code : 'ERR_NETLINK_SEND';
-    if (typeof c?.errno === 'number') this.errno = c.errno;
-    if (typeof c?.syscall === 'string') this.syscall = c.syscall;
-  }
-}
-
-function wrapSendError(op: string, e: unknown): NetlinkError {
-  return e instanceof NetlinkError ? e : new SendError(op, e);
 }
