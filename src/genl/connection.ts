@@ -541,7 +541,7 @@ export class Connection {
     p.state = State.SETTLED;
     if (p.deadline !== 0) this.deadlines.remove();
     // a streamed dump listens until its consumer is done (or the connection closes)
-    if (!p.stream || !this.listeningStreams.has(p)) this.unlisten(p);
+    if (!this.listeningStreams.has(p)) this.unlisten(p);
     const spec = p.spec;
     if (err === undefined) {
       if (spec.decode === undefined) return p.resolve(p.replies);
