@@ -45,7 +45,14 @@
  *                                            of its reserve
  *     .start(callback)                       uv_poll for readability; callback(err?)
  *     .stop()                                uv_poll_stop
- *     .close()                               idempotent
+ *     .close()                               idempotent; frees what the socket holds at
+ *                                            once, not at garbage collection: the
+ *                                            descriptor, the reserves (munmap), and the
+ *                                            memory of `area` and of the slots' area
+ *                                            (their ArrayBuffers are detached when the
+ *                                            buffers span them whole: they read as empty
+ *                                            afterwards). Every other method then throws
+ *                                            "<syscall> EBADF".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -146,14 +153,23 @@ nl_socket *nl_this(napi_env env, napi_callback_info cbinfo, size_t argc, napi_va
   return (nl_socket *)data;
 }
 
+nl_socket *nl_open_this(napi_env env, napi_callback_info cbinfo, size_t argc, napi_value *argv,
+                        const char *syscall_name) {
+  nl_socket *s = nl_this(env, cbinfo, argc, argv);
+  if (s != NULL && s->fd < 0) {
+    nl_throw(env, EBADF, syscall_name, NULL);
+    return NULL;
+  }
+  return s;
+}
+
 /* ---- lifetime ------------------------------------------------------------------- */
 
+/* The struct itself, once the JavaScript object is gone and libuv is done with it
+ * (everything it pointed to went at nl_close). */
 static void nl_free_if_unused(nl_socket *s) {
-  if (s->finalized && s->poll_state != POLL_CLOSING && !s->in_callback) {
-    if (s->iov != s->iov_inline)
-      free(s->iov);
+  if (s->finalized && s->poll_state != POLL_CLOSING && !s->in_callback)
     free(s);
-  }
 }
 
 static void nl_on_poll_closed(uv_handle_t *handle) {
@@ -163,11 +179,39 @@ static void nl_on_poll_closed(uv_handle_t *handle) {
 }
 
 /*
- * Stops polling and closes the descriptor. The poll handle is closed first: libuv
- * must not watch a descriptor that is already closed (uv_close removes it from
- * epoll at once, so closing the fd right after is safe). Calls no JavaScript.
+ * Drops the reference to a buffer the socket kept. With `detach`, the memory goes back
+ * at once: the buffer's ArrayBuffer is detached (it reads as empty from then on), which
+ * frees its backing store without waiting for the garbage collector. Only an ArrayBuffer
+ * the buffer spans whole is detached, never a pool shared with other buffers.
  */
-static void nl_close(napi_env env, nl_socket *s) {
+void nl_release_buffer(napi_env env, napi_ref *ref, int detach) {
+  napi_value value, arraybuffer;
+  napi_typedarray_type type;
+  size_t length, offset, ab_length;
+  void *data;
+  bool detached;
+  if (*ref == NULL)
+    return;
+  if (detach && napi_get_reference_value(env, *ref, &value) == napi_ok && value != NULL &&
+      napi_get_typedarray_info(env, value, &type, &length, &data, &arraybuffer, &offset) == napi_ok &&
+      type == napi_uint8_array && offset == 0 &&
+      napi_get_arraybuffer_info(env, arraybuffer, NULL, &ab_length) == napi_ok && ab_length == length &&
+      napi_is_detached_arraybuffer(env, arraybuffer, &detached) == napi_ok && !detached)
+    napi_detach_arraybuffer(env, arraybuffer);
+  napi_delete_reference(env, *ref);
+  *ref = NULL;
+}
+
+/*
+ * Releases everything the socket holds but its own small struct: polling stops, the
+ * descriptor is closed, the reserves are unmapped, the slots' and the receive area's
+ * memory is given back (`detach`: from close(); the finalizer only drops references,
+ * it cannot be sure JavaScript may still run) and the callback is dropped. The poll
+ * handle is closed first: libuv must not watch a descriptor that is already closed
+ * (uv_close removes it from epoll at once, so closing the fd right after is safe).
+ * Calls no JavaScript. Safe to call twice.
+ */
+static void nl_close(napi_env env, nl_socket *s, int detach) {
   if (s->poll_state == POLL_INITED) {
     uv_poll_stop(&s->poll);
     s->poll_state = POLL_CLOSING;
@@ -186,24 +230,26 @@ static void nl_close(napi_env env, nl_socket *s) {
     napi_async_destroy(env, s->async);
     s->async = NULL;
   }
+  nl_batch_free(env, s->batch, detach);
+  s->batch = NULL;
+  /* info is JavaScript's to read after close (a few bytes): only the reference goes */
+  nl_release_buffer(env, &s->info_ref, 0);
+  s->info = NULL;
+  nl_release_buffer(env, &s->area_ref, detach);
+  s->area = NULL;
+  s->area_len = 0;
+  if (s->iov != s->iov_inline) {
+    free(s->iov);
+    s->iov = s->iov_inline;
+    s->iov_cap = NL_INLINE_IOV;
+  }
 }
 
 static void nl_finalize(napi_env env, void *data, void *hint) {
   nl_socket *s = (nl_socket *)data;
   (void)hint;
-  nl_close(env, s);
-  if (s->info_ref != NULL) {
-    napi_delete_reference(env, s->info_ref);
-    s->info_ref = NULL;
-    s->info = NULL;
-  }
-  if (s->area_ref != NULL) {
-    napi_delete_reference(env, s->area_ref);
-    s->area_ref = NULL;
-    s->area = NULL;
-  }
-  nl_batch_free(env, s->batch);
-  s->batch = NULL;
+  /* whatever close() did not free */
+  nl_close(env, s, 0);
   s->finalized = 1;
   nl_free_if_unused(s);
 }
@@ -362,7 +408,7 @@ static napi_value nl_bind(napi_env env, napi_callback_info cbinfo) {
   napi_value argv[2];
   uint32_t port, groups;
   struct sockaddr_nl addr;
-  nl_socket *s = nl_this(env, cbinfo, 2, argv);
+  nl_socket *s = nl_open_this(env, cbinfo, 2, argv, "bind");
   if (s == NULL || nl_arg_u32(env, argv[0], &port, "port") != 0 ||
       nl_arg_u32(env, argv[1], &groups, "groups") != 0)
     return NULL;
@@ -380,7 +426,7 @@ static napi_value nl_getsockname(napi_env env, napi_callback_info cbinfo) {
   struct sockaddr_nl addr;
   socklen_t len = sizeof(addr);
   napi_value result, port, groups;
-  nl_socket *s = nl_this(env, cbinfo, 0, NULL);
+  nl_socket *s = nl_open_this(env, cbinfo, 0, NULL, "getsockname");
   if (s == NULL)
     return NULL;
   memset(&addr, 0, sizeof(addr));
@@ -398,7 +444,7 @@ static napi_value nl_getsockname(napi_env env, napi_callback_info cbinfo) {
 static napi_value nl_setsockopt(napi_env env, napi_callback_info cbinfo) {
   napi_value argv[3];
   int32_t level, name, value;
-  nl_socket *s = nl_this(env, cbinfo, 3, argv);
+  nl_socket *s = nl_open_this(env, cbinfo, 3, argv, "setsockopt");
   if (s == NULL || nl_arg_i32(env, argv[0], &level, "level") != 0 ||
       nl_arg_i32(env, argv[1], &name, "name") != 0 ||
       nl_arg_i32(env, argv[2], &value, "value") != 0)
@@ -414,7 +460,7 @@ static napi_value nl_getsockopt(napi_env env, napi_callback_info cbinfo) {
   int32_t level, name;
   int value = 0;
   socklen_t len = sizeof(value);
-  nl_socket *s = nl_this(env, cbinfo, 2, argv);
+  nl_socket *s = nl_open_this(env, cbinfo, 2, argv, "getsockopt");
   if (s == NULL || nl_arg_i32(env, argv[0], &level, "level") != 0 ||
       nl_arg_i32(env, argv[1], &name, "name") != 0)
     return NULL;
@@ -452,7 +498,7 @@ static napi_value nl_sendmsg(napi_env env, napi_callback_info cbinfo) {
   uint32_t port, groups, n, i;
   bool is_array;
   int err;
-  nl_socket *s = nl_this(env, cbinfo, 3, argv);
+  nl_socket *s = nl_open_this(env, cbinfo, 3, argv, "sendmsg");
   if (s == NULL)
     return NULL;
   if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array)
@@ -506,7 +552,7 @@ static napi_value nl_send_recv(napi_env env, napi_callback_info cbinfo) {
   size_t len;
   struct iovec iov;
   int err;
-  nl_socket *s = nl_this(env, cbinfo, 3, argv);
+  nl_socket *s = nl_open_this(env, cbinfo, 3, argv, "sendmsg");
   if (s == NULL)
     return NULL;
   if (napi_get_buffer_info(env, argv[0], &data, &len) != napi_ok)
@@ -625,7 +671,7 @@ static napi_value nl_close_method(napi_env env, napi_callback_info cbinfo) {
   nl_socket *s = nl_this(env, cbinfo, 0, NULL);
   if (s == NULL)
     return NULL;
-  nl_close(env, s);
+  nl_close(env, s, 1);
   return NULL;
 }
 

@@ -77,6 +77,13 @@ napi_value nl_type_error(napi_env env, const char *message);
 int nl_arg_u32(napi_env env, napi_value v, uint32_t *out, const char *what);
 /* The socket behind `this`, with up to `argc` arguments (undefined when missing). */
 nl_socket *nl_this(napi_env env, napi_callback_info cbinfo, size_t argc, napi_value *argv);
+/* As nl_this, for a method that needs the socket open: throws "<syscall_name> EBADF"
+ * after close() (when the descriptor, the slots and the area are gone). */
+nl_socket *nl_open_this(napi_env env, napi_callback_info cbinfo, size_t argc, napi_value *argv,
+                        const char *syscall_name);
+/* Drops a reference to a buffer the socket kept; with `detach`, frees its memory now
+ * (its ArrayBuffer detached, when the buffer spans it whole). */
+void nl_release_buffer(napi_env env, napi_ref *ref, int detach);
 
 /* ---- receive (recv.c) ---- */
 
@@ -87,8 +94,9 @@ napi_value nl_recvmmsg(napi_env env, napi_callback_info cbinfo);
 napi_value nl_read_reserve(napi_env env, napi_callback_info cbinfo);
 /* recvmmsg(2) into the slots (which must be set): how many datagrams, or -errno. */
 int nl_batch_read(nl_socket *s, uint32_t count);
-/* Releases the slots and their references; from the finalizer. */
-void nl_batch_free(napi_env env, struct nl_batch *b);
+/* Releases the slots: the reserves are unmapped, the references dropped; with `detach`
+ * (from close()) the slot area's memory is given back at once. */
+void nl_batch_free(napi_env env, struct nl_batch *b, int detach);
 
 /* recvmmsg() slot flags, per datagram (meta[4 * i + 3]). */
 #define NL_SLOT_TRUNCATED 1u

@@ -144,7 +144,7 @@ static napi_value nl_read_result(napi_env env, ssize_t n) {
  */
 napi_value nl_recvmsg(napi_env env, napi_callback_info cbinfo) {
   ssize_t n;
-  nl_socket *s = nl_this(env, cbinfo, 0, NULL);
+  nl_socket *s = nl_open_this(env, cbinfo, 0, NULL, "recvmsg");
   if (s == NULL)
     return NULL;
   n = nl_read(s, s->area, s->area_len, MSG_PEEK);
@@ -166,7 +166,7 @@ napi_value nl_recvmsg_into(napi_env env, napi_callback_info cbinfo) {
   void *data;
   size_t len;
   ssize_t n;
-  nl_socket *s = nl_this(env, cbinfo, 1, argv);
+  nl_socket *s = nl_open_this(env, cbinfo, 1, argv, "recvmsg");
   if (s == NULL)
     return NULL;
   if (napi_get_buffer_info(env, argv[0], &data, &len) != napi_ok)
@@ -180,13 +180,11 @@ napi_value nl_recvmsg_into(napi_env env, napi_callback_info cbinfo) {
 
 /* ---- bounded: many datagrams per system call, each into a slot ---------------------------- */
 
-void nl_batch_free(napi_env env, struct nl_batch *b) {
+void nl_batch_free(napi_env env, struct nl_batch *b, int detach) {
   if (b == NULL)
     return;
-  if (b->area_ref != NULL)
-    napi_delete_reference(env, b->area_ref);
-  if (b->meta_ref != NULL)
-    napi_delete_reference(env, b->meta_ref);
+  nl_release_buffer(env, &b->area_ref, detach);
+  nl_release_buffer(env, &b->meta_ref, 0);
   if (b->reserve != NULL)
     munmap(b->reserve, b->reserve_size * b->count);
   free(b->msgs);
@@ -253,7 +251,7 @@ napi_value nl_set_recv_slots(napi_env env, napi_callback_info cbinfo) {
   napi_valuetype t;
   napi_typedarray_type meta_type;
   struct nl_batch *b;
-  nl_socket *s = nl_this(env, cbinfo, 4, argv);
+  nl_socket *s = nl_open_this(env, cbinfo, 4, argv, "setRecvSlots");
   if (s == NULL)
     return NULL;
   if (napi_get_buffer_info(env, argv[0], &area, &area_len) != napi_ok)
@@ -280,11 +278,12 @@ napi_value nl_set_recv_slots(napi_env env, napi_callback_info cbinfo) {
     return nl_throw(env, errno != 0 ? errno : ENOMEM, reserve_size > 0 ? "mmap" : "malloc", NULL);
   if (napi_create_reference(env, argv[0], 1, &b->area_ref) != napi_ok ||
       napi_create_reference(env, argv[2], 1, &b->meta_ref) != napi_ok) {
-    nl_batch_free(env, b);
+    nl_batch_free(env, b, 0);
     return NULL;
   }
   b->meta = meta;
-  nl_batch_free(env, s->batch);
+  /* the slots replaced stay the caller's: only the references go */
+  nl_batch_free(env, s->batch, 0);
   s->batch = b;
   return NULL;
 }
@@ -336,7 +335,7 @@ napi_value nl_recvmmsg(napi_env env, napi_callback_info cbinfo) {
   napi_value argv[1], result;
   uint32_t count;
   int n;
-  nl_socket *s = nl_this(env, cbinfo, 1, argv);
+  nl_socket *s = nl_open_this(env, cbinfo, 1, argv, "recvmmsg");
   if (s == NULL || nl_arg_u32(env, argv[0], &count, "count") != 0)
     return NULL;
   if (s->batch == NULL) {
@@ -362,7 +361,7 @@ napi_value nl_read_reserve(napi_env env, napi_callback_info cbinfo) {
   void *data;
   size_t len, n = 0;
   struct nl_batch *b;
-  nl_socket *s = nl_this(env, cbinfo, 3, argv);
+  nl_socket *s = nl_open_this(env, cbinfo, 3, argv, "readReserve");
   if (s == NULL || nl_arg_u32(env, argv[0], &i, "index") != 0)
     return NULL;
   if (napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok)

@@ -10,14 +10,15 @@ import sinon from 'sinon';
 import { decodeAttrs } from '../src/attrs/decode';
 import { encodeAttrs } from '../src/attrs/encode';
 import { defineAttrSet, Encodable } from '../src/attrs/schema';
-import { Connection, ConnectionOptions, DumpSpec, MAX_BATCH, Notification, SendError } from '../src/genl/connection';
+import { Connection, DumpSpec, MAX_BATCH, Notification, SendError } from '../src/genl/connection';
 import { AbortError, ClosedError, DumpInterruptedError, KernelError, KernelErrorInfo, OverrunError, TimeoutError } from '../src/genl/errors';
 import { finishRequest, genlAttrsStart, NlMsg, startRequest } from '../src/genl/message';
 import { cat, nla, nlmsg, u32 } from './helpers/bytes';
 import {
-  ack, done, errorReply, FakeKernel, FakeKernelOptions, FakeRequest, Handler, multipart, NLM_F_ACK, NLM_F_DUMP, NLM_F_MULTI,
+  ack, done, errorReply, FakeKernel, FakeRequest, Handler, multipart, NLM_F_ACK, NLM_F_DUMP, NLM_F_MULTI,
   NLM_F_REQUEST, NLMSG_NOOP, NLMSG_OVERRUN, replyMsg,
 } from './helpers/fake-kernel';
+import { fakeConnections, tick, track } from './helpers/engine';
 
 const FAMILY = 0x20;
 
@@ -67,14 +68,6 @@ const echo: Handler = (r) => {
   return [replyMsg(r, [nla(1, u32(v))]), ack(r)];
 };
 
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Settle state of a promise without awaiting it. */
-function track<T>(p: Promise<T>): { settled: boolean; value?: T; error?: unknown } {
-  const s: { settled: boolean; value?: T; error?: unknown } = { settled: false };
-  p.then((v) => Object.assign(s, { settled: true, value: v }), (e: unknown) => Object.assign(s, { settled: true, error: e }));
-  return s;
-}
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -92,18 +85,12 @@ const onUnhandled = (reason: unknown): void => {
 };
 
 describe('genl: the request engine on a fake kernel', () => {
-  const open_: Connection[] = [];
-  function open(o: FakeKernelOptions & ConnectionOptions = {}): { k: FakeKernel; c: Connection } {
-    const k = new FakeKernel({ handler: echo, ...o });
-    const c = new Connection(k, o);
-    open_.push(c);
-    return { k, c };
-  }
+  const { open, closeAll } = fakeConnections(echo);
 
   before(() => process.on('unhandledRejection', onUnhandled));
   after(() => process.off('unhandledRejection', onUnhandled));
   afterEach(async () => {
-    for (const c of open_.splice(0)) await c.close();
+    await closeAll();
     await tick();
     await tick();
     assert.deepEqual(unhandled, [], 'an unhandled rejection fired');

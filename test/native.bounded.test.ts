@@ -398,11 +398,12 @@ describe('native addon, bounded receive mode', function () {
     let peer: NativeSocket;
     let stranger: NativeSocket;
     let conn: Connection;
-    /** The peer's view of our request: read from its own socket. */
-    const peerArea = Buffer.alloc(4096);
+    /** The peer's view of our request: read from its own socket (a new one per socket: close() frees it). */
+    let peerArea: Buffer;
 
     beforeEach(function () {
       const addon = loadAddon()!;
+      peerArea = Buffer.alloc(4096);
       peer = new addon.NetlinkSocket(NETLINK_GENERIC, null, new Uint32Array(2), peerArea);
       stranger = new addon.NetlinkSocket(NETLINK_GENERIC, null, new Uint32Array(2), Buffer.alloc(64));
       peer.bind(0, 0);

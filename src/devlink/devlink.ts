@@ -8,7 +8,7 @@ import { checkKeys, describeValue } from '../attrs/options';
 import { CallOptions, RequestSpec } from '../genl/connection';
 import { NLM_F_DUMP_FILTERED } from '../genl/constants';
 import { FamilyNotFoundError, ProtocolError } from '../genl/errors';
-import { GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
+import { GENL_OPEN_KEYS, GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
 import { NlMsg } from '../genl/message';
 import { Family } from '../genl/nlctrl';
 import { Cmd, cmdName, DEVLINK_GENL_NAME, ParamType, ReloadAction, ReloadLimit } from './constants';
@@ -70,7 +70,9 @@ export class Devlink {
   ) {}
 
   static async open(opts: DevlinkOptions = {}): Promise<Devlink> {
-    const genl = await GenericNetlink.open(opts);
+    const o = checkKeys(opts, 'options', [...GENL_OPEN_KEYS, 'family']);
+    if (o.family !== undefined && (typeof o.family !== 'string' || o.family === '')) throw new ValidationError('family', 'expected a generic netlink family name');
+    const genl = await GenericNetlink.open(o, ['family']);
     const name = opts.family ?? DEVLINK_GENL_NAME;
     try {
       return new Devlink(genl, await genl.family(name, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}));

@@ -63,7 +63,13 @@ export interface NativeSocket {
   /** Polls for readability on the event loop; `onReadable(err)` if polling fails. */
   start(onReadable: (err?: Error) => void): void;
   stop(): void;
-  /** Idempotent; safe from inside the readable callback. */
+  /**
+   * Idempotent; safe from inside the readable callback. Frees the socket's memory at
+   * once, not at garbage collection: the descriptor, the reserves (munmap), and the
+   * memory of the constructor's `area` and of `setRecvSlots`' area (their ArrayBuffers
+   * are detached where the buffer spans its ArrayBuffer whole: they read as empty
+   * afterwards; `info` and `meta` are left readable). Other methods then throw EBADF.
+   */
   close(): void;
 }
 

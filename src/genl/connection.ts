@@ -8,21 +8,28 @@
  *   answered inside the send system call), so replies usually skip the event loop.
  * - Dumps: a netlink socket runs one dump at a time, so dumps queue behind each other;
  *   plain requests pass freely.
- * - Every call has a timeout and may take an AbortSignal; close() rejects everything
- *   pending; a failed socket closes the connection with its error as the cause.
+ * - Every call has a timeout and may take an AbortSignal, both checked before anything
+ *   is sent (call-options.ts); close() rejects everything pending and frees every timer,
+ *   immediate and listener at once; a failed socket closes the connection with its
+ *   error as the cause.
+ * - A dump given up on (aborted, or its stream left) keeps its sequence number to
+ *   swallow the rest of its replies, until its DONE or its deadline: then the socket's
+ *   dump slot is free again (late replies are dropped, counted in stats.droppedSeq).
  * - Notifications (sequence 0 or a multicast group) go to subscribers, each with its own
  *   bounded queue; a receive-buffer overrun is delivered to them as a marker.
  * - A datagram the transport had to truncate (bounded receive mode) is never decoded:
  *   the request it answered rejects with TruncatedError; a notification shows as an overrun.
  */
 import { AttrDefs, AttrSet } from '../attrs/schema';
-import { attrNameOf, attrPathAt, setAtPath } from '../attrs/path';
 import { NetlinkError } from '../attrs/errors';
-import { NLM_F_ACK, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, GENL_HDRLEN, NLMSG_HDRLEN, nlmsgAlign } from './constants';
+import { NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN } from './constants';
+import { CallOptions, checkCallOptions, checkConnectionOptions, ConnectionOptions } from './call-options';
+import { kernelErrorOf, wrapSendError } from './call-errors';
 import { AbortError, ClosedError, DumpInterruptedError, KernelError, KernelErrorInfo, OverrunError, TimeoutError, TruncatedError } from './errors';
-import { AckInfo, forEachMessage, NlMsg, parseDone, parseError } from './message';
-import { NLH_FLAGS, NLH_PID, NLH_SEQ } from './headers';
+import { forEachMessage, NlMsg, parseDone, parseError } from './message';
 import { AsyncQueue } from './queue';
+import { BatchWriter } from './batch';
+import { DeadlineTimer, now } from './deadline-timer';
 import { SeqTable } from './seqtable';
 import { RecvInfo, Transport, TruncatedInfo } from './transport';
 
@@ -35,14 +42,9 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
  * (timers, other sockets, signals) to turn once.
  */
 const MAX_BURST = 64;
-/** The batch assembly area's first size (it grows for larger batches). */
-const SEND_AREA_SIZE = 16 * 1024;
 
-export interface CallOptions {
-  /** Milliseconds before the call rejects with TimeoutError; 0 disables. */
-  readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
-}
+export type { CallOptions, ConnectionOptions } from './call-options';
+export { SendError } from './call-errors';
 
 export interface RequestSpec extends CallOptions {
   /** One whole message (startRequest/finishRequest); its sequence number is stamped here. */
@@ -101,12 +103,6 @@ export interface NotificationListener {
   closed?(): void;
 }
 
-export interface ConnectionOptions {
-  readonly timeoutMs?: number;
-  /** Queued notifications per subscriber before it is told of an overrun. */
-  readonly notificationLimit?: number;
-}
-
 export interface ConnectionStats {
   sent: number;
   sends: number;
@@ -138,14 +134,16 @@ interface Pending {
   atRisk: boolean;
   resolve(v: unknown): void;
   reject(e: unknown): void;
-  /** When the call times out (the monotonic clock, ms); 0 for never. */
+  /**
+   * When the call times out (the monotonic clock, ms); 0 for never. A dump given up on
+   * while the kernel still sends it (DRAINING) always has one: when it passes, the
+   * dump slot is freed.
+   */
   deadline: number;
   timeoutMs: number;
+  /** The listener on spec.signal; a streamed dump's stays until its consumer is done with it. */
   onAbort?: () => void;
 }
-
-/** A monotonic clock in milliseconds. */
-const now = (): number => performance.now();
 
 export class Connection {
   private seq = 0;
@@ -162,17 +160,21 @@ export class Connection {
   /** poll()'s stop condition after a send: every request has its answer. */
   private readonly nothingPending = (): boolean => this.pending.size === 0;
   private overrunCheck = false;
+  /** One timer for every deadline: when it fires, expire() looks through the calls. */
+  private readonly deadlines = new DeadlineTimer((t) => this.expire(t));
+  private readonly flushTask = (): void => {
+    this.flushImmediate = undefined;
+    this.flush();
+  };
   /**
-   * Calls with a deadline, counted. One timer serves them all, armed for the earliest
-   * deadline it knows of; it is unreferenced while none waits (so an idle connection does
-   * not hold the process up) and looks through the calls when it fires.
+   * The immediates this connection waits for, cancelled at close(): a pending one would
+   * keep a closed connection (and what it holds) reachable until the event loop turns.
    */
-  private timedCount = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
-  private timerRefed = false;
-  private readonly onTimer = (): void => this.expire();
-  private readonly flushTask = (): void => this.flush();
+  private flushImmediate: NodeJS.Immediate | undefined;
+  private loopTurnImmediate: NodeJS.Immediate | undefined;
+  private overrunImmediate: NodeJS.Immediate | undefined;
+  /** Streamed dumps whose abort listener outlives the call (until their consumer is done). */
+  private readonly listeningStreams = new Set<Pending>();
   /** The group of the datagram onDatagram() is splitting (a field, so the callback is made once). */
   private datagramGroup = 0;
   private readonly dispatchOne = (m: NlMsg): void => {
@@ -181,18 +183,18 @@ export class Connection {
   /** Flushes since the event loop last turned (see launch()). */
   private burst = 0;
   private readonly loopTurned = (): void => {
+    this.loopTurnImmediate = undefined;
     this.burst = 0;
   };
-  /** Where a batch is assembled for its one send, reused from send to send. */
-  private sendArea = Buffer.allocUnsafeSlow(SEND_AREA_SIZE);
-  private sendView = this.sendArea.subarray(0, 0);
-  private readonly sendList: Buffer[] = [];
+  /** Where a batch is assembled for its one send. */
+  private readonly batchWriter = new BatchWriter();
   readonly stats: ConnectionStats = { sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0, truncated: 0, listenerErrors: 0 };
 
   constructor(
     readonly transport: Transport,
     opts: ConnectionOptions = {},
   ) {
+    checkConnectionOptions(opts);
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.notificationLimit = opts.notificationLimit ?? 65536;
     transport.start({
@@ -222,13 +224,22 @@ export class Connection {
     return this.enqueue(spec, true, undefined);
   }
 
-  /** Run a dump, yielding messages as they arrive. Breaking out of the loop is safe. */
+  /**
+   * Run a dump, yielding messages as they arrive. Breaking out of the loop is safe. An
+   * abort of `spec.signal` ends the iteration at once, as it rejects dump(): the next
+   * next() rejects with AbortError, also when the dump's last message has arrived and
+   * messages are still buffered (they are dropped), until the consumer has seen the end.
+   */
   dumpStream(spec: DumpSpec): AsyncIterableIterator<NlMsg> {
     let p: Pending | undefined;
-    const q = new AsyncQueue<NlMsg>(Infinity, () => {
-      // the consumer stopped: swallow the rest of the dump, then free the socket's dump slot
-      if (p && p.state !== State.SETTLED) this.abandon(p, false);
-    });
+    const q = new AsyncQueue<NlMsg>(
+      Infinity,
+      () => {
+        // the consumer stopped: swallow the rest of the dump, then free the socket's dump slot
+        if (p && p.state !== State.SETTLED) this.abandon(p, false);
+      },
+      () => p && this.unlisten(p),
+    );
     const done = this.enqueue(spec, true, q, (pend) => (p = pend));
     done.then(() => q.end(), (e: unknown) => q.fail(e));
     return q;
@@ -286,8 +297,10 @@ export class Connection {
     this.outq.length = 0;
     this.dumpQueue.length = 0;
     this.dumpHolder = undefined;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    for (const p of this.listeningStreams) this.unlisten(p);
+    this.deadlines.cancel();
+    for (const i of [this.flushImmediate, this.loopTurnImmediate, this.overrunImmediate]) if (i !== undefined) clearImmediate(i);
+    this.flushImmediate = this.loopTurnImmediate = this.overrunImmediate = undefined;
     for (const s of this.subscribers) s.end();
     this.subscribers.clear();
     const listeners = [...this.listeners];
@@ -310,19 +323,24 @@ export class Connection {
       };
       if (stream) p.stream = stream;
       expose?.(p);
+      try {
+        checkCallOptions(spec);
+      } catch (e) {
+        return this.settle(p, e);
+      }
       if (this.closedBy) return this.settle(p, new ClosedError(spec.op));
       const { signal } = spec;
       if (signal) {
         if (signal.aborted) return this.settle(p, new AbortError(spec.op, signal.reason));
-        p.onAbort = () => this.abandon(p, true);
+        p.onAbort = stream ? () => this.abortStream(p) : () => this.abandon(p, true);
         signal.addEventListener('abort', p.onAbort, { once: true });
+        if (stream) this.listeningStreams.add(p);
       }
       const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
       if (timeoutMs > 0) {
         p.timeoutMs = timeoutMs;
         p.deadline = now() + timeoutMs;
-        this.timedCount++;
-        this.armTimer(p.deadline);
+        this.deadlines.add(p.deadline);
       }
       if (dump && this.dumpHolder) this.dumpQueue.push(p);
       else this.launch(p);
@@ -340,7 +358,7 @@ export class Connection {
       // a reply is usually read inside the send, so a caller awaiting call after call
       // never gives the event loop a turn: every MAX_BURST flushes, wait for one
       if (this.burst < MAX_BURST) queueMicrotask(this.flushTask);
-      else setImmediate(this.flushTask);
+      else this.flushImmediate = setImmediate(this.flushTask);
     }
   }
 
@@ -355,7 +373,7 @@ export class Connection {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.burst++ === 0) setImmediate(this.loopTurned);
+    if (this.burst++ === 0) this.loopTurnImmediate = setImmediate(this.loopTurned);
     const outq = this.outq;
     let i = 0;
     try {
@@ -375,7 +393,7 @@ export class Connection {
           this.stats.sends++;
         };
         try {
-          const bufs = this.assemble(batch);
+          const bufs = this.batchWriter.write(batch);
           const t = this.transport;
           if (t.sendAndPoll) {
             t.sendAndPoll(bufs, markSent, this.nothingPending);
@@ -401,36 +419,6 @@ export class Connection {
       if (i >= outq.length) outq.length = 0;
       else outq.splice(0, i);
     }
-  }
-
-  /**
-   * The batch as one datagram, in an area reused from send to send (the transport copies
-   * it out before send() returns): each message copied, its sequence number stamped in,
-   * NLM_F_ACK left out of a oneReply request. The callers' buffers are never changed.
-   */
-  private assemble(batch: readonly Pending[]): Buffer[] {
-    let total = 0;
-    for (const p of batch) total += nlmsgAlign(p.spec.msg.length);
-    if (total > this.sendArea.length) {
-      let size = this.sendArea.length;
-      while (size < total) size *= 2;
-      this.sendArea = Buffer.allocUnsafeSlow(size);
-    }
-    const area = this.sendArea;
-    let off = 0;
-    for (const p of batch) {
-      const msg = p.spec.msg;
-      area.set(msg, off);
-      area.writeUInt32LE(p.seq, off + NLH_SEQ);
-      area.writeUInt32LE(0, off + NLH_PID);
-      if (p.spec.oneReply) area.writeUInt16LE(area.readUInt16LE(off + NLH_FLAGS) & ~NLM_F_ACK, off + NLH_FLAGS);
-      const end = off + msg.length;
-      off = nlmsgAlign(end);
-      if (off !== end) area.fill(0, end, off);
-    }
-    if (this.sendView.buffer !== area.buffer || this.sendView.length !== total) this.sendView = area.subarray(0, total);
-    this.sendList[0] = this.sendView;
-    return this.sendList;
   }
 
   private onDatagram(buf: Buffer, from: RecvInfo): void {
@@ -471,9 +459,8 @@ export class Connection {
       this.stats.droppedSeq++;
       return;
     }
-    this.pending.delete(seq);
-    if (this.dumpHolder === p) this.releaseDump();
-    if (p.state !== State.DRAINING) this.settle(p, new TruncatedError(p.spec.op, length, info.slotSize, seq));
+    this.forget(p);
+    this.settle(p, new TruncatedError(p.spec.op, length, info.slotSize, seq));
   }
 
   private dispatch(m: NlMsg, group: number): void {
@@ -495,14 +482,14 @@ export class Connection {
     switch (m.type) {
       case NLMSG_ERROR: {
         const info = parseError(m);
-        if (info.errno !== 0) this.finish(p, this.kernelError(p, info));
+        if (info.errno !== 0) this.finish(p, kernelErrorOf(p.spec, p.seq, info));
         else if (!p.dump) this.finish(p, undefined);
         return;
       }
       case NLMSG_DONE: {
         if (m.flags & NLM_F_DUMP_INTR) p.interrupted = true;
         const info = parseDone(m);
-        this.finish(p, info.errno !== 0 ? this.kernelError(p, info) : undefined);
+        this.finish(p, info.errno !== 0 ? kernelErrorOf(p.spec, p.seq, info) : undefined);
         return;
       }
       case NLMSG_NOOP:
@@ -522,7 +509,8 @@ export class Connection {
   private finish(p: Pending, err: KernelError | undefined): void {
     this.pending.delete(p.seq);
     if (p.dump && this.dumpHolder === p) this.releaseDump();
-    if (p.state === State.DRAINING || p.state === State.SETTLED) return;
+    if (p.state === State.DRAINING) p.state = State.SETTLED;
+    if (p.state === State.SETTLED) return;
     if (err) return this.settle(p, err);
     if (p.dump && p.interrupted) {
       const retries = p.spec.retryInterrupted ?? 0;
@@ -545,80 +533,75 @@ export class Connection {
     if (next) this.launch(next);
   }
 
-  /** Give up on a call (abort, or a stream whose consumer left). A dump already sent is drained to its end. */
-  private abandon(p: Pending, aborted: boolean): void {
-    if (p.state === State.SETTLED || p.state === State.DRAINING) return;
-    const err = aborted ? new AbortError(p.spec.op, p.spec.signal?.reason) : undefined;
-    if (p.state === State.QUEUED) {
-      this.pending.delete(p.seq);
-      const i = this.dumpQueue.indexOf(p);
-      if (i >= 0) this.dumpQueue.splice(i, 1);
-      if (this.dumpHolder === p) this.releaseDump();
-      return this.settle(p, err);
-    }
-    if (p.dump) {
-      // keep the sequence number until DONE so the rest of the dump is swallowed
-      this.settle(p, err);
-      p.state = State.DRAINING;
-    } else {
-      this.pending.delete(p.seq);
-      this.settle(p, err);
-    }
-  }
-
-  /** Arm the deadline timer for `at` unless it fires sooner already; hold the process up while calls wait. */
-  private armTimer(at: number): void {
-    if (this.timer !== undefined && this.timerAt <= at) {
-      if (!this.timerRefed) {
-        this.timer.ref();
-        this.timerRefed = true;
-      }
-      return;
-    }
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(at - now())));
-    this.timerRefed = true;
-  }
-
-  /** The deadline timer fired: time out every call past its deadline, re-arm for the next. */
-  private expire(): void {
-    this.timer = undefined;
-    this.timerAt = Infinity;
-    const t = now();
-    let next = Infinity;
-    // launched calls, and dumps waiting for the socket's dump slot
-    for (const list of [this.pending.values(), [...this.dumpQueue]]) {
-      for (const p of list) {
-        if (p.deadline === 0 || p.state === State.SETTLED || p.state === State.DRAINING) continue;
-        if (p.deadline <= t) this.timeout(p, p.timeoutMs);
-        else if (p.deadline < next) next = p.deadline;
-      }
-    }
-    if (next !== Infinity && !this.closedBy) this.armTimer(next);
-  }
-
-  private timeout(p: Pending, ms: number): void {
-    if (p.state === State.SETTLED || p.state === State.DRAINING) return;
+  /** Take a call out of the engine's tables: its sequence number, the dump queue, the dump slot. */
+  private forget(p: Pending): void {
     this.pending.delete(p.seq);
+    if (!p.dump) return;
     const i = this.dumpQueue.indexOf(p);
     if (i >= 0) this.dumpQueue.splice(i, 1);
     if (this.dumpHolder === p) this.releaseDump();
-    this.settle(p, new TimeoutError(p.spec.op, ms));
   }
 
-  private settle(p: Pending, err: unknown): void {
-    if (p.state === State.SETTLED) return;
-    p.state = State.SETTLED;
-    if (p.deadline !== 0) {
-      this.timedCount--;
-      if (this.timedCount === 0 && this.timerRefed) {
-        // nothing waits: the armed timer may stay, but must not keep the process alive
-        this.timer?.unref();
-        this.timerRefed = false;
+  /**
+   * Give up on a call (abort, or a stream whose consumer left). A dump already sent is
+   * drained to its end, or to its deadline (the call's, else the connection's timeout).
+   */
+  private abandon(p: Pending, aborted: boolean): void {
+    if (p.state === State.SETTLED || p.state === State.DRAINING) return;
+    const err = aborted ? new AbortError(p.spec.op, p.spec.signal?.reason) : undefined;
+    if (p.state === State.QUEUED || !p.dump) {
+      this.forget(p);
+      return this.settle(p, err);
+    }
+    // keep the sequence number until DONE so the rest of the dump is swallowed
+    this.settle(p, err);
+    p.state = State.DRAINING;
+    if (p.deadline === 0) p.deadline = now() + (this.timeoutMs || DEFAULT_TIMEOUT_MS);
+    this.deadlines.arm(p.deadline);
+  }
+
+  /** A streamed dump's signal fired: what is buffered is dropped, the consumer sees AbortError next. */
+  private abortStream(p: Pending): void {
+    p.stream!.abort(new AbortError(p.spec.op, p.spec.signal?.reason));
+    this.abandon(p, true);
+    this.unlisten(p);
+  }
+
+  /** Remove a call's abort listener. */
+  private unlisten(p: Pending): void {
+    if (p.onAbort) p.spec.signal?.removeEventListener('abort', p.onAbort);
+    p.onAbort = undefined;
+    this.listeningStreams.delete(p);
+  }
+
+  /** The deadline timer fired at `t`: time out every call past its deadline; returns the next deadline. */
+  private expire(t: number): number {
+    let next = Infinity;
+    // launched calls (draining dumps among them), and dumps waiting for the socket's dump slot
+    for (const list of [this.pending.values(), [...this.dumpQueue]]) {
+      for (const p of list) {
+        if (p.deadline === 0 || p.state === State.SETTLED) continue;
+        if (p.deadline <= t) this.timeout(p);
+        else if (p.deadline < next) next = p.deadline;
       }
     }
-    if (p.onAbort) p.spec.signal?.removeEventListener('abort', p.onAbort);
+    return this.closedBy ? Infinity : next;
+  }
+
+  /** A call's deadline passed: it rejects with TimeoutError; a draining dump is let go (its late replies dropped). */
+  private timeout(p: Pending): void {
+    this.forget(p);
+    if (p.state === State.DRAINING) p.state = State.SETTLED;
+    else this.settle(p, new TimeoutError(p.spec.op, p.timeoutMs));
+  }
+
+  /** The call's promise settles (once; a draining dump settled already); its deadline and listener go. */
+  private settle(p: Pending, err: unknown): void {
+    if (p.state === State.SETTLED || p.state === State.DRAINING) return;
+    p.state = State.SETTLED;
+    if (p.deadline !== 0) this.deadlines.remove();
+    // a streamed dump listens until its consumer is done (or the connection closes)
+    if (!this.listeningStreams.has(p)) this.unlisten(p);
     const spec = p.spec;
     if (err === undefined) {
       if (spec.decode === undefined) return p.resolve(p.replies);
@@ -649,7 +632,8 @@ export class Connection {
     for (const p of this.pending.values()) if (p.state === State.SENT && !p.dump) p.atRisk = true;
     if (this.overrunCheck) return;
     this.overrunCheck = true;
-    setImmediate(() => {
+    this.overrunImmediate = setImmediate(() => {
+      this.overrunImmediate = undefined;
       this.overrunCheck = false;
       for (const p of this.pending.values()) {
         if (p.atRisk && p.state === State.SENT) {
@@ -659,27 +643,6 @@ export class Connection {
       }
     });
   }
-
-  private kernelError(p: Pending, info: AckInfo): KernelError {
-    const spec = p.spec;
-    const ki: { -readonly [K in keyof KernelErrorInfo]: KernelErrorInfo[K] } = { errno: info.errno, seq: p.seq, op: spec.op };
-    if (info.extMessage !== undefined) ki.extMessage = info.extMessage;
-    if (info.cookie !== undefined) ki.cookie = info.cookie;
-    const msg = spec.msg;
-    const attrsStart = NLMSG_HDRLEN + GENL_HDRLEN + nlmsgAlign(spec.hdrSize ?? 0);
-    if (info.offset !== undefined) {
-      ki.offset = info.offset;
-      const path = attrPathAt(spec.attrs, msg, attrsStart, msg.length, info.offset);
-      if (path) ki.attrPath = path;
-    }
-    if (info.missType !== undefined) {
-      ki.missingType = info.missType;
-      const nest = info.missNest !== undefined ? attrPathAt(spec.attrs, msg, attrsStart, msg.length, info.missNest) : '';
-      ki.missingNest = nest;
-      ki.missingAttr = attrNameOf(nest ? setAtPath(spec.attrs, nest) : spec.attrs, info.missType);
-    }
-    return spec.makeError ? spec.makeError(ki) : new KernelError(ki);
-  }
 }
 
 const OVERRUN: Notification = { kind: 'overrun' };
@@ -687,23 +650,4 @@ const OVERRUN: Notification = { kind: 'overrun' };
 /** Tell a subscriber it lost notifications: one marker, not one per lost message. */
 function markOverrun(s: AsyncQueue<Notification>): void {
   if (s.last?.kind !== 'overrun') s.force({ kind: 'overrun' });
-}
-
-/** A failed send, as the library's error with the socket error's fields and cause. */
-export class SendError extends NetlinkError {
-  override name = 'SendError';
-  readonly code: string;
-  readonly errno?: number;
-  readonly syscall?: string;
-  constructor(readonly op: string, cause: unknown) {
-    const c = cause as { code?: unknown; errno?: unknown; syscall?: unknown; message?: unknown };
-    super(`${op}: send failed: ${String(c?.message ?? cause)}`, { cause });
-    this.code = typeof c?.code === 'string' ? c.code : 'ERR_NETLINK_SEND';
-    if (typeof c?.errno === 'number') this.errno = c.errno;
-    if (typeof c?.syscall === 'string') this.syscall = c.syscall;
-  }
-}
-
-function wrapSendError(op: string, e: unknown): NetlinkError {
-  return e instanceof NetlinkError ? e : new SendError(op, e);
 }

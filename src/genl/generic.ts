@@ -2,14 +2,16 @@
  * GenericNetlink: a connection plus family resolution (cached per connection), group
  * membership by name, and notifications. The devlink layer builds on it.
  */
-import { NetlinkError } from '../attrs/errors';
+import { NetlinkError, ValidationError } from '../attrs/errors';
+import { checkKeys, describeValue } from '../attrs/options';
+import { CALL_OPTION_KEYS, checkConnectionOptions, CONNECTION_OPTION_KEYS, EveryKey } from './call-options';
 import { CallOptions, Connection, ConnectionOptions, DecodedRequestSpec, Notification } from './connection';
 import { ENOENT_ERRNO } from './errno';
 import { FamilyNotFoundError, KernelError } from './errors';
 import { decodeFamily, Family, getFamiliesRequest, getFamilyRequest, ctrlAttrs } from './nlctrl';
 import { openSocketTransport } from './open-transport';
 import { AsyncQueue } from './queue';
-import { SocketOptions, Transport } from './transport';
+import { SOCKET_OPTION_KEYS, SocketOptions, Transport } from './transport';
 
 export interface GenericNetlinkOptions extends ConnectionOptions {
   /** Open the socket in this network namespace (/var/run/netns/NAME or /proc/PID/ns/net). */
@@ -20,10 +22,25 @@ export interface GenericNetlinkOptions extends ConnectionOptions {
   readonly socket?: Omit<SocketOptions, 'netns'>;
 }
 
+/**
+ * GenericNetlinkOptions' keys: what GenericNetlink.open accepts. A layer above whose
+ * options add keys of its own (Devlink.open adds `family`) checks its whole object with
+ * checkKeys(opts, 'options', [...GENL_OPEN_KEYS, 'family']) and passes its own keys to
+ * GenericNetlink.open as `layerKeys`, which are then let through unread.
+ */
+export const GENL_OPEN_KEYS = [...CONNECTION_OPTION_KEYS, 'netns', 'transport', 'socket'] as const;
+true satisfies EveryKey<GenericNetlinkOptions, (typeof GENL_OPEN_KEYS)[number]>;
+
+/** The keys of GenericNetlinkOptions.socket (the namespace is given as `netns` beside it). */
+export const GENL_SOCKET_KEYS: readonly Exclude<keyof SocketOptions, 'netns'>[] = SOCKET_OPTION_KEYS.filter((k) => k !== 'netns');
+
 export interface FamilyOptions extends CallOptions {
   /** Ask the kernel again instead of using this connection's cache. */
   readonly refresh?: boolean;
 }
+
+const FAMILY_OPTION_KEYS = [...CALL_OPTION_KEYS, 'refresh'] as const;
+true satisfies EveryKey<FamilyOptions, (typeof FAMILY_OPTION_KEYS)[number]>;
 
 /** A family name's GETFAMILY request, with what to make of the answer, and its failures so far. */
 interface Lookup extends DecodedRequestSpec<Family> {
@@ -38,17 +55,29 @@ export class GenericNetlink {
 
   protected constructor(readonly connection: Connection) {}
 
-  static async open(opts: GenericNetlinkOptions = {}): Promise<GenericNetlink> {
-    return new GenericNetlink(GenericNetlink.connect(opts));
+  /**
+   * Open a connection. The options are checked before any socket is opened (a
+   * ValidationError names the field): their keys (GENL_OPEN_KEYS, and `layerKeys`: keys
+   * a layer above added and checks itself), `socket`'s keys, the timeout and the
+   * notification limit.
+   */
+  static async open(opts: GenericNetlinkOptions = {}, layerKeys: readonly string[] = []): Promise<GenericNetlink> {
+    return new GenericNetlink(GenericNetlink.connect(opts, layerKeys));
   }
 
-  /** Open the connection an open() call asks for (for subclasses). */
-  protected static connect(opts: GenericNetlinkOptions): Connection {
-    if (opts.transport && opts.netns) {
+  /** Open the connection an open() call asks for (for subclasses), once the options are checked. */
+  protected static connect(opts: GenericNetlinkOptions, layerKeys: readonly string[] = []): Connection {
+    const o = checkKeys(opts, 'options', [...GENL_OPEN_KEYS, ...layerKeys]);
+    checkConnectionOptions(o);
+    checkKeys(o.socket, 'socket', GENL_SOCKET_KEYS);
+    if (o.netns !== undefined && (typeof o.netns !== 'string' || o.netns === '')) {
+      throw new ValidationError('netns', `must be the path of a network namespace (/var/run/netns/NAME), not ${describeValue(o.netns)}`);
+    }
+    if (o.transport && o.netns) {
       throw new NetlinkError('give either a transport or a netns, not both: a transport is already bound to its namespace');
     }
-    const transport = opts.transport ?? openSocketTransport({ ...opts.socket, ...(opts.netns ? { netns: opts.netns } : {}) });
-    return new Connection(transport, opts);
+    const transport = o.transport ?? openSocketTransport({ ...o.socket, ...(o.netns ? { netns: o.netns } : {}) });
+    return new Connection(transport, o);
   }
 
   /** Which transport this connection runs on: 'native', 'netlink-npm', 'sim', ... */
@@ -58,6 +87,11 @@ export class GenericNetlink {
 
   /** Look up a family by name (cached per connection unless `refresh`). */
   family(name: string, opts?: FamilyOptions): Promise<Family> {
+    try {
+      checkKeys(opts, 'options', FAMILY_OPTION_KEYS);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (!opts?.refresh) {
       const cached = this.families_.get(name);
       if (cached) return cached;
@@ -109,6 +143,7 @@ export class GenericNetlink {
 
   /** Every family the kernel has. */
   async families(opts: CallOptions = {}): Promise<Family[]> {
+    checkKeys(opts, 'options', CALL_OPTION_KEYS);
     const replies = await this.connection.dump({ ...opts, msg: getFamiliesRequest(), op: 'nlctrl getfamily dump', attrs: ctrlAttrs });
     return replies.map(decodeFamily);
   }

@@ -1,10 +1,12 @@
 /**
  * A push-to-pull bridge: the receive loop pushes, a `for await` loop pulls. Used for
  * streamed dumps and for notification subscribers. It ends normally (end), with an
- * error (fail), or when the consumer stops iterating (the `onReturn` hook lets the
- * producer release what it holds). A bound on queued items protects long-lived
- * processes from a consumer that stopped reading: past it, `push` returns false and
- * the producer decides what to drop.
+ * error (fail: after the queued items; abort: instead of them), or when the consumer
+ * stops iterating (the `onReturn` hook lets the producer release what it holds). The
+ * `onFinish` hook says when the consumer is done with it: it saw the end or the error,
+ * or it stopped. A bound on queued items protects long-lived processes from a consumer
+ * that stopped reading: past it, `push` returns false and the producer decides what to
+ * drop. Every next() settles: return() ends one still waiting.
  */
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private items: T[] = [];
@@ -13,10 +15,13 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private done = false;
   private error: unknown;
   private failed = false;
+  /** The consumer saw the end or the error, or stopped: onFinish was called. */
+  private finished = false;
 
   constructor(
     private readonly limit = Infinity,
     private readonly onReturn?: () => void,
+    private readonly onFinish?: () => void,
   ) {}
 
   /** Items waiting to be pulled. */
@@ -76,7 +81,18 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
 
   /** The consumer sees the queued items, then `err`. */
   fail(err: unknown): void {
-    if (this.done) return;
+    if (!this.done) this.failWith(err);
+  }
+
+  /** Queued items are dropped and the consumer sees `err` next (an abort: what was buffered is not wanted). */
+  abort(err: unknown): void {
+    if (this.finished) return;
+    this.items = [];
+    this.head = 0;
+    this.failWith(err);
+  }
+
+  private failWith(err: unknown): void {
     this.done = true;
     this.failed = true;
     this.error = err;
@@ -87,12 +103,19 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     const w = this.waiter;
     if (!w || this.size > 0) return;
     this.waiter = undefined;
+    this.finish();
     if (this.failed) {
       this.failed = false;
       w.reject(this.error);
     } else {
       w.resolve({ value: undefined, done: true });
     }
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.onFinish?.();
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -105,6 +128,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
       return Promise.resolve({ value, done: false });
     }
     if (this.done) {
+      this.finish();
       if (this.failed) {
         this.failed = false;
         return Promise.reject(this.error);
@@ -117,14 +141,18 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     });
   }
 
-  /** The consumer stopped (break, return, throw in the loop body). */
+  /** The consumer stopped (break, return, throw in the loop body); a next() still waiting ends too. */
   return(): Promise<IteratorResult<T>> {
     const wasDone = this.done;
     this.done = true;
     this.failed = false;
     this.items = [];
     this.head = 0;
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.resolve({ value: undefined, done: true });
     if (!wasDone) this.onReturn?.();
+    this.finish();
     return Promise.resolve({ value: undefined, done: true });
   }
 

@@ -32,6 +32,8 @@
  * - `close()` is idempotent; after it nothing is delivered.
  */
 
+import type { EveryKey } from './call-options';
+
 /** Where a received datagram came from. */
 export interface RecvInfo {
   /** Sender's netlink port id (nl_pid); 0 is the kernel. */
@@ -140,3 +142,7 @@ export interface SocketOptions {
    */
   readonly maxDatagram?: number;
 }
+
+/** SocketOptions' keys, for checking an options object's keys (checkKeys in src/attrs/options.ts). */
+export const SOCKET_OPTION_KEYS = ['netns', 'protocol', 'rcvbuf', 'sndbuf', 'peerPort', 'receive', 'maxDatagram'] as const satisfies readonly (keyof SocketOptions)[];
+true satisfies EveryKey<SocketOptions, (typeof SOCKET_OPTION_KEYS)[number]>;
