@@ -106,6 +106,8 @@ export class Agent {
   private consumer: Promise<void> | undefined;
   private counts = { reconciles: 0, repairs: 0 };
   private lastConfigError: string | undefined;
+  /** index()'s cache; dropped at every change the watch yields. */
+  private byKey: Map<string, DevlinkPort> | undefined;
   readonly metrics: AgentMetrics;
   readonly log: AgentLogger;
   /** The metrics endpoint, when one was asked for. */
@@ -222,6 +224,7 @@ export class Agent {
   }
 
   private onPort(p: DevlinkPort, type: 'added' | 'updated' | 'removed'): void {
+    this.byKey = undefined;
     const dev = `${p.bus}/${p.dev}`;
     const declared = this.desiredState.devices[dev];
     if (declared === undefined) return;
@@ -308,10 +311,19 @@ export class Agent {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  /** The SF ports of the watch's view by key, rebuilt after the view changed. */
+  private index(): Map<string, DevlinkPort> {
+    if (this.byKey === undefined) {
+      this.byKey = new Map();
+      for (const p of this.watch.list()) if (p.flavour === 'pcisf') this.byKey.set(sfKeyOf(p), p);
+    }
+    return this.byKey;
+  }
+
   private async reconcile(k: string): Promise<void> {
     const s = this.state(k);
     const spec = this.desired.get(k);
-    const port = this.watch.list().find((p) => p.flavour === 'pcisf' && sfKeyOf(p) === k);
+    const port = this.index().get(k);
     const life = { ...(this.o.timeoutMs !== undefined ? { timeoutMs: this.o.timeoutMs } : {}), ...(this.o.sysfsRoot !== undefined ? { sysfsRoot: this.o.sysfsRoot } : {}) };
     this.counts.reconciles++;
     try {
@@ -357,7 +369,7 @@ export class Agent {
   // -- reading -------------------------------------------------------------------------
 
   stats(): AgentStats {
-    const ports = new Map(this.watch.list().filter((p) => p.flavour === 'pcisf').map((p) => [sfKeyOf(p), p]));
+    const ports = this.index();
     let present = 0;
     let converged = 0;
     for (const [k, spec] of this.desired) {

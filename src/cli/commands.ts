@@ -4,6 +4,7 @@
  * run a default command when no word is left ("dev" is "dev show").
  */
 import { Args, UsageError } from './args';
+import { agentCmd } from './cmd-agent';
 import { applyCmd } from './cmd-apply';
 import { demoCmd } from './cmd-demo';
 import { devInfo, devReload, devShow, eswitchSet, eswitchShow, paramSet, paramShow } from './cmd-dev';
@@ -73,6 +74,7 @@ export const TREE: Command = {
       sub: [leaf('create', sfCreate, { bare: 'help' }), leaf('ensure', sfEnsure, { bare: 'help' }), leaf('destroy', sfDestroy, { bare: 'help' }), leaf('list', sfList, { aliases: ['show'] })],
     },
     leaf('apply', applyCmd, { bare: 'help', helpWord: true }),
+    leaf('agent', agentCmd, { bare: 'help', helpWord: true }),
     { name: 'genl', bare: 'help', sub: [leaf('family', genlFamily, { bare: 'help' }), leaf('families', genlFamilies, { aliases: ['list'] })] },
     leaf('demo', demoCmd, { helpWord: true }),
   ],

@@ -87,6 +87,23 @@ Examples:
   devlink-sf apply examples/sfs.yaml --prune --concurrency 4
   devlink-sf -j apply - < state.json
 `,
+  agent: `Usage: devlink-sf agent --config FILE [ --once ] [ --prune ] [ --metrics HOST:PORT ]
+                        [ --concurrency N ] [ --timeout MS ]
+
+Keep the SFs as FILE declares them (apply's format): converge, then repair whatever moves a
+declared SF away from its desired state (a delete, a deactivation, a MAC change, a driver
+reload) as the kernel's events show it, and follow edits of FILE (also a Kubernetes
+ConfigMap's ..data swap) and SIGHUP; an invalid FILE is reported and the last good one kept.
+A failing SF is retried with a growing delay while the others converge. --prune deletes the
+SFs of the listed devices that FILE does not declare. One JSON line per action on stdout
+(human lines on a terminal). --metrics serves /metrics (Prometheus) and /healthz on a local
+address. SIGTERM or SIGINT: reconciles in progress finish, then it exits. --once converges a
+single time; the exit status is 1 if an SF is not in its desired state.
+
+Examples:
+  devlink-sf agent --config /etc/devlink-sf/sfs.yaml --metrics 127.0.0.1:9273
+  devlink-sf --sim agent --config examples/sfs.yaml --once
+`,
   genl: `Usage: devlink-sf genl family NAME
        devlink-sf genl families
 

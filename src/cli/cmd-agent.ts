@@ -1,0 +1,86 @@
+/**
+ * devlink-sf agent --config FILE [--once] [--prune] [--metrics HOST:PORT] [--concurrency N] [--timeout MS]
+ *
+ * Keeps the sub-functions as FILE (apply's format) declares them: converges, then repairs
+ * drift as events show it and follows edits of FILE (and SIGHUP); logs one JSON line per
+ * action (human lines on a terminal); SIGTERM or SIGINT stop it cleanly. --once converges
+ * a single time and exits 1 if any SF could not be brought to its desired state.
+ * The agent module (with prom-client and pino) is loaded only by this command.
+ */
+import { Args, parseUint, UsageError } from './args';
+import type { Session } from './session';
+
+interface AgentArgs {
+  config?: string;
+  once: boolean;
+  prune: boolean;
+  metrics?: { host: string; port: number };
+  concurrency?: number;
+  timeoutMs?: number;
+}
+
+const FLAGS = ['config', 'once', 'prune', 'metrics', 'concurrency', 'timeout'] as const;
+
+function parseArgs(a: Args): AgentArgs {
+  const r: AgentArgs = { once: false, prune: false };
+  while (!a.empty) {
+    const w = a.next() ?? '';
+    const [name, inline] = w.startsWith('--') ? w.slice(2).split('=', 2) : [w, undefined];
+    const flag = FLAGS.find((k) => k === name);
+    if (flag === undefined) throw new UsageError(`agent: unknown option "${w}" (known: ${FLAGS.map((f) => `--${f}`).join(', ')})`);
+    if (flag === 'once' || flag === 'prune') {
+      r[flag] = true;
+      continue;
+    }
+    const value = inline ?? a.next();
+    if (value === undefined) throw new UsageError(`agent: --${flag} needs a value`);
+    if (flag === 'config') r.config = value;
+    else if (flag === 'metrics') {
+      const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
+      const port = m ? parseUint(m[3]) : undefined;
+      if (!m || port === undefined || port > 65535) throw new UsageError(`agent: --metrics expects HOST:PORT (such as 127.0.0.1:9273), got "${value}"`);
+      r.metrics = { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+    } else {
+      const n = parseUint(value);
+      if (n === undefined || (flag === 'concurrency' && n < 1)) throw new UsageError(`agent: --${flag}: "${value}" is not a number or not within range`);
+      if (flag === 'concurrency') r.concurrency = n;
+      else r.timeoutMs = n;
+    }
+  }
+  if (r.config === undefined) throw new UsageError('agent: --config FILE is expected (the desired state, in apply\'s format)');
+  return r;
+}
+
+export async function agentCmd(s: Session, a: Args): Promise<void> {
+  const o = parseArgs(a);
+  const { Agent, agentLogger } = await import('../agent/index.js');
+  const dl = await s.devlink();
+  const logger = agentLogger(s.io.stdout as NodeJS.WritableStream & { isTTY?: boolean });
+  const agent = await Agent.start({
+    config: o.config!, devlink: dl, logger, prune: o.prune, sysfsRoot: await s.sysfsRoot(),
+    ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+    ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+  });
+  if (o.metrics) logger.info({ url: agent.metricsUrl }, 'serving /metrics and /healthz');
+  if (o.once) {
+    await agent.idle();
+    const st = agent.stats();
+    await agent.stop();
+    if (st.converged < st.desired) throw new UsageError(`agent --once: ${st.desired - st.converged} of ${st.desired} sub-functions are not in their desired state (see the log)`);
+    return;
+  }
+  const stop = s.stopSignal();
+  const hup = (): void => void agent.reload();
+  process.on('SIGHUP', hup);
+  s.listening();
+  try {
+    await new Promise<void>((resolve) => {
+      if (stop.signal.aborted) resolve();
+      else stop.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    process.off('SIGHUP', hup);
+    stop.dispose();
+    await agent.stop();
+  }
+}
