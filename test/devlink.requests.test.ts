@@ -162,3 +162,18 @@ describe('devlink requests: input checked before anything is built', () => {
     refuses(() => rateSettingsAttrs({ txShare: -1 }), 'txShare');
   });
 });
+
+describe('fast paths give the same answers', () => {
+  it('formatMac: every byte value, lower-case pairs joined by colons', async () => {
+    const { formatMac } = await import('../src/devlink/handle.js');
+    for (let v = 0; v < 256; v++) assert.equal(formatMac(Uint8Array.of(v, 0, 255)), `${v.toString(16).padStart(2, '0')}:00:ff`);
+    assert.equal(formatMac(new Uint8Array(0)), '');
+    assert.equal(formatMac(Uint8Array.of(0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3)), 'de:ad:be:ef:00:01:02:03');
+  });
+  it('nameFault: the plain-name fast path never lets a bad name through', async () => {
+    const { nameFault } = await import('../src/devlink/handle.js');
+    for (const ok of ['pci', '0000:06:00.0', 'netdevsim10', 'mlx5_core.sf.4', 'a-b']) assert.equal(nameFault(ok), undefined, ok);
+    for (const bad of ['', 'a/b', 'a b', 'a\0', 'x\t']) assert.notEqual(nameFault(bad), undefined, JSON.stringify(bad));
+    assert.equal(nameFault('é'), undefined, 'a name outside the fast path is still checked the long way');
+  });
+});

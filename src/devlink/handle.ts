@@ -30,11 +30,15 @@ export const MAX_NAME_BYTES = 0xffff - NLA_HDRLEN - 1;
  * empty, a '/' (it would read as another part), white space or NUL (iproute2's argv
  * cannot carry them; the kernel's strings end at a NUL), or longer than MAX_NAME_BYTES.
  */
+/** What every bus, device and netdev name the kernel makes looks like: tested first, as the fast path. */
+const PLAIN_NAME = /^[\w.:-]+$/;
+
 export function nameFault(name: string): string | undefined {
   if (name.length > MAX_NAME_BYTES || (name.length * 3 > MAX_NAME_BYTES && Buffer.byteLength(name) > MAX_NAME_BYTES)) {
     return `is longer than ${MAX_NAME_BYTES} bytes, the most a netlink string attribute holds`;
   }
   if (name === '') return 'is empty';
+  if (PLAIN_NAME.test(name)) return undefined;
   const bad = /[/\s\0]/.exec(name);
   if (bad) return `contains ${bad[0] === '/' ? 'a "/"' : bad[0] === '\0' ? 'a NUL' : 'white space'}`;
   return undefined;
@@ -153,6 +157,11 @@ export function parseMac(v: unknown, field = 'hwAddr'): Buffer {
 
 /** Bytes as iproute2 prints a hardware address: lower-case hex pairs joined by ':'. */
 export function formatMac(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
+  let s = b.length > 0 ? HEX[b[0]] : '';
+  for (let i = 1; i < b.length; i++) s += ':' + HEX[b[i]];
+  return s;
 }
+
+/** '00'..'ff', by byte value. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
