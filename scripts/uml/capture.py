@@ -250,6 +250,11 @@ def capture_sf(c):
     time.sleep(1.2)
     c.one("sf-port-show-attached", ["devlink", "port", "show", sf], note="(1.2 s after state active)",
           extra_json=[("port", "show", sf)])
+    aux = [h for h in devlink_json("dev", "show").get("dev", {}) if h.startswith("auxiliary/")]
+    if len(aux) != 1:
+        raise SystemExit("capture: expected one auxiliary devlink instance, found %r" % aux)
+    c.one("sf-aux-port-show", ["devlink", "port", "show", aux[0] + "/0"],
+          note="(the SF's own instance, while attached)", extra_json=[("port", "show", aux[0] + "/0")])
     c.one("sf-port-function-set-inactive", ["devlink", "port", "function", "set", sf, "state", "inactive"],
           extra_json=[("port", "show", sf)])
     c.one("sf-port-function-set-active-busy", ["devlink", "port", "function", "set", sf, "state", "active"],

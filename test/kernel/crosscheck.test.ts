@@ -16,7 +16,7 @@ import { finishRequest, startRequest } from '../../src/genl/message';
 import { NLM_F_ACK, NLM_F_REQUEST } from '../../src/genl/constants';
 import { Simulator } from '../../src/sim';
 import type { AddPortOptions, DevlinkEvent } from '../../src/devlink/types';
-import { DEV, NSIM_ID, NSIM_SYSFS, requireGuest, sh, sleep, writeSysfs } from './helpers';
+import { DEV, NSIM_ID, NSIM_SYSFS, requireGuest, sh, sleep, waitOpstate, writeSysfs } from './helpers';
 
 const SIM_DEV = 'pci/0000:06:00.0';
 
@@ -105,6 +105,16 @@ function registrationPattern(events: DevlinkEvent[], handle: string): string[] {
   for (const e of events) {
     if ((e.type === 'port-new' || e.type === 'port-del') && e.port.handle === handle) out.push(`${e.type}:${String(e.port.type)}`);
     if ((e.type === 'rate-new' || e.type === 'rate-del') && e.rate.handle === handle) out.push(e.type);
+  }
+  return out;
+}
+
+/** The devlink instance and port events of the SF's auxiliary device, in order. */
+function auxPattern(events: DevlinkEvent[]): string[] {
+  const out: string[] = [];
+  for (const e of events) {
+    if ((e.type === 'dev-new' || e.type === 'dev-del') && e.device.bus === 'auxiliary') out.push(e.type);
+    if ((e.type === 'port-new' || e.type === 'port-del') && e.port.bus === 'auxiliary') out.push(`${e.type}:${e.port.flavour}:${String(e.port.type)}`);
   }
   return out;
 }
@@ -210,6 +220,36 @@ describe('real kernel vs the simulator acting as 6.1: the core answers alike', f
       const pattern = registrationPattern(realEvents, real);
       assert.deepEqual(pattern, ['port-new:notset', 'rate-new', 'port-new:eth', 'port-new:notset', 'rate-del', 'port-del:notset']);
       assert.deepEqual(registrationPattern(simEvents, simulated), pattern);
+    });
+
+    // Skipped: a defect of the simulator (src/sim), not of the library. The simulated
+    // mlx5 announces the SF's own instance before its port exists and tears the port
+    // down while the instance is still registered: dev-new, port-new (notset),
+    // port-new (eth), ..., port-new (notset), port-del (notset), dev-del. On 6.1,
+    // mlx5_sf_dev_probe sets the port and its netdev up before devlink_register and the
+    // removal unregisters the instance first (SF-SEMANTICS.md, "Corrections"), which is
+    // what the kernel sends here: dev-new, port-new (eth); port-del (eth), dev-del.
+    // Unskip once the simulator registers in that order.
+    it.skip('activating and deactivating an SF announce its own devlink instance alike', async () => {
+      await kernel.setEswitch(DEV, { mode: 'switchdev' });
+      writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '0');
+      writeSysfs(`${KNOBS}/sf_detach_delay_ms`, '0');
+      const cycle = async (dl: Devlink, dev: string): Promise<string[]> => {
+        const sf = await dl.addPort(dev, { flavour: 'pcisf', pfnum: 0, sfnum: 31 });
+        const events = await collect(dl, async () => {
+          await dl.setPortFunction(sf.handle, { state: 'active' });
+          await waitOpstate(dl, sf.handle, 'attached');
+          await dl.setPortFunction(sf.handle, { state: 'inactive' });
+          await waitOpstate(dl, sf.handle, 'detached');
+        });
+        await dl.deletePort(sf.handle);
+        return auxPattern(events);
+      };
+      const real = await cycle(kernel, DEV);
+      writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '100');
+      writeSysfs(`${KNOBS}/sf_detach_delay_ms`, '100');
+      assert.deepEqual(real, ['dev-new', 'port-new:virtual:eth', 'port-del:virtual:eth', 'dev-del']);
+      assert.deepEqual(await cycle(simDl, SIM_DEV), real);
     });
   });
 });

@@ -1,9 +1,11 @@
 // Sub-functions against the real devlink core of Linux 6.1 (User-Mode Linux), with the
 // netdevsim SF ports of scripts/uml/patches/6.1/netdevsim-sf.patch: mlx5's checks and
 // life cycle (port index 0x8000 + slot, opstate following state after a delay, an
-// sfnum held for a while after its port is deleted). iproute2's `devlink` is the oracle.
+// auxiliary device netdevsim.sf.N with its own devlink instance and netdev while
+// attached, an sfnum held for a while after its port is deleted). iproute2's `devlink`
+// (and sysfs, and `ip`) are the oracles.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Devlink } from '../../src/devlink/devlink';
 import { DevlinkError, makeDevlinkError } from '../../src/devlink/errors';
 import { ValidationError } from '../../src/attrs/errors';
@@ -11,10 +13,11 @@ import { Cmd } from '../../src/devlink/constants';
 import { devlinkAttrs } from '../../src/devlink/schema';
 import { finishRequest, startRequest } from '../../src/genl/message';
 import { NLM_F_ACK, NLM_F_REQUEST } from '../../src/genl/constants';
-import type { AddPortOptions, DevlinkEvent, DevlinkPort } from '../../src/devlink/types';
-import { DEV, devlinkFails, devlinkJson, NSIM_ID, portAsIproute2, requireGuest, sh, sleep, writeSysfs } from './helpers';
+import type { AddPortOptions, DevlinkEvent } from '../../src/devlink/types';
+import { DEV, devlinkFails, devlinkJson, NSIM_ID, portAsIproute2, requireGuest, sh, sleep, waitOpstate, writeSysfs } from './helpers';
 
 const KNOBS = `/sys/kernel/debug/netdevsim/netdevsim${NSIM_ID}`;
+const AUX = '/sys/bus/auxiliary/devices';
 const KNOB_DEFAULTS = { sf_max: '256', sf_attach_delay_ms: '100', sf_detach_delay_ms: '100', sf_free_delay_ms: '100' };
 /** netdevsim-sf.patch: NSIM_SF_PORT_INDEX_BASE, like mlx5's first SF (32768). */
 const SF_INDEX_BASE = 0x8000;
@@ -47,16 +50,6 @@ function assertSameAnswer(ours: DevlinkError, errno: number, body: string | unde
   const theirs = devlinkFails(...iproute2Args);
   assert.ok(theirs.stderr.includes(`kernel answers: ${ours.strerror}`), theirs.stderr);
   if (ours.extMessage !== undefined) assert.ok(theirs.stderr.includes(`Error: ${ours.extMessage}`), theirs.stderr);
-}
-
-async function waitOpstate(dl: Devlink, handle: string, want: 'attached' | 'detached', ms = 5000): Promise<DevlinkPort> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const p = await dl.port(handle);
-    if (p.function?.opstate === want) return p;
-    if (Date.now() > deadline) assert.fail(`${handle}: opstate still ${String(p.function?.opstate)} after ${ms} ms`);
-    await sleep(25);
-  }
 }
 
 describe('real kernel (UML 6.1 + netdevsim SF ports): sub-functions', function () {
@@ -161,6 +154,61 @@ describe('real kernel (UML 6.1 + netdevsim SF ports): sub-functions', function (
     assert.ok(Date.now() - t0 < 5000);
     assert.equal(await dl.destroySubfunction({ dev: DEV, pfnum: 0, sfnum: 77 }), true);
     assert.equal(await dl.destroySubfunction({ dev: DEV, pfnum: 0, sfnum: 77 }), false);
+  });
+
+  it('createSubfunction (wait "attached"): the auxiliary device, its devlink instance and netdev, as sysfs, devlink and ip see them', async () => {
+    const sf = await dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 66, hwAddr: '02:00:00:00:00:66' });
+    assert.equal(sf.port.function?.opstate, 'attached');
+    assert.match(sf.auxDevice ?? '', /^netdevsim\.sf\.\d+$/);
+    const aux = sf.auxDevice!;
+    assert.equal(sf.devlink, `auxiliary/${aux}`);
+    assert.equal(readFileSync(`${AUX}/${aux}/sfnum`, 'utf8').trim(), '66');
+    assert.deepEqual(readdirSync(`${AUX}/${aux}/net`), [sf.netdev]);
+    const link = JSON.parse(sh('ip', ['-j', 'link', 'show', 'dev', sf.netdev!])) as Array<{ address: string }>;
+    assert.equal(link[0].address, '02:00:00:00:00:66', 'the SF netdev has the function\'s hw_addr');
+    // its own devlink instance: one virtual port of type eth with that netdev
+    assert.ok(Object.keys(devlinkJson<{ dev: Record<string, unknown> }>('dev', 'show').dev).includes(sf.devlink!));
+    assert.ok((await dl.devices()).some((d) => d.handle === sf.devlink));
+    const ports = await dl.ports({ dev: sf.devlink! });
+    assert.deepEqual(ports.map((p) => [p.flavour, p.type, p.netdev]), [['virtual', 'eth', sf.netdev]]);
+    assert.deepEqual(portAsIproute2(ports[0]), iproute2Port(ports[0].handle));
+
+    assert.equal(await dl.destroySubfunction({ dev: DEV, pfnum: 0, sfnum: 66 }), true);
+    assert.ok(!existsSync(`${AUX}/${aux}`));
+    assert.ok(!Object.keys(devlinkJson<{ dev: Record<string, unknown> }>('dev', 'show').dev).includes(sf.devlink!));
+  });
+
+  it('activation announces the SF\'s instance (NEW, then its port already of type eth); deactivation PORT_DEL, then DEL', async () => {
+    knob('sf_attach_delay_ms', 0);
+    knob('sf_detach_delay_ms', 0);
+    const p = await dl.addPort(DEV, { flavour: 'pcisf', pfnum: 0, sfnum: 6 });
+    const ac = new AbortController();
+    const events: DevlinkEvent[] = [];
+    const run = (async () => {
+      for await (const ev of dl.monitor({ signal: ac.signal })) events.push(ev);
+    })();
+    await sleep(100);
+    await dl.setPortFunction(p.handle, { state: 'active' });
+    await waitOpstate(dl, p.handle, 'attached');
+    await dl.setPortFunction(p.handle, { state: 'inactive' });
+    await waitOpstate(dl, p.handle, 'detached');
+    await sleep(300);
+    ac.abort();
+    await run;
+    const seen: string[] = [];
+    for (const e of events) {
+      if (e.type === 'dev-new' || e.type === 'dev-del') {
+        if (e.device.bus === 'auxiliary') seen.push(`${e.type}:${e.device.dev.replace(/\d+$/, 'N')}`);
+      } else if ((e.type === 'port-new' || e.type === 'port-del') && e.port.bus === 'auxiliary') {
+        seen.push(`${e.type}:${e.port.flavour}:${String(e.port.type)}`);
+      } else if (e.type === 'port-new' && e.port.handle === p.handle) {
+        seen.push(`port-new:${String(e.port.function?.state)}`);
+      }
+    }
+    assert.deepEqual(seen, [
+      'port-new:active', 'dev-new:netdevsim.sf.N', 'port-new:virtual:eth',
+      'port-new:inactive', 'port-del:virtual:eth', 'dev-del:netdevsim.sf.N',
+    ]);
   });
 
   describe('refusals: errno and message from the kernel, as iproute2 prints them', () => {
@@ -268,11 +316,15 @@ describe('real kernel (UML 6.1 + netdevsim SF ports): sub-functions', function (
     assert.ok(del?.type === 'port-del' && del.port.function?.state === 'inactive', 'PORT_DEL still carries the function');
   });
 
-  it('leaving switchdev deletes every SF; netdevsim\'s debugfs shows each SF port with its sfnum', async () => {
+  it('leaving switchdev deletes every SF, with its auxiliary device; netdevsim\'s debugfs shows each SF port with its sfnum', async () => {
     const a = await dl.addPort(DEV, { flavour: 'pcisf', pfnum: 0, sfnum: 41 });
+    const b = await dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 42 });
     assert.equal(readFileSync(`${KNOBS}/ports/${a.index}/sfnum`, 'utf8').trim(), '41');
+    assert.ok(existsSync(`${AUX}/${b.auxDevice!}`));
     await dl.setEswitch(DEV, { mode: 'legacy' });
     assert.deepEqual(iproute2Sfs(), []);
     assert.ok(!existsSync(`${KNOBS}/ports/${a.index}`));
+    assert.ok(!existsSync(`${AUX}/${b.auxDevice!}`));
+    assert.ok(!(await dl.devices()).some((d) => d.bus === 'auxiliary'));
   });
 });
