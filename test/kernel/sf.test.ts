@@ -90,8 +90,9 @@ describe('real kernel (UML 6.1 + netdevsim SF ports): sub-functions', function (
   });
 
   it('the library: add (the reply equals port show), function set, opstate attached, inactive, EBUSY, detached, delete', async () => {
-    knob('sf_attach_delay_ms', 400);
-    knob('sf_detach_delay_ms', 400);
+    // long enough for the intermediate states to be seen (and iproute2 to be run) under UML
+    knob('sf_attach_delay_ms', 1500);
+    knob('sf_detach_delay_ms', 1500);
     const port = await dl.addPort(DEV, { flavour: 'pcisf', pfnum: 0, sfnum: 88 });
     assert.equal(port.index, SF_INDEX_BASE);
     assert.equal(port.handle, `${DEV}/${SF_INDEX_BASE}`);
@@ -131,7 +132,7 @@ describe('real kernel (UML 6.1 + netdevsim SF ports): sub-functions', function (
 
   it('createSubfunction (wait "none"), opstate polled until attached; destroySubfunction; the sfnum is held, then freed', async () => {
     knob('sf_attach_delay_ms', 300);
-    knob('sf_free_delay_ms', 800);
+    knob('sf_free_delay_ms', 2500);
     const sf = await dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 77, hwAddr: '02:00:00:00:00:77', wait: 'none' });
     assert.equal(sf.port.flavour, 'pcisf');
     assert.equal(sf.port.sfnum, 77);
@@ -151,7 +152,7 @@ describe('real kernel (UML 6.1 + netdevsim SF ports): sub-functions', function (
     const again = await dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 77, activate: false });
     assert.equal(again.port.sfnum, 77);
     assert.equal(again.port.function?.state, 'inactive');
-    assert.ok(Date.now() - t0 < 5000);
+    assert.ok(Date.now() - t0 < 8000);
     assert.equal(await dl.destroySubfunction({ dev: DEV, pfnum: 0, sfnum: 77 }), true);
     assert.equal(await dl.destroySubfunction({ dev: DEV, pfnum: 0, sfnum: 77 }), false);
   });
