@@ -6,9 +6,11 @@
 # Installs what it needs from Debian when missing (root only), extracts Debian's
 # linux-source-6.1 into a cache directory outside the repository, applies
 # scripts/uml/kernel.config on top of `make ARCH=um defconfig` and runs
-# `make ARCH=um linux`. The cache key hashes the config fragment, the linux-source
-# package version, the compiler version and this script, so a second run with the same
-# key does nothing but print the path.
+# `make ARCH=um linux`. Before configuring, it applies the test-only kernel patches of
+# scripts/uml/patches/6.1/*.patch in name order (patch -p1; today netdevsim-sf.patch,
+# which gives netdevsim sub-function ports). The cache key hashes the config fragment,
+# the patches, the linux-source package version, the compiler version and this script,
+# so a second run with the same key does nothing but print the path.
 #
 # stdout carries only the path; progress and messages go to stderr.
 #
@@ -27,9 +29,10 @@ JOBS=${DEVLINK_SF_UML_JOBS:-$(nproc)}
 PROGRESS_EVERY=${DEVLINK_SF_UML_PROGRESS:-30}
 SRC_PKG=linux-source-6.1
 SRC_TAR=/usr/src/linux-source-6.1.tar.xz
+PATCH_DIR=$HERE/patches/6.1
 
 # Packages for building the kernel, then those run.sh, capture.sh and the tests use.
-BUILD_PKGS=(linux-source-6.1 make gcc libc6-dev flex bison bc xz-utils perl)
+BUILD_PKGS=(linux-source-6.1 make gcc libc6-dev flex bison bc xz-utils perl patch)
 RUN_PKGS=(iproute2 tcpdump python3-pyroute2 util-linux coreutils)
 
 log() { printf '[uml-build] %s\n' "$*" >&2; }
@@ -37,6 +40,10 @@ die() { printf '[uml-build] error: %s\n' "$*" >&2; exit 1; }
 
 [ "$(uname -m)" = x86_64 ] || die "only x86_64 hosts are supported (this is $(uname -m))"
 [ -f "$FRAGMENT" ] || die "missing config fragment $FRAGMENT"
+PATCHES=()
+if [ -d "$PATCH_DIR" ]; then
+    mapfile -t PATCHES < <(find "$PATCH_DIR" -maxdepth 1 -name '*.patch' -type f | LC_ALL=C sort)
+fi
 
 is_installed() {
     [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]
@@ -72,6 +79,7 @@ SRC_VERSION=$(dpkg-query -W -f='${Version}' "$SRC_PKG")
 CC_VERSION=$(gcc --version | head -n 1)
 KEY=$( {
     printf 'fragment\n'; cat "$FRAGMENT"
+    for p in ${PATCHES[@]+"${PATCHES[@]}"}; do printf 'patch %s\n' "$(basename "$p")"; cat "$p"; done
     printf 'source %s %s\n' "$SRC_PKG" "$SRC_VERSION"
     printf 'cc %s\n' "$CC_VERSION"
     printf 'script\n'; cat "${BASH_SOURCE[0]}"
@@ -107,6 +115,9 @@ BUILD_LOG=$DIR/build.log
 {
     printf 'key %s\nsource %s %s\ncc %s\njobs %s\nstarted %s\n' \
         "$KEY" "$SRC_PKG" "$SRC_VERSION" "$CC_VERSION" "$JOBS" "$(date -u +%FT%TZ)"
+    for p in ${PATCHES[@]+"${PATCHES[@]}"}; do
+        printf 'patch %s %s\n' "$(basename "$p")" "$(sha256sum <"$p" | cut -c1-16)"
+    done
 } >"$DIR/key.txt"
 
 fail() {
@@ -121,6 +132,10 @@ log "extracting $SRC_TAR"
 mkdir -p "$WORK"
 tar -xf "$SRC_TAR" -C "$WORK" --strip-components=1 >>"$BUILD_LOG" 2>&1 || fail "could not extract $SRC_TAR"
 log "extracted in $(elapsed)"
+for p in ${PATCHES[@]+"${PATCHES[@]}"}; do
+    log "applying $(basename "$p")"
+    patch -d "$WORK" -p1 --forward --batch <"$p" >>"$BUILD_LOG" 2>&1 || fail "patch $p does not apply"
+done
 
 mk() { make -C "$WORK" ARCH=um "$@" </dev/null >>"$BUILD_LOG" 2>&1; }
 

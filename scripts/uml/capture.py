@@ -4,6 +4,9 @@ the kernel answers, over nlmon, for the commands the library must reproduce.
 
 Runs inside the User-Mode Linux guest as root, with netdevsim10 (4 ports) created by
 run.sh, and writes <out>/<name>.json and <out>/pcap/<name>.pcap. Standard library only.
+--set base (fixtures/kernel) is the core's answers on a stock netdevsim; --set sf
+(fixtures/kernel-sf) is the sub-function life cycle on netdevsim's SF ports
+(scripts/uml/patches/6.1/netdevsim-sf.patch).
 Not meant to be run on the host (it would need devlink and netdevsim there).
 """
 
@@ -21,6 +24,7 @@ import nlpcap  # noqa: E402
 
 DEV = "netdevsim/netdevsim10"
 SYSDEV = "/sys/bus/netdevsim/devices/netdevsim10"
+KNOBS = "/sys/kernel/debug/netdevsim/netdevsim10"
 NLMON = "nlmon0"
 
 
@@ -181,16 +185,7 @@ def first_port(flavour):
     raise SystemExit("capture: no %s port on %s" % (flavour, DEV))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", required=True)
-    args = ap.parse_args()
-    if not os.path.isdir(SYSDEV):
-        raise SystemExit("capture: %s is missing; run through scripts/uml/capture.sh" % SYSDEV)
-
-    run(["ip", "link", "add", NLMON, "type", "nlmon"], check=True)
-    run(["ip", "link", "set", NLMON, "up"], check=True)
-    c = Capturer(args.out)
+def capture_base(c):
     port0 = first_port("physical")
 
     # Legacy mode, four physical ports.
@@ -236,6 +231,62 @@ def main():
         ["devlink", "dev", "eswitch", "set", DEV, "mode", "legacy"],
         ("sysfs", SYSDEV + "/sriov_numvfs", "0"),
     ])
+
+
+def capture_sf(c):
+    """Sub-functions on netdevsim's SF ports (needs netdevsim-sf.patch in the kernel)."""
+    if not os.path.exists(KNOBS + "/sf_free_delay_ms"):
+        raise SystemExit("capture: %s/sf_free_delay_ms is missing: a kernel without netdevsim-sf.patch" % KNOBS)
+    sf = DEV + "/32768"
+    add = ["devlink", "port", "add", DEV, "flavour", "pcisf", "pfnum", "0", "sfnum", "88"]
+    run(["devlink", "dev", "eswitch", "set", DEV, "mode", "switchdev"], check=True)
+    # long enough for each capture to see the intermediate opstate and the held sfnum
+    sysfs_write(KNOBS + "/sf_attach_delay_ms", "1000")
+    sysfs_write(KNOBS + "/sf_detach_delay_ms", "1000")
+    sysfs_write(KNOBS + "/sf_free_delay_ms", "3000")
+    c.one("sf-port-add", add, note="(switchdev mode)", extra_json=[("port", "show", sf)])
+    c.one("sf-port-function-set", ["devlink", "port", "function", "set", sf, "hw_addr", "00:00:00:00:88:88",
+                                   "state", "active"], extra_json=[("port", "show", sf)])
+    time.sleep(1.2)
+    c.one("sf-port-show-attached", ["devlink", "port", "show", sf], note="(1.2 s after state active)",
+          extra_json=[("port", "show", sf)])
+    aux = [h for h in devlink_json("dev", "show").get("dev", {}) if h.startswith("auxiliary/")]
+    if len(aux) != 1:
+        raise SystemExit("capture: expected one auxiliary devlink instance, found %r" % aux)
+    c.one("sf-aux-port-show", ["devlink", "port", "show", aux[0] + "/0"],
+          note="(the SF's own instance, while attached)", extra_json=[("port", "show", aux[0] + "/0")])
+    c.one("sf-port-function-set-inactive", ["devlink", "port", "function", "set", sf, "state", "inactive"],
+          extra_json=[("port", "show", sf)])
+    c.one("sf-port-function-set-active-busy", ["devlink", "port", "function", "set", sf, "state", "active"],
+          note="(right after state inactive: still attached)", extra_json=[("port", "show", sf)])
+    c.one("sf-port-del", ["devlink", "port", "del", sf])
+    c.one("sf-port-add-eexist", add, note="(right after port del: the sfnum is still being freed)")
+    c.one("sf-port-add-no-sfnum", ["devlink", "port", "add", DEV, "flavour", "pcisf", "pfnum", "0"])
+    c.one("sf-port-add-pfnum", ["devlink", "port", "add", DEV, "flavour", "pcisf", "pfnum", "1", "sfnum", "89"])
+    time.sleep(3.2)
+    sysfs_write(KNOBS + "/sf_attach_delay_ms", "100")
+    sysfs_write(KNOBS + "/sf_detach_delay_ms", "100")
+    sysfs_write(KNOBS + "/sf_free_delay_ms", "100")
+    c.sequence("sf-notify-add-set-del", [
+        add,
+        ["devlink", "port", "function", "set", sf, "hw_addr", "00:00:00:00:88:88", "state", "active"],
+        ["devlink", "port", "del", sf],
+    ], note="(switchdev mode; delays 100 ms)")
+    run(["devlink", "dev", "eswitch", "set", DEV, "mode", "legacy"], check=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--set", choices=["base", "sf"], default="base")
+    args = ap.parse_args()
+    if not os.path.isdir(SYSDEV):
+        raise SystemExit("capture: %s is missing; run through scripts/uml/capture.sh" % SYSDEV)
+
+    run(["ip", "link", "add", NLMON, "type", "nlmon"], check=True)
+    run(["ip", "link", "set", NLMON, "up"], check=True)
+    c = Capturer(args.out)
+    capture_sf(c) if args.set == "sf" else capture_base(c)
 
     run(["ip", "link", "del", NLMON])
     with open(os.path.join(args.out, "index.json"), "w") as f:

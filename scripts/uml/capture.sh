@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # Regenerate the byte-level captures in fixtures/kernel/ (the oracle for the encoder).
 #
-#   bash scripts/uml/capture.sh
+#   bash scripts/uml/capture.sh          # fixtures/kernel/    (capture.py --set base)
+#   bash scripts/uml/capture.sh sf       # fixtures/kernel-sf/ (capture.py --set sf)
 #
 # Builds (or finds cached) the UML kernel, boots it with netdevsim10 (4 ports), and runs
 # scripts/uml/capture.py inside: nlmon + tcpdump around each iproute2 `devlink` command,
 # each pcap turned into JSON by scripts/uml/nlpcap.py. The results are staged in a
-# temporary directory and replace fixtures/kernel/ only when the whole run succeeded.
+# temporary directory and replace the fixture directory only when the whole run
+# succeeded.
 # Root is needed (packages, and the guest writes as the host user running it).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-DEST=$REPO/fixtures/kernel
+SET=${1:-base}
+case $SET in
+    base) DEST=$REPO/fixtures/kernel ;;
+    sf) DEST=$REPO/fixtures/kernel-sf ;;
+    *) printf '[uml-capture] error: unknown set %s (base or sf)\n' "$SET" >&2; exit 1 ;;
+esac
 
 log() { printf '[uml-capture] %s\n' "$*" >&2; }
 die() { printf '[uml-capture] error: %s\n' "$*" >&2; exit 1; }
@@ -25,7 +32,7 @@ chmod 755 "$STAGE"
 
 log "capturing into $STAGE"
 if ! bash "$HERE/run.sh" --linux "$LINUX" --nsim "10 4" --cwd "$REPO" --timeout "${UML_TIMEOUT:-300}" -- \
-    /usr/bin/python3 "$HERE/capture.py" --out "$STAGE"; then
+    /usr/bin/python3 "$HERE/capture.py" --set "$SET" --out "$STAGE"; then
     die "the capture run failed; partial results in $STAGE"
 fi
 [ -f "$STAGE/index.json" ] || die "capture.py ended without writing index.json; partial results in $STAGE"

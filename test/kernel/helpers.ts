@@ -2,6 +2,7 @@
 // `npm run test:kernel` boots with netdevsim, and use iproute2 as the oracle.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import type { Devlink } from '../../src/devlink/devlink';
 import type { DevlinkPort } from '../../src/devlink/types';
 
 export const NSIM_ID = process.env.DEVLINK_SF_NSIM_ID ?? '10';
@@ -88,4 +89,15 @@ export async function iproute2Monitor(objects: string[], work: () => Promise<voi
   const re = /\{"command":"(\w+)","(\w+)":\{"([^"]+)"/g;
   for (let m = re.exec(out); m; m = re.exec(out)) events.push({ command: m[1], object: m[2], handle: m[3] });
   return events;
+}
+
+/** Poll a port until its function's opstate is `want` (6.1 sends no event for it). */
+export async function waitOpstate(dl: Devlink, handle: string, want: 'attached' | 'detached', ms = 5000): Promise<DevlinkPort> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const p = await dl.port(handle);
+    if (p.function?.opstate === want) return p;
+    if (Date.now() > deadline) throw new Error(`${handle}: opstate still ${String(p.function?.opstate)} after ${ms} ms`);
+    await sleep(20);
+  }
 }
