@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Devlink } from '../../src/devlink/devlink';
-import { DevlinkError, makeDevlinkError } from '../../src/devlink/errors';
+import { DevlinkError, makeDevlinkError, SubfunctionError } from '../../src/devlink/errors';
 import { ValidationError } from '../../src/attrs/errors';
 import { Cmd } from '../../src/devlink/constants';
 import { devlinkAttrs } from '../../src/devlink/schema';
@@ -272,13 +272,15 @@ describe('real kernel (UML 6.1 + netdevsim SF ports): sub-functions', function (
     });
 
     // The core reads sfnum only when it is there; whether it is required is the driver's
-    // decision (mlx5 and this netdevsim: EOPNOTSUPP; ice picks one). The library refuses
-    // a pcisf port without sfnum before sending, so the kernel is asked by iproute2 and
-    // by a hand-built request.
+    // decision (mlx5 and this netdevsim: EOPNOTSUPP; ice picks one). The library leaves it
+    // to the driver too: asked by the library, by iproute2 and by a hand-built request.
     it('pcisf without sfnum reaches the driver (the core lets it through): EOPNOTSUPP with the driver\'s message', async () => {
       const body = 'User must provide unique sfnum. Driver does not support auto assignment';
-      const lib = await dl.addPort(DEV, { flavour: 'pcisf', pfnum: 0 }).then(() => undefined, (e: unknown) => e);
-      assert.ok(lib instanceof ValidationError && lib.field === 'sfnum', 'the library refuses before sending');
+      const lib = await rejection(dl.addPort(DEV, { flavour: 'pcisf', pfnum: 0 }));
+      assert.equal(lib.errno, 95, 'the library sends it; the driver refuses');
+      assert.ok(lib.extMessage?.endsWith(body), lib.extMessage);
+      const sf = await dl.createSubfunction({ dev: DEV, pfnum: 0 }).then(() => undefined, (e: unknown) => e);
+      assert.ok(sf instanceof SubfunctionError && sf.outcome === 'none' && sf.code === 'EOPNOTSUPP', String(sf));
       const theirs = devlinkFails('port', 'add', DEV, 'flavour', 'pcisf', 'pfnum', '0');
       assert.ok(theirs.stderr.includes(body), theirs.stderr);
       assert.ok(theirs.stderr.includes('kernel answers: Operation not supported'), theirs.stderr);

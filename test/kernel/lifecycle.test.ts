@@ -1,0 +1,115 @@
+// The converging lifecycle and the node agent against the real devlink core, with
+// netdevsim's SF ports (scripts/uml/patches/6.1) and iproute2's `devlink` as the one
+// changing things behind their backs.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { Agent, agentLogger } from '../../src/agent';
+import { Devlink } from '../../src/devlink/devlink';
+import { SubfunctionError } from '../../src/devlink/errors';
+import { DEV, devlinkJson, NSIM_ID, requireGuest, sh, sleep, writeSysfs } from './helpers';
+
+const KNOBS = `/sys/kernel/debug/netdevsim/netdevsim${NSIM_ID}`;
+
+type PortShow = { port: Record<string, { sfnum?: number; function?: { hw_addr?: string; state?: string; opstate?: string } }> };
+
+/** The SF ports of DEV as iproute2 shows them, by sfnum. */
+function iproute2Sfs(): Map<number, { handle: string; hwAddr?: string; state?: string; opstate?: string }> {
+  const all = devlinkJson<PortShow>('port', 'show').port;
+  return new Map(Object.entries(all).filter(([h, p]) => h.startsWith(`${DEV}/`) && p.sfnum !== undefined)
+    .map(([h, p]) => [p.sfnum!, { handle: h, hwAddr: p.function?.hw_addr, state: p.function?.state, opstate: p.function?.opstate }]));
+}
+
+async function until(what: string, cond: () => boolean, ms = 15_000): Promise<number> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
+    await sleep(20);
+  }
+  return Date.now() - t0;
+}
+
+describe('real kernel (UML 6.1 + netdevsim SF ports): the lifecycle converges and the agent repairs', function () {
+  this.timeout(120_000);
+  let dl: Devlink;
+  before(async () => {
+    requireGuest();
+    writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '100');
+    writeSysfs(`${KNOBS}/sf_detach_delay_ms`, '50');
+    writeSysfs(`${KNOBS}/sf_free_delay_ms`, '50');
+    sh('devlink', ['dev', 'eswitch', 'set', DEV, 'mode', 'switchdev']);
+    dl = await Devlink.open();
+  });
+  afterEach(() => {
+    sh('devlink', ['dev', 'eswitch', 'set', DEV, 'mode', 'legacy']);
+    sh('devlink', ['dev', 'eswitch', 'set', DEV, 'mode', 'switchdev']);
+  });
+  after(async () => {
+    sh('devlink', ['dev', 'eswitch', 'set', DEV, 'mode', 'legacy']);
+    await dl?.close();
+  });
+
+  it('two ensures of one SF from two connections at once both converge', async () => {
+    const other = await Devlink.open();
+    try {
+      const spec = { dev: DEV, pfnum: 0, sfnum: 11, hwAddr: '00:00:00:00:00:11' };
+      const [a, b] = await Promise.all([dl.ensureSubfunction(spec), other.ensureSubfunction(spec)]);
+      assert.equal(a.port.handle, b.port.handle);
+      assert.equal(iproute2Sfs().get(11)?.opstate, 'attached');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a deadline that passes while waiting for the attach: the port is deleted again, outcome rolled-back', async () => {
+    writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '3000');
+    try {
+      const e = await dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 12, timeoutMs: 400 }).then(() => undefined, (x: unknown) => x);
+      assert.ok(e instanceof SubfunctionError, String(e));
+      assert.equal(e.step, 'wait-attached');
+      assert.equal(e.outcome, 'rolled-back');
+      assert.equal(iproute2Sfs().has(12), false);
+    } finally {
+      writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '100');
+    }
+  });
+
+  it('the port watch sees SF ports and their opstate as the lifecycle reads it', async () => {
+    const w = await dl.watchPorts({ dev: DEV });
+    try {
+      const sf = await dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 13 });
+      assert.equal(w.get(sf.port.handle)?.function?.opstate, 'attached');
+      sh('devlink', ['port', 'del', sf.port.handle]);
+      await dl.devices();
+      await until('the watch saw the delete', () => w.get(sf.port.handle) === undefined);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('the agent repairs what iproute2 changes behind its back: a delete, a deactivation, a MAC change', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dlsf-agent-'));
+    const file = path.join(dir, 'sfs.json');
+    writeFileSync(file, JSON.stringify({ devices: { [DEV]: { pfnum: 0, subfunctions: [{ sfnum: 21, hw_addr: '00:00:00:00:00:21' }, { sfnum: 22 }] } } }));
+    const lines: string[] = [];
+    const logger = agentLogger(new Writable({ write(c: Buffer, _e, cb) { lines.push(c.toString()); cb(); } }) as never, false);
+    const agent = await Agent.start({ config: file, devlink: dl, logger, backoff: { initialMs: 50, maxMs: 500 } });
+    try {
+      await until('both converged', () => agent.stats().converged === 2);
+      const sf21 = () => iproute2Sfs().get(21);
+      sh('devlink', ['port', 'del', sf21()!.handle]);
+      const back = await until('21 back and attached', () => sf21()?.opstate === 'attached');
+      sh('devlink', ['port', 'function', 'set', iproute2Sfs().get(22)!.handle, 'state', 'inactive']);
+      await until('22 active again', () => iproute2Sfs().get(22)?.state === 'active' && iproute2Sfs().get(22)?.opstate === 'attached');
+      sh('devlink', ['port', 'function', 'set', sf21()!.handle, 'hw_addr', '00:00:00:00:00:99']);
+      await until('21 MAC back', () => sf21()?.hwAddr === '00:00:00:00:00:21');
+      console.log(`      an SF deleted with iproute2 was back, attached, ${back} ms later (netdevsim attach delay 100 ms, UML)`);
+      assert.ok(lines.some((l) => /"msg":"(created|repaired)"/.test(l)));
+    } finally {
+      await agent.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
