@@ -91,3 +91,17 @@ describe('genl: GenericNetlink.family() on a fake kernel', () => {
     }
   });
 });
+
+describe('kernel errors keep their fields once, messages are made at construction', () => {
+  it('KernelError: only the fields the kernel sent, enumerable; info gives them back; FamilyNotFoundError with a hint', async () => {
+    const { KernelError, FamilyNotFoundError } = await import('../src/genl/errors.js');
+    const e = new KernelError({ errno: 17, seq: 4, op: 'devlink port-new', extMessage: 'SF already exist.' });
+    assert.equal(e.code, 'EEXIST');
+    assert.equal(e.message, 'SF already exist: devlink port-new: File exists (EEXIST)');
+    assert.equal(Object.prototype.hasOwnProperty.call(e, 'offset'), false);
+    assert.deepEqual(e.info, { errno: 17, seq: 4, op: 'devlink port-new', extMessage: 'SF already exist.' });
+    const f = new FamilyNotFoundError('devlink', e.info, 'the kernel needs CONFIG_NET_DEVLINK');
+    assert.match(f.message, /^generic netlink family "devlink" not found: .*: the kernel needs CONFIG_NET_DEVLINK$/);
+    assert.equal(f.errno, 17);
+  });
+});

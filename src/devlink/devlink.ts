@@ -79,7 +79,7 @@ export class Devlink {
     } catch (e) {
       await genl.close();
       if (e instanceof FamilyNotFoundError) {
-        e.message = `${e.message}: this kernel has no "${name}" generic netlink family (devlink needs CONFIG_NET_DEVLINK; mlxdevm needs NVIDIA's driver package)`;
+        throw new FamilyNotFoundError(e.family, e.info, `this kernel has no "${name}" generic netlink family (devlink needs CONFIG_NET_DEVLINK; mlxdevm needs NVIDIA's driver package)`);
       }
       throw e;
     }

@@ -44,11 +44,6 @@ export function strerror(errno: number): string {
   return STRERROR[n] ?? `Unknown error ${n}`;
 }
 
-/** The number of an errno name: 17 for 'EEXIST'. */
-export function errnoNumber(name: string): number | undefined {
-  if (name === 'EOPNOTSUPP') return 95;
-  return (constants.errno as Record<string, number>)[name];
-}
 export const EPERM_ERRNO = 1;
 export const ENOENT_ERRNO = 2;
 export const EBUSY_ERRNO = 16;

@@ -29,36 +29,37 @@ export interface KernelErrorInfo {
   readonly op: string;
 }
 
+const KERNEL_INFO_KEYS = ['errno', 'extMessage', 'offset', 'attrPath', 'missingAttr', 'missingType', 'missingNest', 'cookie', 'seq', 'op'] as const satisfies readonly (keyof KernelErrorInfo)[];
+
 /** The kernel refused a request. Message: the kernel's words first, then strerror, like iproute2. */
 export class KernelError extends NetlinkError implements KernelErrorInfo {
   override name = 'KernelError';
-  readonly errno: number;
   /** 'EEXIST'. */
   readonly code: string;
-  readonly extMessage?: string;
-  readonly offset?: number;
-  readonly attrPath?: string;
-  readonly missingAttr?: string;
-  readonly missingType?: number;
-  readonly missingNest?: string;
-  readonly cookie?: Buffer;
-  readonly seq: number;
-  readonly op: string;
+  // the kernel's fields, taken once from KernelErrorInfo (only those the kernel sent are set)
+  declare readonly errno: number;
+  declare readonly extMessage?: string;
+  declare readonly offset?: number;
+  declare readonly attrPath?: string;
+  declare readonly missingAttr?: string;
+  declare readonly missingType?: number;
+  declare readonly missingNest?: string;
+  declare readonly cookie?: Buffer;
+  declare readonly seq: number;
+  declare readonly op: string;
 
   /** `message` defaults to describe(info); a subclass that says more passes its own. */
   constructor(info: KernelErrorInfo, message = KernelError.describe(info), options?: ErrorOptions) {
     super(message, options);
-    this.errno = info.errno;
+    for (const k of KERNEL_INFO_KEYS) if (info[k] !== undefined) Object.defineProperty(this, k, { value: info[k], enumerable: true });
     this.code = errnoName(info.errno);
-    this.seq = info.seq;
-    this.op = info.op;
-    if (info.extMessage !== undefined) this.extMessage = info.extMessage;
-    if (info.offset !== undefined) this.offset = info.offset;
-    if (info.attrPath !== undefined) this.attrPath = info.attrPath;
-    if (info.missingAttr !== undefined) this.missingAttr = info.missingAttr;
-    if (info.missingType !== undefined) this.missingType = info.missingType;
-    if (info.missingNest !== undefined) this.missingNest = info.missingNest;
-    if (info.cookie !== undefined) this.cookie = info.cookie;
+  }
+
+  /** The kernel's fields alone, to build another error from (a layer that says more). */
+  get info(): KernelErrorInfo {
+    const o: Partial<Record<keyof KernelErrorInfo, unknown>> = {};
+    for (const k of KERNEL_INFO_KEYS) if (this[k] !== undefined) o[k] = this[k];
+    return o as KernelErrorInfo;
   }
 
   /** glibc's strerror() for errno: "File exists". */
@@ -84,9 +85,10 @@ export class FamilyNotFoundError extends KernelError {
   constructor(
     readonly family: string,
     info: KernelErrorInfo,
+    /** What a layer above knows of why (what the family needs). */
+    hint?: string,
   ) {
-    super(info);
-    this.message = `generic netlink family "${family}" not found: ${this.message}`;
+    super(info, `generic netlink family "${family}" not found: ${KernelError.describe(info)}${hint ? `: ${hint}` : ''}`);
   }
 }
 

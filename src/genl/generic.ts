@@ -2,12 +2,12 @@
  * GenericNetlink: a connection plus family resolution (cached per connection), group
  * membership by name, and notifications. The devlink layer builds on it.
  */
-import { NetlinkError, ValidationError } from '../attrs/errors';
+import { ValidationError } from '../attrs/errors';
 import { checkKeys, describeValue } from '../attrs/options';
 import { CALL_OPTION_KEYS, checkConnectionOptions, CONNECTION_OPTION_KEYS, EveryKey } from './call-options';
 import { CallOptions, Connection, ConnectionOptions, DecodedRequestSpec, Notification } from './connection';
 import { ENOENT_ERRNO } from './errno';
-import { FamilyNotFoundError, KernelError } from './errors';
+import { FamilyNotFoundError, KernelError, ProtocolError } from './errors';
 import { decodeFamily, Family, getFamiliesRequest, getFamilyRequest, ctrlAttrs } from './nlctrl';
 import { openSocketTransport } from './open-transport';
 import { AsyncQueue } from './queue';
@@ -74,7 +74,7 @@ export class GenericNetlink {
       throw new ValidationError('netns', `must be the path of a network namespace (/var/run/netns/NAME), not ${describeValue(o.netns)}`);
     }
     if (o.transport && o.netns) {
-      throw new NetlinkError('give either a transport or a netns, not both: a transport is already bound to its namespace');
+      throw new ValidationError('netns', 'give either a transport or a netns, not both: a transport is already bound to its namespace');
     }
     const transport = o.transport ?? openSocketTransport({ ...o.socket, ...(o.netns ? { netns: o.netns } : {}) });
     return new Connection(transport, o);
@@ -133,7 +133,7 @@ export class GenericNetlink {
       oneReply: true,
       makeError: (info) => (info.errno === ENOENT_ERRNO ? new FamilyNotFoundError(name, info) : new KernelError(info)),
       decode: (replies) => {
-        if (replies.length === 0) throw new NetlinkError(`nlctrl answered no family for "${name}"`);
+        if (replies.length === 0) throw new ProtocolError(`nlctrl answered no family for "${name}"`);
         return decodeFamily(replies[0]);
       },
       onError: forget,
@@ -153,7 +153,7 @@ export class GenericNetlink {
     const f = await this.family(family, opts);
     const g = f.groups.find((x) => x.name === group);
     if (!g) {
-      throw new NetlinkError(`family ${family} has no multicast group "${group}" (it has: ${f.groups.map((x) => x.name).join(', ') || 'none'})`);
+      throw new ValidationError('group', `family ${family} has no multicast group "${group}" (it has: ${f.groups.map((x) => x.name).join(', ') || 'none'})`);
     }
     this.joinGroupId(g.id);
     return g.id;

@@ -82,10 +82,6 @@ export function genlCmd(m: NlMsg): number {
   return m.buf[m.offset + GENLH_CMD];
 }
 
-export function genlVersion(m: NlMsg): number {
-  return m.buf[m.offset + GENLH_VERSION];
-}
-
 /** Offset where a genl message's attributes start (after the family's fixed header). */
 export function genlAttrsStart(m: NlMsg, hdrSize = 0): number {
   return m.offset + NLMSG_HDRLEN + GENL_HDRLEN + nlmsgAlign(hdrSize);
