@@ -8,8 +8,12 @@
  *
  * The PF is recognised by its PCI address among the components of the link's target.
  * The root is '/sys' on a real machine and the simulator's directory in tests.
+ *
+ * sysfs lives in memory: its few small reads are made synchronously, which also keeps a
+ * test's fake clock (sinon) in control of the lifecycle's waits (no real I/O to wait for
+ * between two ticks).
  */
-import { promises as fs } from 'node:fs';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface SfDevices {
@@ -31,29 +35,29 @@ export async function findSfDevices(root: string, sfnum: number, pciAddress?: st
   const dir = path.join(root, 'bus', 'auxiliary', 'devices');
   let names: string[];
   try {
-    names = await fs.readdir(dir);
+    names = fs.readdirSync(dir);
   } catch {
     return undefined;
   }
   for (const name of names) {
     if (!/\.sf\.\d+$/.test(name)) continue;
     const devDir = path.join(dir, name);
-    const n = await readInt(path.join(devDir, 'sfnum'));
+    const n = readInt(path.join(devDir, 'sfnum'));
     if (n !== sfnum) continue;
-    if (pciAddress !== undefined && !(await belongsTo(devDir, pciAddress))) continue;
+    if (pciAddress !== undefined && !belongsTo(devDir, pciAddress)) continue;
     const found: { -readonly [K in keyof SfDevices]: SfDevices[K] } = { auxDevice: name, devlink: `auxiliary/${name}` };
-    const netdev = await firstBelow(devDir, 'net', SEARCH_DEPTH);
+    const netdev = firstBelow(devDir, 'net', SEARCH_DEPTH);
     if (netdev !== undefined) found.netdev = netdev;
-    const rdma = await firstBelow(devDir, 'infiniband', SEARCH_DEPTH);
+    const rdma = firstBelow(devDir, 'infiniband', SEARCH_DEPTH);
     if (rdma !== undefined) found.rdmaDevice = rdma;
     return found;
   }
   return undefined;
 }
 
-async function readInt(file: string): Promise<number | undefined> {
+function readInt(file: string): number | undefined {
   try {
-    const s = (await fs.readFile(file, 'utf8')).trim();
+    const s = fs.readFileSync(file, 'utf8').trim();
     return /^\d+$/.test(s) ? Number(s) : undefined;
   } catch {
     return undefined;
@@ -61,9 +65,9 @@ async function readInt(file: string): Promise<number | undefined> {
 }
 
 /** The device directory's real path passes through the PF's own directory. */
-async function belongsTo(devDir: string, pciAddress: string): Promise<boolean> {
+function belongsTo(devDir: string, pciAddress: string): boolean {
   try {
-    const real = await fs.realpath(devDir);
+    const real = fs.realpathSync(devDir);
     return real.split(path.sep).includes(pciAddress);
   } catch {
     return false;
@@ -71,20 +75,20 @@ async function belongsTo(devDir: string, pciAddress: string): Promise<boolean> {
 }
 
 /** The first entry of a directory called `kind` found below `dir`, breadth first. */
-async function firstBelow(dir: string, kind: string, depth: number): Promise<string | undefined> {
+function firstBelow(dir: string, kind: string, depth: number): string | undefined {
   let level = [dir];
   for (let d = 0; d < depth && level.length > 0; d++) {
     const next: string[] = [];
     for (const p of level) {
       let entries: import('node:fs').Dirent[];
       try {
-        entries = await fs.readdir(p, { withFileTypes: true });
+        entries = fs.readdirSync(p, { withFileTypes: true });
       } catch {
         continue;
       }
       for (const e of entries) {
         if (e.name === kind && (e.isDirectory() || e.isSymbolicLink())) {
-          const inside = (await fs.readdir(path.join(p, e.name)).catch(() => [] as string[])).sort();
+          const inside = readdirOrEmpty(path.join(p, e.name)).sort();
           if (inside.length > 0) return inside[0];
         } else if (e.isDirectory() && e.name !== 'subsystem' && e.name !== 'driver' && e.name !== 'power') {
           next.push(path.join(p, e.name));
@@ -94,4 +98,12 @@ async function firstBelow(dir: string, kind: string, depth: number): Promise<str
     level = next;
   }
   return undefined;
+}
+
+function readdirOrEmpty(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
