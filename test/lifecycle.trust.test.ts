@@ -224,7 +224,7 @@ describe('sub-functions a daemon can trust', function () {
       await dl.setEswitch(PF0, { mode: 'legacy' });
       const e = await failure(dl.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 1 }));
       assert.doesNotMatch(e.message, /\.:/);
-      assert.match(e.message, /SF ports are disabled: devlink port-new/);
+      assert.match(e.message, /SF ports are disabled: devlink port-new pci\/0000:06:00.0: Operation not supported/);
     });
 
     it('attached, but no auxiliary device under the sysfs root: says so and names the root', async () => {
@@ -284,6 +284,20 @@ describe('apply options and the desired state are checked like any input', () =>
       assert.equal(dl.genl.connection.stats.sent, before);
       assert.throws(() => parseDesiredState({ devices: { [PF0]: { subfunctions: [{ sfnum: 1, caps: 'roce' }] } } }),
         (e: unknown) => e instanceof ValidationError && e.field === `devices["${PF0}"].subfunctions[0].caps`);
+    } finally {
+      await dl.close();
+      await sim.close();
+    }
+  });
+});
+
+describe('kernel errors name the object', () => {
+  it('"devlink port-get pci/0000:06:00.0/4242: No such device (ENODEV)"', async () => {
+    const sim = new Simulator({ devices: [{ handle: PF0, pfnum: 0, eswitch: 'switchdev' }] });
+    const dl = await Devlink.open({ transport: sim.transport() });
+    try {
+      await assert.rejects(dl.port(`${PF0}/4242`), (e: unknown) => e instanceof DevlinkError && e.message === `devlink port-get ${PF0}/4242: No such device (ENODEV)`);
+      await assert.rejects(dl.eswitch('pci/0000:99:00.0'), (e: unknown) => e instanceof DevlinkError && /devlink eswitch-get pci\/0000:99:00\.0: No such device/.test(e.message));
     } finally {
       await dl.close();
       await sim.close();

@@ -111,7 +111,7 @@ export class Devlink {
    */
   request(cmd: number, attrs: DevlinkRequestAttrs, opts: PlumbingOptions = {}): Promise<NlMsg[]> {
     checkKeys(opts, '', PLUMBING_KEYS);
-    return this.send(devlinkRequest(this.family.id, cmd, attrs), cmd, opts);
+    return this.send(devlinkRequest(this.family.id, cmd, attrs), cmd, opts, targetOf(attrs));
   }
 
   /** A dump; resolves with every message. */
@@ -123,9 +123,10 @@ export class Devlink {
     });
   }
 
-  private send(msg: Buffer, cmd: number, opts: PlumbingOptions): Promise<NlMsg[]> {
+  /** `target` names the object in errors ("devlink port-get pci/0000:06:00.0/32768: No such device"). */
+  private send(msg: Buffer, cmd: number, opts: PlumbingOptions, target = ''): Promise<NlMsg[]> {
     return this.genl.connection.request({
-      ...opts, msg, op: `devlink ${cmdName(cmd)}`, attrs: devlinkAttrs, makeError: makeDevlinkError, oneReply: ONE_REPLY.has(cmd),
+      ...opts, msg, op: `devlink ${cmdName(cmd)}${target ? ` ${target}` : ''}`, attrs: devlinkAttrs, makeError: makeDevlinkError, oneReply: ONE_REPLY.has(cmd),
     });
   }
 
@@ -223,7 +224,7 @@ export class Devlink {
     }
     const current = await this.param(handle, name, call);
     const type = typeof current.type === 'number' ? current.type : ParamType[current.type];
-    await this.send(paramSetRequest(this.family.id, h, name, type, value, cmode), Cmd.PARAM_SET, call);
+    await this.send(paramSetRequest(this.family.id, h, name, type, value, cmode), Cmd.PARAM_SET, call, `${h.bus}/${h.dev} param ${name}`);
   }
 
   // -- ports ---------------------------------------------------------------------------
@@ -363,6 +364,16 @@ export class Devlink {
   get eventStats(): Readonly<{ malformed: number; overruns: number }> {
     return this.events.stats;
   }
+}
+
+/** The object a request is about, as a handle: 'pci/0000:06:00.0/32768', 'pci/0000:06:00.0 param max_macs'. */
+function targetOf(a: DevlinkRequestAttrs): string {
+  if (a.busName === undefined || a.devName === undefined) return '';
+  const dev = `${a.busName}/${a.devName}`;
+  if (a.portIndex !== undefined) return `${dev}/${a.portIndex}`;
+  if (a.rateNodeName !== undefined) return `${dev}/${a.rateNodeName}`;
+  if (a.paramName !== undefined) return `${dev} param ${a.paramName}`;
+  return dev;
 }
 
 /** Input refused synchronously still reaches the caller as a rejected promise. */
