@@ -23,58 +23,28 @@
  * opstate change on 6.1) a bounded poll with backoff re-reads the port, and what it
  * reads reaches the port watches of the Devlink too.
  */
-import { ValidationError } from '../attrs/errors';
 import { checkKeys } from '../attrs/options';
-import { AbortError, ClosedError, KernelError, TimeoutError } from '../genl/errors';
+import { ClosedError, KernelError, TimeoutError } from '../genl/errors';
 import { EBUSY_ERRNO, EEXIST_ERRNO, ENODEV_ERRNO } from '../genl/errno';
-import { Cmd, FN_CAP_NAMES } from './constants';
+import { Cmd } from './constants';
 import { decodeMessage, portFrom } from './decode';
 import type { Devlink } from './devlink';
 import { DevlinkError, LifecycleStep, NotFoundError, SubfunctionError, SubfunctionOutcome } from './errors';
 import type { DevlinkEvents } from './events';
-import { checkUint, formatMac, parseDevHandle, parseMac, parsePortHandle } from './handle';
-import { checkSignal } from './monitor';
-import { addPortAttrs, portAttrs, portFunctionAttrs } from './requests';
-import { findSfDevices, SfDevices } from './sysfs';
-import type { DevlinkPort, PortFunctionCaps, PortFunctionSettings } from './types';
+import { addPortAttrs, portAttrs } from './requests';
+import { parseDevHandle, parsePortHandle } from './handle';
+import { Budget, KeyedQueue } from './lifecycle-budget';
+import {
+  CallOpts, checkLifecycleOptions, differences, isErrno, LifecycleOptions, OPTION_KEYS, SfTarget, sfName, SPEC_KEYS, Subfunction,
+  SubfunctionSpec, validateSpec,
+} from './lifecycle-spec';
+import { findSfDevices } from './sysfs';
+import type { DevlinkPort, PortFunctionSettings } from './types';
 import { EventHub, sfEvents, Watch } from './watch';
 
 export { SubfunctionError } from './errors';
 export type { LifecycleStep, SubfunctionOutcome } from './errors';
-
-export interface SubfunctionSpec {
-  /** The PF's devlink handle: 'pci/0000:06:00.0'. */
-  readonly dev: string;
-  readonly pfnum: number;
-  /** The SF number; createSubfunction may leave it out where the driver picks one (ice). */
-  readonly sfnum: number;
-  /** 0 (default): this host. Another: an external controller (a BlueField's host), no local device. */
-  readonly controller?: number;
-  readonly hwAddr?: string;
-  readonly caps?: PortFunctionCaps;
-  readonly maxIoEqs?: number;
-  /** Activate the function (default true). */
-  readonly activate?: boolean;
-  /** Wait until the SF driver has attached (default when activating), or not at all. */
-  readonly wait?: 'attached' | 'none';
-}
-
-export interface LifecycleOptions {
-  /** Bound on the whole operation (default 60 s; 0: none). */
-  readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
-  /** Where sysfs is: '/sys' (default), or what the transport says (the simulator's tree). */
-  readonly sysfsRoot?: string;
-}
-
-export type SfTarget = Pick<SubfunctionSpec, 'dev' | 'pfnum' | 'sfnum' | 'controller'>;
-
-export interface Subfunction extends Partial<SfDevices> {
-  readonly port: DevlinkPort;
-}
-
-const SPEC_KEYS = ['dev', 'pfnum', 'sfnum', 'controller', 'hwAddr', 'caps', 'maxIoEqs', 'activate', 'wait'] as const;
-const OPTION_KEYS = ['timeoutMs', 'signal', 'sysfsRoot'] as const;
+export type { LifecycleOptions, SfTarget, Subfunction, SubfunctionSpec } from './lifecycle-spec';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 /** The look-up and clean-up after a failure: a deadline of their own. */
@@ -83,121 +53,6 @@ const POLL_MIN_MS = 5;
 const POLL_MAX_MS = 250;
 /** The last look at a state waited for, after the deadline. */
 const LAST_LOOK_MS = 1_000;
-/** setTimeout's largest delay. */
-const MAX_TIMEOUT_MS = 0x7fffffff;
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type CallOpts = { timeoutMs: number; signal?: AbortSignal };
-
-/** A deadline and an abort signal shared by every step of one call. */
-class Budget {
-  private readonly deadline: number;
-  constructor(readonly what: string, readonly timeoutMs: number, readonly signal: AbortSignal) {
-    this.deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
-  }
-  remaining(): number {
-    return this.deadline - Date.now();
-  }
-  check(): void {
-    if (this.signal.aborted) throw this.abortError();
-    if (this.remaining() <= 0) throw new TimeoutError(this.what, this.timeoutMs);
-  }
-  abortError(): Error {
-    const r: unknown = this.signal.reason;
-    return r instanceof ClosedError ? r : new AbortError(this.what, r);
-  }
-  /** Options for one request within the budget. */
-  call(): { timeoutMs: number; signal: AbortSignal } {
-    this.check();
-    return { timeoutMs: Math.max(1, Math.min(MAX_TIMEOUT_MS, this.remaining())), signal: this.signal };
-  }
-  /** At most `ms`, and never past the deadline. */
-  slice(ms: number): number {
-    return Math.max(1, Math.min(ms, this.remaining()));
-  }
-  /** Wait for `p` within the budget. */
-  wait(p: Promise<void>): Promise<void> {
-    this.check();
-    return new Promise((resolve, reject) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.signal.removeEventListener('abort', onAbort);
-      };
-      const onAbort = (): void => {
-        done();
-        reject(this.abortError());
-      };
-      const timer = this.deadline === Infinity ? undefined : setTimeout(() => {
-        done();
-        reject(new TimeoutError(this.what, this.timeoutMs));
-      }, Math.min(MAX_TIMEOUT_MS, Math.max(1, this.remaining())));
-      this.signal.addEventListener('abort', onAbort, { once: true });
-      p.then(() => {
-        done();
-        resolve();
-      });
-    });
-  }
-}
-
-function sfName(s: { dev: string; pfnum: number; sfnum?: number; controller?: number }): string {
-  return `${s.dev}${s.controller ? ` controller ${s.controller}` : ''} pfnum ${s.pfnum}${s.sfnum !== undefined ? ` sfnum ${s.sfnum}` : ''}`;
-}
-
-function isErrno(e: unknown, errno: number): boolean {
-  return e instanceof KernelError && e.errno === errno;
-}
-
-function checkLifecycleOptions(o: LifecycleOptions): void {
-  if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !Number.isFinite(o.timeoutMs) || o.timeoutMs < 0 || o.timeoutMs > MAX_TIMEOUT_MS)) {
-    throw new ValidationError('timeoutMs', `expected milliseconds from 0 (no bound) to ${MAX_TIMEOUT_MS}, got ${typeof o.timeoutMs === 'string' ? JSON.stringify(o.timeoutMs) : String(o.timeoutMs)}`);
-  }
-  checkSignal(o.signal);
-  if (o.sysfsRoot !== undefined && (typeof o.sysfsRoot !== 'string' || o.sysfsRoot === '')) throw new ValidationError('sysfsRoot', 'expected a directory path');
-}
-
-/** Everything checked before anything is sent; returns the function settings the spec asks for. */
-function validateSpec(spec: SubfunctionSpec & LifecycleOptions, sfnumRequired: boolean): PortFunctionSettings {
-  if (spec === undefined) throw new ValidationError('spec', 'expected { dev, pfnum, sfnum, ... }');
-  checkKeys(spec, 'spec', [...SPEC_KEYS, ...OPTION_KEYS]);
-  checkLifecycleOptions(spec);
-  const h = parseDevHandle(spec.dev, 'dev');
-  if (sfnumRequired && spec.sfnum === undefined) throw new ValidationError('sfnum', 'the SF is found by its sfnum: give one');
-  addPortAttrs(h, {
-    flavour: 'pcisf', pfnum: spec.pfnum, ...(spec.sfnum !== undefined ? { sfnum: spec.sfnum } : {}), ...(spec.controller !== undefined ? { controller: spec.controller } : {}),
-  });
-  if (spec.wait !== undefined && spec.wait !== 'attached' && spec.wait !== 'none') throw new ValidationError('wait', 'expected "attached" or "none"');
-  if (spec.activate !== undefined && typeof spec.activate !== 'boolean') throw new ValidationError('activate', 'expected true or false');
-  const fn: Mutable<PortFunctionSettings> = {};
-  if (spec.hwAddr !== undefined) fn.hwAddr = formatMac(parseMac(spec.hwAddr, 'hwAddr'));
-  for (const [k, v] of Object.entries(checkKeys(spec.caps, 'caps', FN_CAP_NAMES))) {
-    if (typeof v !== 'boolean') throw new ValidationError(`caps.${k}`, 'expected true or false');
-    fn[k as keyof PortFunctionCaps] = v;
-  }
-  if (spec.maxIoEqs !== undefined) fn.maxIoEqs = checkUint(spec.maxIoEqs, 'maxIoEqs', 32);
-  if (Object.keys(fn).length > 0) portFunctionAttrs({ bus: h.bus, dev: h.dev, index: 0 }, fn);
-  return fn;
-}
-
-/** Calls for one key run one after another. */
-class KeyedQueue {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async run<T>(key: string, budget: Budget, fn: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(key);
-    let release!: () => void;
-    const mine = new Promise<void>((r) => (release = r));
-    const tail = prev ? prev.then(() => mine) : mine;
-    this.tails.set(key, tail);
-    try {
-      if (prev) await budget.wait(prev);
-      return await fn();
-    } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
-}
 
 /** What one call has done so far, for deciding its outcome when it fails. */
 interface CallState {
@@ -617,11 +472,3 @@ export class SubfunctionManager {
   }
 }
 
-/** The function settings that differ from the port's. */
-function differences(f: NonNullable<DevlinkPort['function']>, want: PortFunctionSettings): PortFunctionSettings {
-  const diff: Mutable<PortFunctionSettings> = {};
-  if (want.hwAddr !== undefined && f.hwAddr !== want.hwAddr) diff.hwAddr = want.hwAddr;
-  for (const k of FN_CAP_NAMES) if (want[k] !== undefined && f.caps?.[k] !== want[k]) diff[k] = want[k];
-  if (want.maxIoEqs !== undefined && f.maxIoEqs !== want.maxIoEqs) diff.maxIoEqs = want.maxIoEqs;
-  return diff;
-}

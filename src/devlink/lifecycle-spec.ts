@@ -1,0 +1,100 @@
+/**
+ * What a lifecycle call is asked: the SF's spec and the call's options, their checks
+ * (everything refused before anything is sent), and the function settings that differ
+ * from a port's.
+ */
+import { ValidationError } from '../attrs/errors';
+import { checkKeys } from '../attrs/options';
+import { MAX_TIMEOUT_MS } from '../genl/call-options';
+import { KernelError } from '../genl/errors';
+import { FN_CAP_NAMES } from './constants';
+import { checkUint, formatMac, parseDevHandle, parseMac } from './handle';
+import { checkSignal } from './monitor';
+import { addPortAttrs, portFunctionAttrs } from './requests';
+import type { SfDevices } from './sysfs';
+import type { DevlinkPort, PortFunctionCaps, PortFunctionSettings } from './types';
+
+export interface SubfunctionSpec {
+  /** The PF's devlink handle: 'pci/0000:06:00.0'. */
+  readonly dev: string;
+  readonly pfnum: number;
+  /** The SF number; createSubfunction may leave it out where the driver picks one (ice). */
+  readonly sfnum: number;
+  /** 0 (default): this host. Another: an external controller (a BlueField's host), no local device. */
+  readonly controller?: number;
+  readonly hwAddr?: string;
+  readonly caps?: PortFunctionCaps;
+  readonly maxIoEqs?: number;
+  /** Activate the function (default true). */
+  readonly activate?: boolean;
+  /** Wait until the SF driver has attached (default when activating), or not at all. */
+  readonly wait?: 'attached' | 'none';
+}
+
+export interface LifecycleOptions {
+  /** Bound on the whole operation (default 60 s; 0: none). */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** Where sysfs is: '/sys' (default), or what the transport says (the simulator's tree). */
+  readonly sysfsRoot?: string;
+}
+
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type CallOpts = { timeoutMs: number; signal?: AbortSignal };
+
+export type SfTarget = Pick<SubfunctionSpec, 'dev' | 'pfnum' | 'sfnum' | 'controller'>;
+
+export interface Subfunction extends Partial<SfDevices> {
+  readonly port: DevlinkPort;
+}
+
+export const SPEC_KEYS = ['dev', 'pfnum', 'sfnum', 'controller', 'hwAddr', 'caps', 'maxIoEqs', 'activate', 'wait'] as const;
+export const OPTION_KEYS = ['timeoutMs', 'signal', 'sysfsRoot'] as const;
+
+export function sfName(s: { dev: string; pfnum: number; sfnum?: number; controller?: number }): string {
+  return `${s.dev}${s.controller ? ` controller ${s.controller}` : ''} pfnum ${s.pfnum}${s.sfnum !== undefined ? ` sfnum ${s.sfnum}` : ''}`;
+}
+
+export function isErrno(e: unknown, errno: number): boolean {
+  return e instanceof KernelError && e.errno === errno;
+}
+
+export function checkLifecycleOptions(o: LifecycleOptions): void {
+  if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !Number.isFinite(o.timeoutMs) || o.timeoutMs < 0 || o.timeoutMs > MAX_TIMEOUT_MS)) {
+    throw new ValidationError('timeoutMs', `expected milliseconds from 0 (no bound) to ${MAX_TIMEOUT_MS}, got ${typeof o.timeoutMs === 'string' ? JSON.stringify(o.timeoutMs) : String(o.timeoutMs)}`);
+  }
+  checkSignal(o.signal);
+  if (o.sysfsRoot !== undefined && (typeof o.sysfsRoot !== 'string' || o.sysfsRoot === '')) throw new ValidationError('sysfsRoot', 'expected a directory path');
+}
+
+/** Everything checked before anything is sent; returns the function settings the spec asks for. */
+export function validateSpec(spec: SubfunctionSpec & LifecycleOptions, sfnumRequired: boolean): PortFunctionSettings {
+  if (spec === undefined) throw new ValidationError('spec', 'expected { dev, pfnum, sfnum, ... }');
+  checkKeys(spec, 'spec', [...SPEC_KEYS, ...OPTION_KEYS]);
+  checkLifecycleOptions(spec);
+  const h = parseDevHandle(spec.dev, 'dev');
+  if (sfnumRequired && spec.sfnum === undefined) throw new ValidationError('sfnum', 'the SF is found by its sfnum: give one');
+  addPortAttrs(h, {
+    flavour: 'pcisf', pfnum: spec.pfnum, ...(spec.sfnum !== undefined ? { sfnum: spec.sfnum } : {}), ...(spec.controller !== undefined ? { controller: spec.controller } : {}),
+  });
+  if (spec.wait !== undefined && spec.wait !== 'attached' && spec.wait !== 'none') throw new ValidationError('wait', 'expected "attached" or "none"');
+  if (spec.activate !== undefined && typeof spec.activate !== 'boolean') throw new ValidationError('activate', 'expected true or false');
+  const fn: Mutable<PortFunctionSettings> = {};
+  if (spec.hwAddr !== undefined) fn.hwAddr = formatMac(parseMac(spec.hwAddr, 'hwAddr'));
+  for (const [k, v] of Object.entries(checkKeys(spec.caps, 'caps', FN_CAP_NAMES))) {
+    if (typeof v !== 'boolean') throw new ValidationError(`caps.${k}`, 'expected true or false');
+    fn[k as keyof PortFunctionCaps] = v;
+  }
+  if (spec.maxIoEqs !== undefined) fn.maxIoEqs = checkUint(spec.maxIoEqs, 'maxIoEqs', 32);
+  if (Object.keys(fn).length > 0) portFunctionAttrs({ bus: h.bus, dev: h.dev, index: 0 }, fn);
+  return fn;
+}
+
+/** The function settings that differ from the port's. */
+export function differences(f: NonNullable<DevlinkPort['function']>, want: PortFunctionSettings): PortFunctionSettings {
+  const diff: Mutable<PortFunctionSettings> = {};
+  if (want.hwAddr !== undefined && f.hwAddr !== want.hwAddr) diff.hwAddr = want.hwAddr;
+  for (const k of FN_CAP_NAMES) if (want[k] !== undefined && f.caps?.[k] !== want[k]) diff[k] = want[k];
+  if (want.maxIoEqs !== undefined && f.maxIoEqs !== want.maxIoEqs) diff.maxIoEqs = want.maxIoEqs;
+  return diff;
+}
