@@ -407,9 +407,8 @@ export class Connection {
           if (sent) throw e;
           // nothing went out: forget the sequence numbers and free the dump slot
           for (const p of batch) {
-            this.pending.delete(p.seq);
+            this.forget(p);
             this.settle(p, wrapSendError(p.spec.op, e));
-            if (this.dumpHolder === p) this.releaseDump();
           }
           continue;
         }
@@ -507,8 +506,7 @@ export class Connection {
 
   /** The kernel finished with a request: an ACK, DONE, or an error. */
   private finish(p: Pending, err: KernelError | undefined): void {
-    this.pending.delete(p.seq);
-    if (p.dump && this.dumpHolder === p) this.releaseDump();
+    this.forget(p);
     if (p.state === State.DRAINING) p.state = State.SETTLED;
     if (p.state === State.SETTLED) return;
     if (err) return this.settle(p, err);
@@ -637,7 +635,7 @@ export class Connection {
       this.overrunCheck = false;
       for (const p of this.pending.values()) {
         if (p.atRisk && p.state === State.SENT) {
-          this.pending.delete(p.seq);
+          this.forget(p);
           this.settle(p, new OverrunError(p.spec.op));
         }
       }
