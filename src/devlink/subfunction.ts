@@ -413,7 +413,13 @@ export class SubfunctionManager {
         // the port went away under us: someone else deleted it
         if (port !== undefined && isErrno(e, ENODEV_ERRNO)) return false;
         const cause = this.closed && !(e instanceof KernelError) ? new ClosedError(budget.what) : e;
-        if (port === undefined) throw new SubfunctionError(step, name, cause, 'none', undefined, 'devlink destroySubfunction');
+        if (port === undefined) {
+          // a kernel refusal (no such device) left everything as it was; otherwise look
+          if (e instanceof KernelError) throw new SubfunctionError(step, name, cause, 'none', undefined, 'devlink destroySubfunction');
+          const there = await (handle ? this.readPortOrGone(handle, undefined) : this.find(t!, { timeoutMs: CLEANUP_MS })).then((x) => x ?? null, () => undefined);
+          if (there === null) return false;
+          throw new SubfunctionError(step, name, cause, 'left', there?.handle, 'devlink destroySubfunction');
+        }
         // did the delete take effect after all? look
         const still = await this.readPortOrGone(port.handle, undefined).catch(() => port);
         if (still === undefined) return true;
@@ -454,7 +460,11 @@ export class SubfunctionManager {
         return fail('left');
       }
     }
-    if (port === undefined) return fail('none', st.existing?.handle);
+    if (port === undefined) {
+      // nothing of ours: name the SF that is there, if any, by looking
+      const there = st.existing ?? (spec.sfnum !== undefined ? await this.find(spec, { timeoutMs: CLEANUP_MS }).catch(() => undefined) : undefined);
+      return fail('none', there?.handle);
+    }
     try {
       await this.dl.deletePort(port.handle, { timeoutMs: CLEANUP_MS });
       return fail('rolled-back');
