@@ -4,8 +4,8 @@
  * pre_doit's handle lookup, and the dispatch of doit and dumpit to the command modules.
  */
 import { ExtAck, Tb } from './policy';
-import { Errno, Instance, Port, Rate } from './model';
-import { FamilyCtx, fillDevice, fillPort, fillRate, Hdr } from './fill';
+import { Errno, Instance, Param, Port, Rate } from './model';
+import { FamilyCtx, fillDevice, fillParam, fillPort, fillRate, Hdr } from './fill';
 import { OpDef } from './ops';
 import { Request } from './wire';
 import { A, C, E, PortType, RateType } from './uapi';
@@ -59,7 +59,11 @@ export class DevlinkCore {
     return new Instance(this.nextIndex++, bus, dev, driver);
   }
 
-  /** devlink_register: the instance becomes visible, announced with its ports and rates. */
+  /**
+   * devlink_register (devlink_notify_register): the instance becomes visible, announced
+   * with NEW, then its ports, rates and params in list order. Linecards, traps and regions
+   * come between them on a kernel; the simulator has none.
+   */
   register(inst: Instance): void {
     inst.registered = true;
     const at = this.instances.findIndex((i) => i.index > inst.index);
@@ -68,10 +72,15 @@ export class DevlinkCore {
     this.notifyDevice(inst, C.NEW);
     for (const p of inst.ports) this.notifyPort(p, C.PORT_NEW);
     for (const r of inst.rates) this.notifyRate(r, C.RATE_NEW);
+    for (const p of inst.params) this.notifyParam(inst, p, C.PARAM_NEW);
   }
 
-  /** devlink_unregister: rates and ports announced gone (last first), then the instance. */
+  /**
+   * devlink_unregister (devlink_notify_unregister): params, rates and ports announced gone
+   * (last first), then the instance.
+   */
   unregister(inst: Instance): void {
+    for (const p of [...inst.params].reverse()) this.notifyParam(inst, p, C.PARAM_DEL);
     for (const r of [...inst.rates].reverse()) this.notifyRate(r, C.RATE_DEL);
     for (const p of [...inst.ports].reverse()) this.notifyPort(p, C.PORT_DEL);
     this.notifyDevice(inst, C.DEL);
@@ -152,7 +161,16 @@ export class DevlinkCore {
     this.multicast(fillRate(this.family, this.ntf(cmd), rate));
   }
 
-  notifyRaw(msg: Buffer): void {
+  /** devlink_param_notify: a param whose value cannot be read (fill fails) is not announced. */
+  notifyParam(inst: Instance, p: Param, cmd: number): void {
+    if (!inst.registered) return;
+    let msg: Buffer;
+    try {
+      msg = fillParam(this.family, this.ntf(cmd), inst, p);
+    } catch (e) {
+      if (e instanceof Errno) return;
+      throw e;
+    }
     this.multicast(msg);
   }
 

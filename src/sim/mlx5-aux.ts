@@ -1,12 +1,18 @@
 /**
  * An active SF's auxiliary device mlx5_core.sf.N (sf/dev/dev.c) and what the SF driver
- * brings up on it: its own devlink instance auxiliary/mlx5_core.sf.N with a virtual port
- * (the kernel announces the instance with DEVLINK_CMD_NEW, then the port, then the
- * port's netdev), its netdev enp<bus>s<slot>f<pf>s<sfnum>, its RDMA device, and the
- * sysfs entries that tie them together. Removal undoes it in reverse.
+ * brings up on it: its own devlink instance auxiliary/mlx5_core.sf.N with a virtual port,
+ * its netdev enp<bus>s<slot>f<pf>s<sfnum>, its RDMA device, and the sysfs entries that
+ * tie them together.
+ *
+ * mlx5_sf_dev_probe runs mlx5_init_one (params, the eth port and its netdev) before
+ * devlink_register, so the kernel announces the instance as NEW, then PORT_NEW already of
+ * type eth with its netdev, then PARAM_NEW for each param (devlink_notify_register).
+ * mlx5_sf_dev_remove unregisters first: PARAM_DEL for each param (last first), PORT_DEL
+ * of the eth port, DEL; the netdev and port go afterwards, unannounced.
  */
-import { DevlinkDriver, Errno, Instance, Netdev, Port } from './model';
-import type { Sf } from './mlx5-sf';
+import { DevlinkDriver, Errno, fail, Instance, Netdev, Port } from './model';
+import { ExtAck } from './policy';
+import { MLX5, portNewChecks, Sf } from './mlx5-sf';
 import type { World } from './world';
 import { mlx5Params, mlx5Info } from './mlx5-common';
 import { E, Flavour, PortType } from './uapi';
@@ -23,16 +29,41 @@ export interface AuxSf {
   readonly pci: string;
 }
 
-/** The SF's own devlink ops: not an eswitch manager, so eswitch calls answer EPERM. */
+/**
+ * The SF's own devlink ops: the same mlx5_devlink_ops as a PF's, on a device that is no
+ * eswitch manager and has no SF table.
+ */
 function sfDriver(sf: Sf): DevlinkDriver {
+  const w = sf.pf.world;
+  // mlx5_devlink_eswitch_get -> mlx5_eswitch_check: !MLX5_ESWITCH_MANAGER(dev) is EOPNOTSUPP
+  const notManager = (): never => {
+    throw new Errno(-E.EOPNOTSUPP);
+  };
+  // mlx5_sf_table_try_get returns NULL on 6.1: the switchdev message of each op
+  const noTable = (ext: ExtAck, what: string): never =>
+    fail(-E.EOPNOTSUPP, ext, `${MLX5}${what} is only supported in eswitch switchdev mode or SF ports are disabled.`);
   return {
-    portOps: {},
-    eswitchModeGet: () => {
-      throw new Errno(-E.EPERM);
+    portOps: {
+      fnHwAddrGet: notManager,
+      fnHwAddrSet: notManager,
+      fnStateGet: notManager,
+      fnStateSet: (_p, _s, ext) => noTable(ext, 'Port state set'),
     },
-    eswitchModeSet: () => {
-      throw new Errno(-E.EPERM);
+    portNew: (_inst, attrs, ext) => {
+      // mlx5_get_dev_index of an SF is its parent's PCI function
+      portNewChecks(attrs, {
+        flavor: w.core.family.flavor, order: w.mlx5PortAddOrder, pfnum: sf.pf.pfnum, ecpf: false,
+        tableSupported: false, switchdev: false,
+      }, ext);
+      throw new Errno(-E.EOPNOTSUPP);
     },
+    portDel: (_inst, _index, ext) => noTable(ext, 'Port del'),
+    eswitchModeGet: notManager,
+    eswitchModeSet: notManager,
+    inlineModeGet: notManager,
+    inlineModeSet: notManager,
+    encapModeGet: notManager,
+    encapModeSet: notManager,
     infoGet: () => mlx5Info(sf.pf.serial, sf.pf.psid),
     reloadActions: (1 << 1) | (1 << 2),
     reloadLimits: 1 << 1,
@@ -55,26 +86,28 @@ export function createAux(sf: Sf): AuxSf {
   const name = `mlx5_core.sf.${id}`;
   const inst = core.createInstance('auxiliary', name, sfDriver(sf));
   for (const p of mlx5Params(false)) inst.params.push(p);
-  core.register(inst);
   const vhca = w.nextVhcaId();
   const port: Port = {
     instance: inst, index: vhca << 16, type: PortType.NOTSET, desiredType: PortType.NOTSET,
     netdev: undefined, ibdev: undefined, flavour: Flavour.VIRTUAL, splittable: false, ops: {}, rate: undefined,
   };
+  // mlx5_init_one: not yet registered, so neither announces anything
   core.portRegister(port);
   const netdev = { ifindex: w.nextIfindex(), name: sfNetdevName(sf.pf.pci, sf.pf.pfnum, sf.sfnum) };
   core.portTypeEthSet(port, netdev);
   const rdma = w.nextRdmaName();
   const aux: AuxSf = { world: w, id, name, inst, port, netdev, rdma, pci: sf.pf.pci };
   w.sysfs?.addSf(aux, sf.sfnum, sf.mac, aux.pci);
+  core.register(inst);
   return aux;
 }
 
 export function removeAux(aux: AuxSf): void {
   const w = aux.world;
-  w.sysfs?.removeSf(aux, aux.pci);
+  w.core.unregister(aux.inst);
+  // mlx5_uninit_one after devlink_unregister: nothing more is announced
   w.core.portTypeClear(aux.port);
   w.core.portUnregister(aux.port);
-  w.core.unregister(aux.inst);
+  w.sysfs?.removeSf(aux, aux.pci);
   w.auxIds.free(aux.id);
 }

@@ -5,6 +5,7 @@
  */
 import type { DevlinkCore } from './core';
 import type { Scheduler } from './scheduler';
+import type { Mlx5PortAddOrder } from './mlx5-sf';
 import type { Sysfs } from './sysfs';
 
 export interface Timing {
@@ -49,6 +50,8 @@ export class World {
     readonly sched: Scheduler,
     readonly timing: Timing,
     readonly sysfs: Sysfs | undefined,
+    /** The kernel's order of mlx5's port add checks. */
+    readonly mlx5PortAddOrder: Mlx5PortAddOrder = '6.12',
   ) {}
 
   nextIfindex(): number {
