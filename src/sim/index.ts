@@ -32,7 +32,9 @@ import { Faults } from './faults';
 import type { FamilyCtx } from './fill';
 import { GenlFamily, GenlKernel, Origin } from './genl';
 import { checkInvariants, InvariantReport } from './invariants';
+import { IceDeviceOptions, IcePf, iceInvariants } from './ice';
 import { Mlx5DeviceOptions, Mlx5Pf } from './mlx5';
+import type { Mlx5PortAddOrder } from './mlx5-sf';
 import { nlctrlFamily } from './nlctrl';
 import { ops61, opsCurrent } from './ops';
 import { Scheduler } from './scheduler';
@@ -41,7 +43,11 @@ import { Sysfs } from './sysfs';
 import { C, DEVLINK_ATTR_MAX_6_1 } from './uapi';
 import { Timing, World } from './world';
 
-export type { Mlx5DeviceOptions as SimDeviceOptions } from './mlx5';
+export type { Mlx5DeviceOptions, IceDeviceOptions };
+export type { Mlx5PortAddOrder } from './mlx5-sf';
+/** A simulated PF: mlx5_core (the default) or ice (`driver: 'ice'`, kernel 'current' only). */
+export type SimDeviceOptions = Mlx5DeviceOptions | IceDeviceOptions;
+export type SimPf = Mlx5Pf | IcePf;
 export type { Timing as SimTiming } from './world';
 export { Faults } from './faults';
 export type { InvariantReport } from './invariants';
@@ -57,7 +63,13 @@ export interface SimulatorOptions {
    * close(). Either way its transports tell the Devlink where it is (Transport.sysfsRoot).
    */
   readonly sysfsRoot?: string;
-  readonly devices: readonly Mlx5DeviceOptions[];
+  readonly devices: readonly SimDeviceOptions[];
+  /**
+   * The order of mlx5's port add checks: '6.12' (default; on kernel '6.1' the 6.1 messages)
+   * or 'newest' (the SF table and switchdev checks first, then the attributes; kernel
+   * 'current' only). See Mlx5PortAddOrder.
+   */
+  readonly mlx5PortAddOrder?: Mlx5PortAddOrder;
   /** Milliseconds of the asynchronous steps; all 0 by default (they still run asynchronously). */
   readonly timing?: Partial<Timing>;
   /** Largest dump datagram; 32 KiB by default (what the kernel sends a reader with a large buffer). */
@@ -80,7 +92,7 @@ export class Simulator {
   readonly groupId: number;
   /** Fault injection; see faults.ts. */
   readonly faults = new Faults();
-  readonly devices: readonly Mlx5Pf[];
+  readonly devices: readonly SimPf[];
   private readonly sched = new Scheduler();
   private readonly genl: GenlKernel;
   private readonly core: DevlinkCore;
@@ -108,8 +120,11 @@ export class Simulator {
     this.ownSysfs = opts.sysfsRoot === undefined;
     this.sysfsRoot = opts.sysfsRoot ?? mkdtempSync(path.join(tmpdir(), 'devlink-sf-sim-sysfs-'));
     const sysfs = new Sysfs(this.sysfsRoot);
-    const world = new World(this.core, this.sched, timing, sysfs);
-    this.devices = opts.devices.map((d) => new Mlx5Pf(world, d));
+    const order = opts.mlx5PortAddOrder ?? '6.12';
+    if (order !== '6.12' && order !== 'newest') throw new TypeError(`mlx5PortAddOrder "${String(order)}" is not '6.12' or 'newest'`);
+    if (order === 'newest' && this.kernel === '6.1') throw new TypeError("mlx5PortAddOrder 'newest' needs kernel 'current'");
+    const world = new World(this.core, this.sched, timing, sysfs, order);
+    this.devices = opts.devices.map((d) => (d.driver === 'ice' ? new IcePf(world, d) : new Mlx5Pf(world, d)));
   }
 
   private devlinkFamily(): GenlFamily {
@@ -175,8 +190,8 @@ export class Simulator {
     return this.sched.settle();
   }
 
-  /** The mlx5 device of a handle ("pci/0000:06:00.0"). */
-  device(handle: string): Mlx5Pf {
+  /** The simulated PF of a handle ("pci/0000:06:00.0"). */
+  device(handle: string): SimPf {
     const d = this.devices.find((x) => `pci/${x.pci}` === handle);
     if (!d) throw new Error(`no simulated device ${handle}`);
     return d;
@@ -184,7 +199,18 @@ export class Simulator {
 
   /** Check the model's invariants (no duplicate sfnum, unique indices, ...); throws on a violation. */
   checkInvariants(): InvariantReport {
-    return checkInvariants(this.core, this.devices);
+    const r = checkInvariants(this.core, this.devices.filter((d): d is Mlx5Pf => d instanceof Mlx5Pf));
+    let { sfs, attached } = r;
+    const check = (ok: boolean, what: () => string): void => {
+      if (!ok) throw new Error(`simulator invariant violated: ${what()}`);
+    };
+    for (const d of this.devices) {
+      if (!(d instanceof IcePf)) continue;
+      const c = iceInvariants(d, check);
+      sfs += c.sfs;
+      attached += c.attached;
+    }
+    return { ...r, sfs, attached };
   }
 
   /** Stop: pending steps are cancelled, endpoints closed, the socket closed. */

@@ -9,6 +9,12 @@
  *   <root>/class/net/<netdev>            -> the netdev's directory above
  *   <root>/class/infiniband/<mlx5_K>     -> the RDMA device's directory above
  *
+ * An ice SF (ice_sf_eth.c) differs: its auxiliary device ice.sf.N has no sfnum file, and
+ * its netdev's parent is the PF's PCI device (SET_NETDEV_DEV(netdev, &pdev->dev)):
+ *
+ *   <root>/devices/pci0000:00/<PF's PCI address>/ice.sf.N/
+ *   <root>/devices/pci0000:00/<PF's PCI address>/net/<netdev>/{ifindex,address}
+ *
  * As on a real system, the auxiliary bus entry is a link into the PF's device
  * directory, so the PF an SF belongs to can be read from the link's target. Entries
  * appear when the SF attaches and go when its auxiliary device is removed.
@@ -58,6 +64,25 @@ export class Sysfs {
     fs.rmSync(path.join(this.root, 'class', 'infiniband', aux.rdma), { force: true });
     fs.rmSync(this.auxDir(aux.name), { force: true });
     fs.rmSync(this.deviceDir(pci, aux.name), { recursive: true, force: true });
+  }
+
+  /** An auxiliary device without an sfnum file, its netdev below the PF (ice). */
+  addPlainSf(name: string, pci: string, netdev: { ifindex: number; name: string }, mac: Buffer): void {
+    const dir = this.deviceDir(pci, name);
+    fs.mkdirSync(dir, { recursive: true });
+    this.link(this.auxDir(name), dir);
+    const net = this.deviceDir(pci, path.join('net', netdev.name));
+    fs.mkdirSync(net, { recursive: true });
+    fs.writeFileSync(path.join(net, 'ifindex'), `${netdev.ifindex}\n`);
+    fs.writeFileSync(path.join(net, 'address'), `${macString(mac)}\n`);
+    this.link(path.join(this.root, 'class', 'net', netdev.name), net);
+  }
+
+  removePlainSf(name: string, pci: string, netdev: { name: string }): void {
+    fs.rmSync(path.join(this.root, 'class', 'net', netdev.name), { force: true });
+    fs.rmSync(this.deviceDir(pci, path.join('net', netdev.name)), { recursive: true, force: true });
+    fs.rmSync(this.auxDir(name), { force: true });
+    fs.rmSync(this.deviceDir(pci, name), { recursive: true, force: true });
   }
 
   private link(at: string, target: string): void {
