@@ -1,0 +1,169 @@
+// The simulator against the kernel source (Debian's 6.1.192 and 6.12.117, and the mlx5
+// change that reorders the port add checks): each test names the function it follows.
+import assert from 'node:assert/strict';
+import { Simulator } from '../src/sim';
+import { nest, nla, strz, u16, u32 } from './helpers/bytes';
+import {
+  attr, attrOffset, dl, expectError, F, nested, NLMSG_DONE, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, RMsg, str, u32of,
+} from './sim.helpers';
+
+const REQ = F.REQUEST | F.ACK;
+const DEVS = [
+  { handle: 'pci/0000:06:00.0', pfnum: 0, eswitch: 'switchdev' as const },
+  { handle: 'pci/0000:06:00.1', pfnum: 1 },
+];
+const AUX = [nla(1, strz('auxiliary')), nla(2, strz('mlx5_core.sf.2'))];
+
+function fnSet(sim: Simulator, h: Buffer[], index: number, fn: Buffer[]): Buffer {
+  return dl(sim, 6, REQ, [...h, portIndex(index), nest(145, fn)]);
+}
+
+/** Open a simulator with SF 88 active and attached; returns the notifications of the attach. */
+async function attached(sim: Simulator, raw: Raw): Promise<RMsg[]> {
+  raw.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 0, 88)));
+  raw.notifications();
+  raw.call(fnSet(sim, PCI0, 32768, [nla(2, [1])]));
+  await sim.settle();
+  return raw.notifications();
+}
+
+/** PARAM_* notifications' param names. */
+function paramNames(ms: RMsg[]): (string | undefined)[] {
+  return ms.map((m) => str(attr(nested(attr(m, 80)), 81)));
+}
+
+for (const kernel of ['6.1', 'current'] as const) {
+  describe(`sim (${kernel}): the SF's own instance, from mlx5_sf_dev_probe and mlx5_sf_dev_remove`, () => {
+    let sim: Simulator;
+    let raw: Raw;
+    beforeEach(() => {
+      sim = new Simulator({ kernel, devices: DEVS });
+      raw = new Raw(sim);
+      raw.join(sim.groupId);
+    });
+    afterEach(() => sim.close());
+
+    it('probe: mlx5_init_one then devlink_register: NEW, PORT_NEW already eth, then PARAM_NEW for each param', async () => {
+      const ntf = (await attached(sim, raw)).filter((m) => str(attr(m, 2)) === 'mlx5_core.sf.2');
+      assert.deepEqual(ntf.map((m) => m.cmd), [3, 7, ...Array<number>(8).fill(40)]);
+      assert.equal(attr(ntf[1], 4)?.data.readUInt16LE(0), 2, 'type eth');
+      assert.equal(str(attr(ntf[1], 7)), 'enp6s0f0s88');
+      // the params in registration order, as a PARAM_GET dump lists them
+      const dump = raw.send(dl(sim, 38, F.REQUEST | F.DUMP, [])).flatMap(parse).filter((m) => m.type !== NLMSG_DONE && str(attr(m, 2)) === 'mlx5_core.sf.2');
+      assert.deepEqual(paramNames(ntf.slice(2)), paramNames(dump));
+    });
+
+    it('remove: devlink_unregister first: PARAM_DEL for each param (last first), PORT_DEL still eth, DEL', async () => {
+      const added = (await attached(sim, raw)).filter((m) => m.cmd === 40);
+      raw.call(fnSet(sim, PCI0, 32768, [nla(2, [0])]));
+      await sim.settle();
+      const ntf = raw.notifications().filter((m) => str(attr(m, 2)) === 'mlx5_core.sf.2');
+      assert.deepEqual(ntf.map((m) => m.cmd), [...Array<number>(8).fill(41), 8, 4]);
+      assert.deepEqual(paramNames(ntf.slice(0, 8)), paramNames(added).reverse());
+      assert.equal(attr(ntf[8], 4)?.data.readUInt16LE(0), 2, 'the port is unregistered while still eth');
+      assert.equal(str(attr(ntf[8], 7)), 'enp6s0f0s88');
+    });
+
+    it('mlx5_eswitch_check: the SF is no eswitch manager, so eswitch get and set answer EOPNOTSUPP (not EPERM)', async () => {
+      await attached(sim, raw);
+      expectError(raw.call(dl(sim, 29, REQ, AUX)), 95);
+      expectError(raw.call(dl(sim, 30, REQ, [...AUX, nla(25, u16(1))])), 95);
+    });
+
+    it('mlx5_devlink_sf_port_new on the SF: mlx5_sf_new_check_attr (pfnum is the parent\'s function), then the missing table', async () => {
+      await attached(sim, raw);
+      expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(AUX, 1, 1))), 95, 'mlx5_core: Invalid pfnum supplied');
+      expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(AUX, 0, 1))), 95, kernel === '6.1'
+        ? 'mlx5_core: Port add is only supported in eswitch switchdev mode or SF ports are disabled.'
+        : 'mlx5_core: SF ports are not supported.');
+    });
+  });
+}
+
+describe('sim: mlx5 port function and port add checks from the source', () => {
+  let sim: Simulator;
+  let raw: Raw;
+  afterEach(() => sim.close());
+  const open = (o: Partial<ConstructorParameters<typeof Simulator>[0]> = {}): void => {
+    sim = new Simulator({ kernel: 'current', devices: DEVS, ...o });
+    raw = new Raw(sim);
+  };
+
+  it('mlx5_devlink_port_fn_max_io_eqs_set: check_add_overflow into a u16 with MLX5_ESW_MAX_CTRL_EQS (4): 65531 is the largest', () => {
+    open();
+    raw.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 0, 1)));
+    assert.equal(raw.call(fnSet(sim, PCI0, 32768, [nla(6, u32(65531))]))[0].errno, 0);
+    expectError(raw.call(fnSet(sim, PCI0, 32768, [nla(6, u32(65532))])), 22, 'mlx5_core: Supplied value out of range');
+    expectError(raw.call(fnSet(sim, PCI0, 32768, [nla(6, u32(0x10000))])), 22, 'mlx5_core: Supplied value out of range');
+    const [m] = raw.call(dl(sim, 5, F.REQUEST, [...PCI0, portIndex(32768)]));
+    assert.equal(u32of(attr(nested(attr(m, 145)), 6)), 65531);
+  });
+
+  it('mlx5_devlink_sf_port_new of 6.12: mlx5_sf_new_check_attr first, then "SF ports are not supported." / switchdev', () => {
+    open();
+    expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(PCI1, 0, 1))), 95, 'mlx5_core: Invalid pfnum supplied');
+    expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(PCI1, 1, 1))), 95, 'mlx5_core: SF ports are only supported in eswitch switchdev mode.');
+  });
+
+  it('the newest order (mlx5_sf_table_supported and switchdev before mlx5_sf_new_check_attr, pfnum per controller)', () => {
+    open({ mlx5PortAddOrder: 'newest' });
+    // in legacy mode the switchdev message wins over a bad pfnum and a missing sfnum
+    expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(PCI1, 0, 1))), 95, 'mlx5_core: SF ports are only supported in eswitch switchdev mode.');
+    expectError(raw.call(dl(sim, 7, REQ, [...PCI1, nla(77, u16(7)), nla(127, u16(1))])), 95, 'mlx5_core: SF ports are only supported in eswitch switchdev mode.');
+    // in switchdev mode the attribute checks follow, in their own order
+    expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 1, 1))), 95, 'mlx5_core: Invalid pfnum supplied');
+    expectError(raw.call(dl(sim, 7, REQ, [...PCI0, nla(77, u16(7)), nla(127, u16(0))])), 95,
+      'mlx5_core: User must provide unique sfnum. Driver does not support auto assignment');
+    assert.equal(raw.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 0, 1)))[0].cmd, 7);
+    assert.throws(() => new Simulator({ devices: DEVS, mlx5PortAddOrder: 'newest' }), /needs kernel 'current'/);
+  });
+
+  it('the capability change refused on an active SF is the simulator\'s firmware assumption (mlx5 itself sends SET_HCA_CAP)', async () => {
+    open();
+    raw.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 0, 1)));
+    raw.call(fnSet(sim, PCI0, 32768, [nla(2, [1])]));
+    // mlx5 reports the firmware's refusal as "Failed setting HCA caps"; EBUSY is the simulator's choice
+    expectError(raw.call(fnSet(sim, PCI0, 32768, [nla(6, u32(16))])), 16, 'mlx5_core: Failed setting HCA caps');
+    await sim.settle();
+  });
+});
+
+describe('sim: the devlink core of 6.1 and of 6.8+ from the source', () => {
+  for (const kernel of ['6.1', 'current'] as const) {
+    it(`${kernel}: the port add reply and the port dump use ${kernel === '6.1' ? 'DEVLINK_CMD_NEW' : 'DEVLINK_CMD_PORT_NEW (devlink_nl_port_new_doit, devlink_nl_port_get_dump_one)'}; port get always PORT_NEW`, () => {
+      const sim = new Simulator({ kernel, devices: DEVS });
+      try {
+        const raw = new Raw(sim);
+        const want = kernel === '6.1' ? 3 : 7;
+        assert.equal(raw.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 0, 1)))[0].cmd, want);
+        const dump = raw.send(dl(sim, 5, F.REQUEST | F.DUMP, [])).flatMap(parse).filter((m) => m.type !== NLMSG_DONE);
+        assert.ok(dump.length >= 3);
+        for (const m of dump) assert.equal(m.cmd, want);
+        assert.equal(raw.call(dl(sim, 5, F.REQUEST, [...PCI0, portIndex(32768)]))[0].cmd, 7);
+      } finally {
+        void sim.close();
+      }
+    });
+  }
+
+  it('current: devlink_port_function_validate points "Function does not support state setting" at the state attribute', () => {
+    const sim = new Simulator({ kernel: 'current', devices: DEVS });
+    try {
+      const msg = fnSet(sim, PCI0, 0xffff, [nla(2, [1])]);
+      const e = expectError(new Raw(sim).call(msg), 95, 'Function does not support state setting');
+      assert.equal(e.ext?.offs, attrOffset(msg, 3) + 4);
+    } finally {
+      void sim.close();
+    }
+  });
+
+  it('6.1: devlink_nl_cmd_port_get_dumpit ignores a device filter: an unknown device dumps every port, DONE 0', () => {
+    const sim = new Simulator({ devices: DEVS });
+    try {
+      const msgs = new Raw(sim).send(dl(sim, 5, F.REQUEST | F.DUMP, [nla(1, strz('pci')), nla(2, strz('0000:09:00.0'))])).flatMap(parse);
+      assert.deepEqual(msgs.map((m) => m.type === NLMSG_DONE ? `done ${m.errno}` : u32of(attr(m, 3))), [0xffff, 0x1ffff, 'done 0']);
+    } finally {
+      void sim.close();
+    }
+  });
+});
