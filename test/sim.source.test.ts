@@ -167,3 +167,45 @@ describe('sim: the devlink core of 6.1 and of 6.8+ from the source', () => {
     }
   });
 });
+
+describe('sim (current): NOTIFY_FILTER_SET, devlink_nl_notify_filter_set_doit and devlink_nl_notify_filter (6.9+)', () => {
+  let sim: Simulator;
+  afterEach(() => sim.close());
+
+  it('a socket\'s filter lets through only notifications whose handle (and port, for port ones) match; an empty request removes it', () => {
+    sim = new Simulator({ kernel: 'current', devices: [DEVS[0], { ...DEVS[1], eswitch: 'switchdev' }] });
+    const ctl = new Raw(sim);
+    const watch = new Raw(sim);
+    const other = new Raw(sim);
+    for (const r of [watch, other]) r.join(sim.groupId);
+    const seen = (r: Raw): RMsg[] => {
+      r.ep.poll();
+      return r.notifications();
+    };
+    // the filter is the requesting socket's own
+    assert.equal(watch.call(dl(sim, 84, REQ, PCI1))[0].errno, 0);
+    ctl.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 0, 1)));
+    ctl.call(dl(sim, 7, REQ, portNewAttrs(PCI1, 1, 1)));
+    const pf1 = seen(watch);
+    assert.ok(pf1.length > 0);
+    assert.ok(pf1.every((m) => str(attr(m, 2)) === '0000:06:00.1'), 'only pci/0000:06:00.1');
+    assert.equal(seen(other).length, pf1.length * 2, 'a socket without a filter sees both');
+    // a port index narrows port notifications; rate ones carry no port in their description
+    const idx = (1 << 16) | 0x8000;
+    assert.equal(watch.call(dl(sim, 84, REQ, [...PCI1, portIndex(idx + 1)]))[0].errno, 0);
+    ctl.call(dl(sim, 7, REQ, portNewAttrs(PCI1, 1, 2)));
+    ctl.call(dl(sim, 7, REQ, portNewAttrs(PCI1, 1, 3)));
+    assert.deepEqual(seen(watch).map((m) => `${m.cmd}/${u32of(attr(m, 3))}`), [`7/${idx + 1}`, `76/${idx + 1}`, `7/${idx + 1}`, `76/${idx + 2}`]);
+    // no attributes: the filter goes
+    assert.equal(watch.call(dl(sim, 84, REQ, []))[0].errno, 0);
+    ctl.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 0, 2)));
+    assert.equal(seen(watch).length, 3);
+    // the op policy: a PORT_INDEX shorter than a u32 (validate_nla: below nla_attr_minlen, ERANGE)
+    expectError(watch.call(dl(sim, 84, REQ, [...PCI1, nla(3, u16(1))])), 34, 'Attribute failed policy validation');
+  });
+
+  it('6.1 has no such command', () => {
+    sim = new Simulator({ devices: DEVS });
+    expectError(new Raw(sim).call(dl(sim, 84, REQ, PCI1)), 95);
+  });
+});

@@ -13,6 +13,26 @@ import { portDoit, portDump } from './cmd-port';
 import { devDoit, devDump } from './cmd-dev';
 import { rateDoit, rateDump, rateFromAttrs, rateNodeFromAttrs } from './cmd-rate';
 
+/** struct devlink_obj_desc: what a notification is about, and what a filter asks for. */
+export interface ObjDesc {
+  readonly bus?: string;
+  readonly dev?: string;
+  /** Port notifications only (devlink_nl_obj_desc_port_set). */
+  readonly port?: number;
+}
+
+function descOf(inst: Instance): ObjDesc {
+  return { bus: inst.bus, dev: inst.dev };
+}
+
+/** devlink_obj_desc_match: each field both sides have must be equal. */
+export function descMatch(desc: ObjDesc, flt: ObjDesc): boolean {
+  if (desc.bus !== undefined && flt.bus !== undefined && desc.bus !== flt.bus) return false;
+  if (desc.dev !== undefined && flt.dev !== undefined && desc.dev !== flt.dev) return false;
+  if (desc.port !== undefined && flt.port !== undefined && desc.port !== flt.port) return false;
+  return true;
+}
+
 /** What a doit gets: the parsed request and a way to reply (genlmsg_reply). */
 export interface DoCtx {
   readonly req: Request;
@@ -44,8 +64,13 @@ export class DevlinkCore {
 
   constructor(
     readonly family: FamilyCtx,
-    /** genlmsg_multicast_netns to the `config` group. */
-    private readonly multicast: (msg: Buffer) => void,
+    /**
+     * genlmsg_multicast_netns_filtered to the `config` group; `desc` is what the newer
+     * kernels' notification filter (devlink_nl_notify_filter) matches against.
+     */
+    private readonly multicast: (msg: Buffer, desc: ObjDesc) => void,
+    /** NOTIFY_FILTER_SET: the filter of the requesting socket (undefined: none). */
+    private readonly setFilter: (portid: number, flt: ObjDesc | undefined) => void = () => undefined,
   ) {}
 
   /** NL_SET_ERR_MSG_MOD's prefix: KBUILD_MODNAME of net/devlink/leftover.c on 6.1. */
@@ -148,17 +173,17 @@ export class DevlinkCore {
   }
 
   notifyDevice(inst: Instance, cmd: number): void {
-    this.multicast(fillDevice(this.family, this.ntf(cmd), inst));
+    this.multicast(fillDevice(this.family, this.ntf(cmd), inst), descOf(inst));
   }
 
   notifyPort(port: Port, cmd: number): void {
     if (!port.instance.registered) return;
-    this.multicast(fillPort(this.family, this.ntf(cmd), port, new ExtAck()));
+    this.multicast(fillPort(this.family, this.ntf(cmd), port, new ExtAck()), { ...descOf(port.instance), port: port.index });
   }
 
   notifyRate(rate: Rate, cmd: number): void {
     if (!rate.instance.registered) return;
-    this.multicast(fillRate(this.family, this.ntf(cmd), rate));
+    this.multicast(fillRate(this.family, this.ntf(cmd), rate), descOf(rate.instance));
   }
 
   /** devlink_param_notify: a param whose value cannot be read (fill fails) is not announced. */
@@ -171,7 +196,7 @@ export class DevlinkCore {
       if (e instanceof Errno) return;
       throw e;
     }
-    this.multicast(msg);
+    this.multicast(msg, descOf(inst));
   }
 
   // ---- requests ----
@@ -223,10 +248,30 @@ export class DevlinkCore {
     }
   }
 
+  /**
+   * devlink_nl_notify_filter_set_doit: bus name, device name and port index, each
+   * optional, replace the socket's filter; none of them removes it.
+   */
+  private notifyFilterSet(ctx: DoCtx): void {
+    const { tb, req } = ctx;
+    const bus = tb[A.BUS_NAME];
+    const dev = tb[A.DEV_NAME];
+    const port = tb[A.PORT_INDEX];
+    const flt: ObjDesc = {
+      ...(bus ? { bus: cstr(req.buf, bus.data, bus.len) } : {}),
+      ...(dev ? { dev: cstr(req.buf, dev.data, dev.len) } : {}),
+      ...(port ? { port: req.buf.readUInt32LE(port.data) } : {}),
+    };
+    this.setFilter(req.portid, bus || dev || port ? flt : undefined);
+  }
+
   /** Run a doit; throws Errno on failure. */
   doit(op: OpDef, ctx: DoCtx): void {
     const t = this.preDoit(op, ctx);
-    if (op.cmd === C.NOTIFY_FILTER_SET) return;
+    if (op.cmd === C.NOTIFY_FILTER_SET) {
+      this.notifyFilterSet(ctx);
+      return;
+    }
     if (!t) throw new Errno(-E.EOPNOTSUPP);
     if (portDoit(this, ctx, t) || devDoit(this, ctx, t) || rateDoit(this, ctx, t)) return;
     // commands the driver implements nothing for

@@ -26,7 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Transport } from '../genl/transport';
-import { DevlinkCore } from './core';
+import { DevlinkCore, descMatch, ObjDesc } from './core';
 import { SimEndpoint } from './endpoint';
 import { Faults } from './faults';
 import type { FamilyCtx } from './fill';
@@ -97,6 +97,8 @@ export class Simulator {
   private readonly genl: GenlKernel;
   private readonly core: DevlinkCore;
   private readonly endpoints = new Map<number, SimEndpoint>();
+  /** Notification filters of in-process endpoints (NOTIFY_FILTER_SET), by port. */
+  private readonly filters = new Map<number, ObjDesc>();
   private nextPort: number;
   private socket: SimSocket | undefined;
   private closed = false;
@@ -112,7 +114,10 @@ export class Simulator {
     this.groupId = 0x5c0 + (n % 0x400);
     this.nextPort = 0x40000000 + n * 0x10000;
     const family: FamilyCtx = { id: this.familyId, flavor: this.kernel };
-    this.core = new DevlinkCore(family, (msg) => this.multicast(msg));
+    this.core = new DevlinkCore(family, (msg, desc) => this.multicast(msg, desc), (portid, flt) => {
+      if (flt) this.filters.set(portid, flt);
+      else this.filters.delete(portid);
+    });
     this.genl = new GenlKernel(this.faults, this.sched, opts.dumpBufferSize ?? 32768);
     this.genl.add(nlctrlFamily(this.genl));
     this.genl.add(this.devlinkFamily());
@@ -149,7 +154,13 @@ export class Simulator {
   transport(opts: TransportOptions = {}): Transport {
     if (this.closed) throw new Error('the simulator is closed');
     const ep = new SimEndpoint(
-      { kernel: this.genl, sched: this.sched, detach: (e) => this.endpoints.delete(e.localPort) },
+      {
+        kernel: this.genl, sched: this.sched,
+        detach: (e) => {
+          this.endpoints.delete(e.localPort);
+          this.filters.delete(e.localPort);
+        },
+      },
       this.nextPort++,
       opts.privileged !== false,
       this.sysfsRoot,
@@ -174,14 +185,17 @@ export class Simulator {
     return this.socket?.port;
   }
 
-  private multicast(msg: Buffer): void {
+  private multicast(msg: Buffer, desc: ObjDesc): void {
     const overruns = this.faults.takeOverruns();
     for (const o of overruns) {
       for (const ep of this.endpoints.values()) {
         if ((o.port === undefined || o.port === ep.localPort) && ep.member(this.groupId)) ep.loseNext += o.count;
       }
     }
-    for (const ep of this.endpoints.values()) ep.multicast(msg, this.groupId);
+    for (const ep of this.endpoints.values()) {
+      const flt = this.filters.get(ep.localPort);
+      if (!flt || descMatch(desc, flt)) ep.multicast(msg, this.groupId);
+    }
     this.socket?.notify(msg);
   }
 
