@@ -5,9 +5,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { Simulator } from '../src/sim';
 import { nest, nla, u16, u32 } from './helpers/bytes';
-import { attr, dl, expectError, F, nested, PCI0, PCI1, portIndex, Raw, RMsg, str, u32of } from './sim.helpers';
+import { attr, dl, expectError, F, nested, PCI0, PCI1, portIndex, Raw, REQ, RMsg, str, summary, u32of } from './sim.helpers';
 
-const REQ = F.REQUEST | F.ACK;
 const ICE = [
   { handle: 'pci/0000:06:00.0', driver: 'ice' as const, pfnum: 0, eswitch: 'switchdev' as const },
   { handle: 'pci/0000:06:00.1', driver: 'ice' as const, pfnum: 1 },
@@ -25,14 +24,6 @@ function fnSet(sim: Simulator, index: number, fn: Buffer[]): Buffer {
 function fnOf(m: RMsg): { hw: Buffer; state?: number; opstate?: number } {
   const f = nested(attr(m, 145));
   return { hw: attr(f, 1)?.data ?? Buffer.alloc(0), state: attr(f, 2)?.data[0], opstate: attr(f, 3)?.data[0] };
-}
-
-function summary(ms: RMsg[]): string[] {
-  return ms.map((m) => {
-    const idx = u32of(attr(m, 3));
-    const type = attr(m, 4)?.data.readUInt16LE(0);
-    return `${m.cmd}:${str(attr(m, 2))}${idx !== undefined ? '/' + idx : ''}${type !== undefined ? ':t' + type : ''}`;
-  });
 }
 
 describe('sim: ice sub-functions (Linux 6.12, ice/devlink/devlink_port.c)', () => {

@@ -2,14 +2,9 @@ import assert from 'node:assert/strict';
 import { Simulator } from '../src/sim';
 import { nest, nla, u16, u32 } from './helpers/bytes';
 import {
-  attr, dl, expectError, F, nested, NLMSG_DONE, NLMSG_ERROR, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, RMsg, str, u32of,
+  attr, dl, expectError, F, nested, NLMSG_DONE, NLMSG_ERROR, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, REQ, RMsg, str,
+  summary, TWO_PFS, u32of,
 } from './sim.helpers';
-
-const REQ = F.REQUEST | F.ACK;
-const TWO_PFS = [
-  { handle: 'pci/0000:06:00.0', pfnum: 0, eswitch: 'switchdev' as const },
-  { handle: 'pci/0000:06:00.1', pfnum: 1 },
-];
 
 /** PORT_SET with a PORT_FUNCTION nest. */
 function fnSet(sim: Simulator, h: Buffer[], index: number, fn: Buffer[]): Buffer {
@@ -30,15 +25,6 @@ function getPort(raw: Raw, sim: Simulator, index: number, h = PCI0): RMsg {
   const [m] = raw.call(dl(sim, 5, F.REQUEST, [...h, portIndex(index)]));
   assert.equal(m.cmd, 7, `port ${index}: ${m.errno ?? ''}`);
   return m;
-}
-
-/** Notifications as [cmd, port index or handle, type] triples for readable assertions. */
-function summary(ms: RMsg[]): string[] {
-  return ms.map((m) => {
-    const idx = u32of(attr(m, 3));
-    const type = attr(m, 4)?.data.readUInt16LE(0);
-    return `${m.cmd}:${str(attr(m, 2))}${idx !== undefined ? '/' + idx : ''}${type !== undefined ? ':t' + type : ''}`;
-  });
 }
 
 describe('sim: mlx5 sub-functions (6.1)', () => {

@@ -4,14 +4,10 @@ import assert from 'node:assert/strict';
 import { Simulator } from '../src/sim';
 import { nest, nla, strz, u16, u32 } from './helpers/bytes';
 import {
-  attr, attrOffset, dl, expectError, F, nested, NLMSG_DONE, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, RMsg, str, u32of,
+  attr, attrOffset, dl, expectError, F, nested, NLMSG_DONE, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, REQ, RMsg, str,
+  TWO_PFS as DEVS, u32of,
 } from './sim.helpers';
 
-const REQ = F.REQUEST | F.ACK;
-const DEVS = [
-  { handle: 'pci/0000:06:00.0', pfnum: 0, eswitch: 'switchdev' as const },
-  { handle: 'pci/0000:06:00.1', pfnum: 1 },
-];
 const AUX = [nla(1, strz('auxiliary')), nla(2, strz('mlx5_core.sf.2'))];
 
 function fnSet(sim: Simulator, h: Buffer[], index: number, fn: Buffer[]): Buffer {
