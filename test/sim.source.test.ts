@@ -205,3 +205,34 @@ describe('sim (current): NOTIFY_FILTER_SET, devlink_nl_notify_filter_set_doit an
     expectError(new Raw(sim).call(dl(sim, 84, REQ, PCI1)), 95);
   });
 });
+
+describe('sim: attributes newer than the kernel acted as (RATE_TC_BWS, 180, from 6.16)', () => {
+  const tc = nest(180, [nla(181, [0]), nla(182, u32(50))]);
+  const rateOf = (raw: Raw, sim: Simulator): Buffer => raw.call(dl(sim, 74, F.REQUEST, [...PCI0, portIndex(32768)]))[0].bytes.subarray(20);
+
+  it('6.1: RATE_SET is validated strictly (no GENL_DONT_VALIDATE flags): 180 is above maxattr 176, "Unknown attribute type"', () => {
+    const sim = new Simulator({ devices: DEVS });
+    try {
+      const raw = new Raw(sim);
+      raw.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 0, 1)));
+      const msg = dl(sim, 75, REQ, [...PCI0, portIndex(32768), tc]);
+      const e = expectError(raw.call(msg), 22, 'Unknown attribute type');
+      assert.equal(e.ext?.offs, attrOffset(msg, 3));
+    } finally {
+      void sim.close();
+    }
+  });
+
+  it('current (6.12): RATE_SET is liberal (GENL_DONT_VALIDATE_STRICT), so the tc-bw nest is ignored: success, nothing changes', () => {
+    const sim = new Simulator({ kernel: 'current', devices: DEVS });
+    try {
+      const raw = new Raw(sim);
+      raw.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 0, 1)));
+      const before = rateOf(raw, sim);
+      assert.equal(raw.call(dl(sim, 75, REQ, [...PCI0, portIndex(32768), tc]))[0].errno, 0);
+      assert.deepEqual(rateOf(raw, sim), before);
+    } finally {
+      void sim.close();
+    }
+  });
+});
