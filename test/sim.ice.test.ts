@@ -144,6 +144,18 @@ describe('sim: ice sub-functions (Linux 6.12, ice/devlink/devlink_port.c)', () =
     sim.checkInvariants();
   });
 
+  it('ice_sf_devlink_ops is empty: the SF instance\'s info is its handle and the bound driver ice.sf; eswitch get the handle alone', () => {
+    raw.call(add(sim, PCI0, 0, 88));
+    raw.call(fnSet(sim, 2, [nla(2, [1])]));
+    const h = [nla(1, Buffer.from('auxiliary\0')), nla(2, Buffer.from('ice.sf.1\0'))];
+    const [info] = raw.call(dl(sim, 51, F.REQUEST, h));
+    assert.deepEqual(info.attrs.map((a) => a.type), [1, 2, 98]);
+    assert.equal(str(attr(info, 98)), 'ice.sf');
+    const [es] = raw.call(dl(sim, 29, F.REQUEST, h));
+    assert.deepEqual(es.attrs.map((a) => a.type), [1, 2]);
+    expectError(raw.call(add(sim, h, 0, 1)), 95);
+  });
+
   it('ice_dealloc_dynamic_port: deleting an active SF deactivates it first; its sfnum is free at once', async () => {
     raw.call(add(sim, PCI0, 0, 88));
     raw.call(fnSet(sim, 2, [nla(2, [1])]));

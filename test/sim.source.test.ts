@@ -66,6 +66,15 @@ for (const kernel of ['6.1', 'current'] as const) {
       expectError(raw.call(dl(sim, 30, REQ, [...AUX, nla(25, u16(1))])), 95);
     });
 
+    it(`info on the SF: ${kernel === '6.1' ? 'mlx5_devlink_info_get names the module, mlx5_core' : 'devlink_nl_driver_info_get names the bound auxiliary driver, mlx5_core.sf, last'}`, async () => {
+      await attached(sim, raw);
+      const [info] = raw.call(dl(sim, 51, F.REQUEST, AUX));
+      const names = info.attrs.filter((a) => a.type === 98);
+      assert.equal(names.length, 1);
+      assert.equal(str(names[0]), kernel === '6.1' ? 'mlx5_core' : 'mlx5_core.sf');
+      assert.equal(info.attrs.indexOf(names[0]), kernel === '6.1' ? 2 : info.attrs.length - 1);
+    });
+
     it('mlx5_devlink_sf_port_new on the SF: mlx5_sf_new_check_attr (pfnum is the parent\'s function), then the missing table', async () => {
       await attached(sim, raw);
       expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(AUX, 1, 1))), 95, 'mlx5_core: Invalid pfnum supplied');

@@ -297,9 +297,9 @@ export class IcePf {
   }
 }
 
-/** ice_sf_devlink_ops: empty. */
+/** ice_sf_devlink_ops: empty. The device's driver is ice_sf_driver, "ice.sf". */
 function sfDevDriver(): DevlinkDriver {
-  return { portOps: {}, reloadActions: 0, reloadLimits: 0 };
+  return { portOps: {}, reloadActions: 0, reloadLimits: 0, boundDriver: 'ice.sf' };
 }
 
 /** The invariants of an ice PF's SFs; throws through `check`. */

@@ -16,7 +16,8 @@
  * comes and goes), tx_priority/tx_weight in rates, filtered dumps, DONE sharing the last
  * datagram, nlctrl reporting maxattr 0 for split ops.
  *
- * Each mlx5 PF has its uplink port (flavour physical, index (vhca << 16) | 0xffff,
+ * Devices are mlx5_core PFs (mlx5.ts, mlx5-sf.ts, mlx5-aux.ts) or, on 'current', ice PFs
+ * (`driver: 'ice'`, ice.ts). Each mlx5 PF has its uplink port (flavour physical, index (vhca << 16) | 0xffff,
  * netdev enp<bus>s<slot>f<pf>np<pf>); an ECPF in switchdev mode also has the host PF's
  * port (flavour pcipf, controller 1, external). NLM_F_ECHO is accepted and changes
  * nothing (devlink multicasts without genl_notify). Fault injection: `sim.faults`

@@ -65,6 +65,8 @@ function sfDriver(sf: Sf): DevlinkDriver {
     encapModeGet: notManager,
     encapModeSet: notManager,
     infoGet: () => mlx5Info(sf.pf.serial, sf.pf.psid),
+    // auxiliary_driver_register names mlx5_sf_driver "mlx5_core.sf"
+    boundDriver: 'mlx5_core.sf',
     reloadActions: (1 << 1) | (1 << 2),
     reloadLimits: 1 << 1,
     reloadDown: () => undefined,
