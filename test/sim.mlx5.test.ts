@@ -240,7 +240,7 @@ describe('sim: the opstate machine with timings (6.1)', () => {
     // mlx5_sf_dev_probe: mlx5_init_one, then devlink_register: NEW, PORT_NEW (eth), PARAM_NEW each
     assert.deepEqual(summary(ntf), [
       '7:0000:06:00.0/32768:t2',
-      '3:mlx5_core.sf.2', '7:mlx5_core.sf.2/' + (2 << 16) + ':t2', ...Array<string>(8).fill('40:mlx5_core.sf.2'),
+      '3:mlx5_core.sf.2', '7:mlx5_core.sf.2/' + (2 << 16) + ':t2', ...Array<string>(9).fill('40:mlx5_core.sf.2'),
     ]);
     assert.equal(str(attr(ntf[1], 1)), 'auxiliary');
     assert.equal(attr(ntf[2], 77)?.data.readUInt16LE(0), 5, 'virtual flavour');
@@ -261,7 +261,7 @@ describe('sim: the opstate machine with timings (6.1)', () => {
     // mlx5_sf_dev_remove: devlink_unregister first: PARAM_DEL each, PORT_DEL (eth), DEL
     assert.deepEqual(summary(raw.notifications()), [
       '7:0000:06:00.0/32768:t2', '7:0000:06:00.0/32768:t2',
-      ...Array<string>(8).fill('41:mlx5_core.sf.2'), `8:mlx5_core.sf.2/${aux}:t2`, '4:mlx5_core.sf.2',
+      ...Array<string>(9).fill('41:mlx5_core.sf.2'), `8:mlx5_core.sf.2/${aux}:t2`, '4:mlx5_core.sf.2',
     ]);
     assert.equal(raw.call(fnSet(sim, PCI0, 32768, [nla(2, [1])]))[0].errno, 0, 'active again once freed');
   });

@@ -9,6 +9,11 @@ import {
 } from './sim.helpers';
 
 const AUX = [nla(1, strz('auxiliary')), nla(2, strz('mlx5_core.sf.2'))];
+/** The params an mlx5 SF instance announces, in registration order. */
+const SF_PARAMS = [
+  'flow_steering_mode', 'enable_roce', 'fdb_large_groups', 'enable_remote_dev_reset', 'io_eq_size', 'event_eq_size',
+  'enable_eth', 'enable_rdma', 'enable_vnet',
+];
 
 function fnSet(sim: Simulator, h: Buffer[], index: number, fn: Buffer[]): Buffer {
   return dl(sim, 6, REQ, [...h, portIndex(index), nest(145, fn)]);
@@ -41,7 +46,11 @@ for (const kernel of ['6.1', 'current'] as const) {
 
     it('probe: mlx5_init_one then devlink_register: NEW, PORT_NEW already eth, then PARAM_NEW for each param', async () => {
       const ntf = (await attached(sim, raw)).filter((m) => str(attr(m, 2)) === 'mlx5_core.sf.2');
-      assert.deepEqual(ntf.map((m) => m.cmd), [3, 7, ...Array<number>(8).fill(40)]);
+      assert.deepEqual(ntf.map((m) => m.cmd), [3, 7, ...Array<number>(SF_PARAMS.length).fill(40)]);
+      // mlx5_devlink_params (fdb_large_groups included: it is not limited to eswitch managers),
+      // then the auxiliary device params; esw_port_metadata, on 6.1 registered too, cannot be
+      // read on an SF (mlx5_devlink_esw_port_metadata_get: EOPNOTSUPP) and is not announced
+      assert.deepEqual(paramNames(ntf.slice(2)), SF_PARAMS);
       assert.equal(attr(ntf[1], 4)?.data.readUInt16LE(0), 2, 'type eth');
       assert.equal(str(attr(ntf[1], 7)), 'enp6s0f0s88');
       // the params in registration order, as a PARAM_GET dump lists them
@@ -54,10 +63,25 @@ for (const kernel of ['6.1', 'current'] as const) {
       raw.call(fnSet(sim, PCI0, 32768, [nla(2, [0])]));
       await sim.settle();
       const ntf = raw.notifications().filter((m) => str(attr(m, 2)) === 'mlx5_core.sf.2');
-      assert.deepEqual(ntf.map((m) => m.cmd), [...Array<number>(8).fill(41), 8, 4]);
-      assert.deepEqual(paramNames(ntf.slice(0, 8)), paramNames(added).reverse());
-      assert.equal(attr(ntf[8], 4)?.data.readUInt16LE(0), 2, 'the port is unregistered while still eth');
-      assert.equal(str(attr(ntf[8], 7)), 'enp6s0f0s88');
+      const n = SF_PARAMS.length;
+      assert.deepEqual(ntf.map((m) => m.cmd), [...Array<number>(n).fill(41), 8, 4]);
+      assert.deepEqual(paramNames(ntf.slice(0, n)), paramNames(added).reverse());
+      assert.equal(attr(ntf[n], 4)?.data.readUInt16LE(0), 2, 'the port is unregistered while still eth');
+      assert.equal(str(attr(ntf[n], 7)), 'enp6s0f0s88');
+    });
+
+    it(`esw_port_metadata on the SF: ${kernel === '6.1' ? 'registered but unreadable (EOPNOTSUPP), set refused by its validate' : 'not registered (esw_offloads_init runs for eswitch managers only): EINVAL'}`, async () => {
+      await attached(sim, raw);
+      const name = nla(81, strz('esw_port_metadata'));
+      if (kernel === '6.1') {
+        expectError(raw.call(dl(sim, 38, REQ, [...AUX, name])), 95);
+        expectError(raw.call(dl(sim, 39, REQ, [...AUX, name, nla(83, [6]), nla(87, [0]), nla(86, [])])), 95, 'mlx5_core: E-Switch is unsupported');
+      } else {
+        expectError(raw.call(dl(sim, 38, REQ, [...AUX, name])), 22);
+      }
+      // mlx5_devlink_large_group_num_validate, on every mlx5 device
+      expectError(raw.call(dl(sim, 39, REQ, [...AUX, nla(81, strz('fdb_large_groups')), nla(83, [3]), nla(87, [1]), nla(86, u32(0))])), 95,
+        'mlx5_core: Unsupported group number, supported range is 1-1024');
     });
 
     it('mlx5_eswitch_check: the SF is no eswitch manager, so eswitch get and set answer EOPNOTSUPP (not EPERM)', async () => {

@@ -87,7 +87,7 @@ export function createAux(sf: Sf): AuxSf {
   const id = w.auxIds.alloc();
   const name = `mlx5_core.sf.${id}`;
   const inst = core.createInstance('auxiliary', name, sfDriver(sf));
-  for (const p of mlx5Params(false)) inst.params.push(p);
+  for (const p of mlx5Params(false, () => false, core.family.flavor === '6.1')) inst.params.push(p);
   const vhca = w.nextVhcaId();
   const port: Port = {
     instance: inst, index: vhca << 16, type: PortType.NOTSET, desiredType: PortType.NOTSET,

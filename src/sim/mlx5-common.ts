@@ -41,11 +41,28 @@ const eqDepth = (v: number): void => {
   if (v < 64 || v > 4096) fail(-E.EINVAL);
 };
 
+/** esw_port_metadata on a device that is no eswitch manager (6.1 registers it for every mlx5 device). */
+function eswPortMetadataNotManager(): Param {
+  const notManager = (): never => fail(-E.EOPNOTSUPP);
+  return {
+    name: 'esw_port_metadata', generic: false, type: ParamNla.FLAG, cmodes: RUNTIME,
+    // mlx5_devlink_esw_port_metadata_get/set: !MLX5_ESWITCH_MANAGER(dev) is EOPNOTSUPP, so
+    // the param is left out of dumps and notifications
+    get: notManager,
+    set: notManager,
+    validate: (_v, ext) => fail(-E.EOPNOTSUPP, ext, `${MLX5}E-Switch is unsupported`),
+  };
+}
+
 /**
- * The params of a PF (`manager`: it manages the eswitch) or of an SF's instance.
- * `switchdev` tells flow_steering_mode's validation the eswitch mode.
+ * The params of a PF (`manager`: it manages the eswitch) or of an SF's instance, in
+ * registration order (mlx5_devlink_params, then the auxiliary device params and max_macs).
+ * fdb_large_groups is in mlx5_devlink_params, so an SF has it too; esw_port_metadata is
+ * there as well on 6.1 (`eswParamOnSf`), unreadable on an SF, while 6.12 registers it
+ * from esw_offloads_init, for eswitch managers only. `switchdev` tells the validations the
+ * eswitch mode.
  */
-export function mlx5Params(manager: boolean, switchdev: () => boolean = () => false): Param[] {
+export function mlx5Params(manager: boolean, switchdev: () => boolean = () => false, eswParamOnSf = false): Param[] {
   const params: Param[] = [
     runtime('flow_steering_mode', false, ParamNla.STRING, 'dmfs', (v, ext) => {
       if (v === 'dmfs') return;
@@ -56,16 +73,22 @@ export function mlx5Params(manager: boolean, switchdev: () => boolean = () => fa
       fail(-E.EINVAL, ext, `${MLX5}Bad parameter: supported values are ["dmfs", "smfs"]`);
     }),
     driverinitBool('enable_roce'),
-  ];
-  if (manager) {
-    params.push({
+    {
       name: 'fdb_large_groups', generic: false, type: ParamNla.U32, cmodes: DRIVERINIT, driverinit: 15,
+      // mlx5_devlink_large_group_num_validate
       validate: (v, ext) => {
         const n = Number(v);
-        if (n < 1 || n > 1024) fail(-E.EINVAL, ext, `${MLX5}Invalid value, supported range is [1, 1024]`);
+        if (n < 1 || n > 1024) fail(-E.EOPNOTSUPP, ext, `${MLX5}Unsupported group number, supported range is 1-1024`);
       },
-    });
-    params.push(runtime('esw_port_metadata', false, ParamNla.FLAG, true));
+    },
+  ];
+  if (manager) {
+    params.push(runtime('esw_port_metadata', false, ParamNla.FLAG, true, (_v, ext) => {
+      // mlx5_devlink_esw_port_metadata_validate
+      if (switchdev()) fail(-E.EBUSY, ext, `${MLX5}E-Switch must either disabled or non switchdev mode`);
+    }));
+  } else if (eswParamOnSf) {
+    params.push(eswPortMetadataNotManager());
   }
   params.push(runtime('enable_remote_dev_reset', true, ParamNla.FLAG, true));
   params.push(driverinitU32('io_eq_size', 1024, eqDepth));
