@@ -14,11 +14,13 @@
  * policy), no "leftover: " prefix, port function caps, max_io_eqs and the nested devlink
  * handle of an attached SF (announced by a PORT_NEW of the SF port when its instance
  * comes and goes), tx_priority/tx_weight in rates, filtered dumps, DONE sharing the last
- * datagram, nlctrl reporting maxattr 0 for split ops.
+ * datagram, nlctrl reporting maxattr 0 for split ops, replies to port add and port dumps
+ * with PORT_NEW, NOTIFY_FILTER_SET narrowing an in-process client's notifications (real
+ * multicast to clients of listen() cannot be filtered per client).
  *
  * Devices are mlx5_core PFs (mlx5.ts, mlx5-sf.ts, mlx5-aux.ts) or, on 'current', ice PFs
- * (`driver: 'ice'`, ice.ts). Each mlx5 PF has its uplink port (flavour physical, index (vhca << 16) | 0xffff,
- * netdev enp<bus>s<slot>f<pf>np<pf>); an ECPF in switchdev mode also has the host PF's
+ * (`driver: 'ice'`, ice.ts). Each mlx5 PF has its uplink port (flavour physical, index
+ * (vhca << 16) | 0xffff, netdev enp<bus>s<slot>f<pf>np<pf>); an ECPF in switchdev mode also has the host PF's
  * port (flavour pcipf, controller 1, external). NLM_F_ECHO is accepted and changes
  * nothing (devlink multicasts without genl_notify). Fault injection: `sim.faults`
  * (faults.ts). Sysfs layout: sysfs.ts. Timing of the SF steps: world.ts.
