@@ -36,8 +36,15 @@ describe('sim: ice sub-functions (Linux 6.12, ice/devlink/devlink_port.c)', () =
   });
   afterEach(() => sim.close());
 
-  it('ice needs kernel \'current\' (no SFs before 6.12)', () => {
+  it('ice needs kernel \'current\' (no SFs before 6.12); its options are checked; an unknown driver is refused', () => {
     assert.throws(() => new Simulator({ devices: ICE }), /kernel 'current'/);
+    const bad = (o: Record<string, unknown>): unknown => new Simulator({ kernel: 'current', devices: [{ ...ICE[0], ...o } as never] });
+    assert.throws(() => bad({ maxVsi: 4 }), /unknown option "maxVsi"/);
+    assert.throws(() => bad({ maxVsis: 1 }), /maxVsis/);
+    assert.throws(() => bad({ autoSfnum: 'yes' }), /autoSfnum must be a boolean/);
+    assert.throws(() => bad({ eswitch: 'offloads' }), /eswitch/);
+    assert.throws(() => bad({ pfnum: -1 }), /pfnum/);
+    assert.throws(() => bad({ driver: 'mlx5' }), /unknown driver "mlx5"/);
   });
 
   it('ice_devlink_port_new_check_attr: flavour, controller, port index, pfnum in this order; then switchdev', () => {

@@ -49,6 +49,21 @@ export interface IceDeviceOptions {
   readonly autoSfnum?: boolean;
 }
 
+const KEYS = new Set(['handle', 'driver', 'pfnum', 'eswitch', 'maxVsis', 'dynamicMsix', 'autoSfnum']);
+
+/** The device options, checked like any input: names, types and ranges. */
+function checkOptions(o: IceDeviceOptions): void {
+  const bad = (what: string): never => {
+    throw new TypeError(`ice device ${String(o.handle)}: ${what}`);
+  };
+  for (const k of Object.keys(o)) if (!KEYS.has(k)) bad(`unknown option "${k}"`);
+  if (!Number.isInteger(o.pfnum) || o.pfnum < 0 || o.pfnum > 7) bad('pfnum must be an integer 0..7');
+  if (o.eswitch !== undefined && o.eswitch !== 'legacy' && o.eswitch !== 'switchdev') bad('eswitch must be "legacy" or "switchdev"');
+  // the LAN and control VSIs take two slots
+  if (o.maxVsis !== undefined && (!Number.isInteger(o.maxVsis) || o.maxVsis < 2 || o.maxVsis > 768)) bad('maxVsis must be an integer 2..768');
+  for (const k of ['dynamicMsix', 'autoSfnum'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') bad(`${k} must be a boolean`);
+}
+
 /** NL_SET_ERR_MSG_MOD's prefix (KBUILD_MODNAME). */
 export const ICE = 'ice: ';
 
@@ -91,6 +106,7 @@ export class IcePf {
   private readonly autoSfnum: boolean;
 
   constructor(readonly world: World, opts: IceDeviceOptions) {
+    checkOptions(opts);
     if (world.core.family.flavor === '6.1') {
       throw new TypeError(`ice sub-functions need Linux 6.12: device ${opts.handle} needs kernel 'current'`);
     }

@@ -132,7 +132,11 @@ export class Simulator {
     if (order !== '6.12' && order !== 'newest') throw new TypeError(`mlx5PortAddOrder "${String(order)}" is not '6.12' or 'newest'`);
     if (order === 'newest' && this.kernel === '6.1') throw new TypeError("mlx5PortAddOrder 'newest' needs kernel 'current'");
     const world = new World(this.core, this.sched, timing, sysfs, order);
-    this.devices = opts.devices.map((d) => (d.driver === 'ice' ? new IcePf(world, d) : new Mlx5Pf(world, d)));
+    this.devices = opts.devices.map((d) => {
+      if (d.driver === 'ice') return new IcePf(world, d);
+      if (d.driver !== undefined && d.driver !== 'mlx5_core') throw new TypeError(`device ${d.handle}: unknown driver "${String(d.driver)}" (mlx5_core or ice)`);
+      return new Mlx5Pf(world, d);
+    });
   }
 
   private devlinkFamily(): GenlFamily {
