@@ -46,7 +46,7 @@ for (const drv of DRIVERS) {
 
     const sfPorts = async () => (await dl.ports({ dev: PF0 })).filter((p) => p.flavour === 'pcisf');
 
-    it('createSubfunction with an sfnum: active and attached (mlx5); on ice the library cannot find the auxiliary device', async () => {
+    it('createSubfunction with an sfnum: active and attached, the SF probed light (mlx5); on ice the library cannot find the auxiliary device', async () => {
       if (drv.name === 'ice') {
         // ice.sf.N has no sfnum file (ice_sf_eth.c): findSfDevices never matches, the wait
         // times out, the SF is rolled back. The gap this test pins is in the report.
@@ -62,7 +62,14 @@ for (const drv of DRIVERS) {
       assert.equal(sf.port.function?.opstate, 'attached');
       assert.equal(sf.port.function?.hwAddr, '02:00:00:00:88:88');
       assert.match(sf.auxDevice ?? '', drv.aux);
-      assert.ok(sf.netdev);
+      // 6.8+ probes a local SF light (mlx5_init_one_light): no netdev until enable_eth and a
+      // reload, which createSubfunction does not do (see the report)
+      assert.equal(sf.netdev, undefined);
+      const h = `auxiliary/${sf.auxDevice}`;
+      await dl.setParam(h, 'enable_eth', true, { cmode: 'driverinit' });
+      await dl.reload(h, { action: 'driver_reinit' });
+      const [vport] = await dl.ports({ dev: h });
+      assert.equal(vport.netdev, 'enp6s0f0s88');
       sim.checkInvariants();
     });
 

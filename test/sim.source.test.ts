@@ -1,6 +1,8 @@
 // The simulator against the kernel source (Debian's 6.1.192 and 6.12.117, and the mlx5
 // change that reorders the port add checks): each test names the function it follows.
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Simulator } from '../src/sim';
 import { nest, nla, strz, u16, u32 } from './helpers/bytes';
 import {
@@ -44,31 +46,34 @@ for (const kernel of ['6.1', 'current'] as const) {
     });
     afterEach(() => sim.close());
 
-    it('probe: mlx5_init_one then devlink_register: NEW, PORT_NEW already eth, then PARAM_NEW for each param', async () => {
-      const ntf = (await attached(sim, raw)).filter((m) => str(attr(m, 2)) === 'mlx5_core.sf.2');
-      assert.deepEqual(ntf.map((m) => m.cmd), [3, 7, ...Array<number>(SF_PARAMS.length).fill(40)]);
-      // mlx5_devlink_params (fdb_large_groups included: it is not limited to eswitch managers),
-      // then the auxiliary device params; esw_port_metadata, on 6.1 registered too, cannot be
-      // read on an SF (mlx5_devlink_esw_port_metadata_get: EOPNOTSUPP) and is not announced
-      assert.deepEqual(paramNames(ntf.slice(2)), SF_PARAMS);
-      assert.equal(attr(ntf[1], 4)?.data.readUInt16LE(0), 2, 'type eth');
-      assert.equal(str(attr(ntf[1], 7)), 'enp6s0f0s88');
-      // the params in registration order, as a PARAM_GET dump lists them
-      const dump = raw.send(dl(sim, 38, F.REQUEST | F.DUMP, [])).flatMap(parse).filter((m) => m.type !== NLMSG_DONE && str(attr(m, 2)) === 'mlx5_core.sf.2');
-      assert.deepEqual(paramNames(ntf.slice(2)), paramNames(dump));
-    });
+    // 6.1 only: newer kernels probe a local SF light (below)
+    if (kernel === '6.1') {
+      it('probe: mlx5_init_one then devlink_register: NEW, PORT_NEW already eth, then PARAM_NEW for each param', async () => {
+        const ntf = (await attached(sim, raw)).filter((m) => str(attr(m, 2)) === 'mlx5_core.sf.2');
+        assert.deepEqual(ntf.map((m) => m.cmd), [3, 7, ...Array<number>(SF_PARAMS.length).fill(40)]);
+        // mlx5_devlink_params (fdb_large_groups included: it is not limited to eswitch managers),
+        // then the auxiliary device params; esw_port_metadata, on 6.1 registered too, cannot be
+        // read on an SF (mlx5_devlink_esw_port_metadata_get: EOPNOTSUPP) and is not announced
+        assert.deepEqual(paramNames(ntf.slice(2)), SF_PARAMS);
+        assert.equal(attr(ntf[1], 4)?.data.readUInt16LE(0), 2, 'type eth');
+        assert.equal(str(attr(ntf[1], 7)), 'enp6s0f0s88');
+        // the params in registration order, as a PARAM_GET dump lists them
+        const dump = raw.send(dl(sim, 38, F.REQUEST | F.DUMP, [])).flatMap(parse).filter((m) => m.type !== NLMSG_DONE && str(attr(m, 2)) === 'mlx5_core.sf.2');
+        assert.deepEqual(paramNames(ntf.slice(2)), paramNames(dump));
+      });
 
-    it('remove: devlink_unregister first: PARAM_DEL for each param (last first), PORT_DEL still eth, DEL', async () => {
-      const added = (await attached(sim, raw)).filter((m) => m.cmd === 40);
-      raw.call(fnSet(sim, PCI0, 32768, [nla(2, [0])]));
-      await sim.settle();
-      const ntf = raw.notifications().filter((m) => str(attr(m, 2)) === 'mlx5_core.sf.2');
-      const n = SF_PARAMS.length;
-      assert.deepEqual(ntf.map((m) => m.cmd), [...Array<number>(n).fill(41), 8, 4]);
-      assert.deepEqual(paramNames(ntf.slice(0, n)), paramNames(added).reverse());
-      assert.equal(attr(ntf[n], 4)?.data.readUInt16LE(0), 2, 'the port is unregistered while still eth');
-      assert.equal(str(attr(ntf[n], 7)), 'enp6s0f0s88');
-    });
+      it('remove: devlink_unregister first: PARAM_DEL for each param (last first), PORT_DEL still eth, DEL', async () => {
+        const added = (await attached(sim, raw)).filter((m) => m.cmd === 40);
+        raw.call(fnSet(sim, PCI0, 32768, [nla(2, [0])]));
+        await sim.settle();
+        const ntf = raw.notifications().filter((m) => str(attr(m, 2)) === 'mlx5_core.sf.2');
+        const n = SF_PARAMS.length;
+        assert.deepEqual(ntf.map((m) => m.cmd), [...Array<number>(n).fill(41), 8, 4]);
+        assert.deepEqual(paramNames(ntf.slice(0, n)), paramNames(added).reverse());
+        assert.equal(attr(ntf[n], 4)?.data.readUInt16LE(0), 2, 'the port is unregistered while still eth');
+        assert.equal(str(attr(ntf[n], 7)), 'enp6s0f0s88');
+      });
+    }
 
     it(`esw_port_metadata on the SF: ${kernel === '6.1' ? 'registered but unreadable (EOPNOTSUPP), set refused by its validate' : 'not registered (esw_offloads_init runs for eswitch managers only): EINVAL'}`, async () => {
       await attached(sim, raw);
@@ -108,6 +113,69 @@ for (const kernel of ['6.1', 'current'] as const) {
     });
   });
 }
+
+describe('sim (current): a local SF probed light, mlx5_sf_dev_probe -> mlx5_init_one_light (6.8+)', () => {
+  let sim: Simulator;
+  let raw: Raw;
+  beforeEach(() => {
+    sim = new Simulator({ kernel: 'current', devices: DEVS });
+    raw = new Raw(sim);
+    raw.join(sim.groupId);
+  });
+  afterEach(() => sim.close());
+
+  const LIGHT = ['enable_roce', 'fdb_large_groups', 'io_eq_size', 'event_eq_size', 'enable_eth', 'enable_rdma', 'enable_vnet'];
+  const ofAux = (ms: RMsg[]): RMsg[] => ms.filter((m) => str(attr(m, 2)) === 'mlx5_core.sf.2');
+  /** A driverinit flag param set (PARAM_TYPE NLA_FLAG, cmode driverinit, data present: true). */
+  const setFlag = (name: string): Buffer => dl(sim, 39, REQ, [...AUX, nla(81, strz(name)), nla(83, [6]), nla(87, [1]), nla(86, [])]);
+  const sfDir = (): string => path.join(sim.sysfsRoot, 'bus', 'auxiliary', 'devices', 'mlx5_core.sf.2');
+
+  it('devl_register first (NEW), then mlx5_devlink_params_register (PARAM_NEW each, the enable_* false); no port, netdev or RDMA device', async () => {
+    const ntf = ofAux(await attached(sim, raw));
+    assert.deepEqual(ntf.map((m) => m.cmd), [3, ...Array<number>(LIGHT.length).fill(40)]);
+    assert.deepEqual(paramNames(ntf.slice(1)), LIGHT);
+    const eth = ntf.find((m) => paramNames([m])[0] === 'enable_eth') as RMsg;
+    const values = nested(attr(nested(attr(eth, 80)), 84));
+    assert.equal(attr(nested(values[0]), 86), undefined, 'enable_eth is false (a flag without data)');
+    const ports = raw.send(dl(sim, 5, F.REQUEST | F.DUMP, AUX)).flatMap(parse).filter((m) => m.type !== NLMSG_DONE);
+    assert.deepEqual(ports, []);
+    // the PF's SF port is attached and names the instance; sysfs has the auxiliary device and its sfnum only
+    const [pf] = raw.call(dl(sim, 5, F.REQUEST, [...PCI0, portIndex(32768)]));
+    assert.equal(attr(nested(attr(pf, 145)), 3)?.data[0], 1);
+    assert.equal(readFileSync(path.join(sfDir(), 'sfnum'), 'utf8'), '88\n');
+    assert.deepEqual(readdirSync(sfDir()).sort(), ['sfnum']);
+  });
+
+  it('enable_eth, then a reload (driver_reinit): mlx5_init_one_devl_locked brings the eth port (PORT_NEW notset, then eth) and the netdev', async () => {
+    await attached(sim, raw);
+    expectError(raw.call(dl(sim, 37, REQ, [...AUX, nla(153, [2])])), 95);
+    assert.equal(raw.call(setFlag('enable_eth'))[0].errno, 0);
+    raw.notifications();
+    assert.equal(raw.call(dl(sim, 37, REQ, [...AUX, nla(153, [1])])).pop()?.errno, 0);
+    const ntf = ofAux(raw.notifications());
+    assert.deepEqual(ntf.map((m) => `${m.cmd}:t${attr(m, 4)?.data.readUInt16LE(0) ?? '-'}`), ['7:t0', '7:t2', '3:t-']);
+    const netdev = str(attr(ntf[1], 7)) as string;
+    assert.equal(netdev, 'enp6s0f0s88');
+    assert.ok(existsSync(path.join(sim.sysfsRoot, 'class', 'net', netdev)));
+    assert.ok(readdirSync(sfDir()).some((e) => /^mlx5_core\.eth\.\d+$/.test(e)));
+    assert.equal(readdirSync(sfDir()).some((e) => e.startsWith('mlx5_core.rdma.')), false, 'enable_rdma is still false');
+  });
+
+  it('mlx5_uninit_one: the netdev (PORT_NEW notset), the port (PORT_DEL), the params (PARAM_DEL each, last first), then DEL', async () => {
+    await attached(sim, raw);
+    raw.call(setFlag('enable_eth'));
+    raw.call(dl(sim, 37, REQ, AUX));
+    raw.notifications();
+    raw.call(fnSet(sim, PCI0, 32768, [nla(2, [0])]));
+    await sim.settle();
+    const ntf = ofAux(raw.notifications());
+    assert.deepEqual(ntf.map((m) => m.cmd), [7, 8, ...Array<number>(LIGHT.length).fill(41), 4]);
+    assert.equal(attr(ntf[0], 4)?.data.readUInt16LE(0), 0);
+    assert.deepEqual(paramNames(ntf.slice(2, -1)), [...LIGHT].reverse());
+    assert.equal(existsSync(sfDir()), false);
+    sim.checkInvariants();
+  });
+});
 
 describe('sim: mlx5 port function and port add checks from the source', () => {
   let sim: Simulator;

@@ -21,8 +21,33 @@ function driverinitU32(name: string, value: number, validate?: (v: number, ext: 
   };
 }
 
-function driverinitBool(name: string, generic = true): Param {
-  return { name, generic, type: ParamNla.FLAG, cmodes: DRIVERINIT, driverinit: true };
+function driverinitBool(name: string, value = true): Param {
+  return { name, generic: true, type: ParamNla.FLAG, cmodes: DRIVERINIT, driverinit: value };
+}
+
+/** fdb_large_groups with mlx5_devlink_large_group_num_validate. */
+function fdbLargeGroups(): Param {
+  return {
+    name: 'fdb_large_groups', generic: false, type: ParamNla.U32, cmodes: DRIVERINIT, driverinit: 15,
+    validate: (v, ext) => {
+      const n = Number(v);
+      if (n < 1 || n > 1024) fail(-E.EOPNOTSUPP, ext, `${MLX5}Unsupported group number, supported range is 1-1024`);
+    },
+  };
+}
+
+/**
+ * The params of a lightweight SF (6.8+: mlx5_init_one_light runs
+ * mlx5_devlink_params_register only), in registration order; enable_roce, enable_eth,
+ * enable_rdma and enable_vnet default to false (!mlx5_dev_is_lightweight). The hairpin
+ * params registered with enable_eth are not modelled.
+ */
+export function mlx5LightParams(): Param[] {
+  return [
+    driverinitBool('enable_roce', false), fdbLargeGroups(),
+    driverinitU32('io_eq_size', 1024, eqDepth), driverinitU32('event_eq_size', 4096, eqDepth),
+    driverinitBool('enable_eth', false), driverinitBool('enable_rdma', false), driverinitBool('enable_vnet', false),
+  ];
 }
 
 function runtime(name: string, generic: boolean, type: ParamNla, initial: ParamValue, validate?: Param['validate']): Param {
@@ -73,14 +98,7 @@ export function mlx5Params(manager: boolean, switchdev: () => boolean = () => fa
       fail(-E.EINVAL, ext, `${MLX5}Bad parameter: supported values are ["dmfs", "smfs"]`);
     }),
     driverinitBool('enable_roce'),
-    {
-      name: 'fdb_large_groups', generic: false, type: ParamNla.U32, cmodes: DRIVERINIT, driverinit: 15,
-      // mlx5_devlink_large_group_num_validate
-      validate: (v, ext) => {
-        const n = Number(v);
-        if (n < 1 || n > 1024) fail(-E.EOPNOTSUPP, ext, `${MLX5}Unsupported group number, supported range is 1-1024`);
-      },
-    },
+    fdbLargeGroups(),
   ];
   if (manager) {
     params.push(runtime('esw_port_metadata', false, ParamNla.FLAG, true, (_v, ext) => {
