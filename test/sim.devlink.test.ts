@@ -56,7 +56,7 @@ describe('sim: the iproute2 session through Devlink', () => {
   });
 
   it('eswitch switchdev, port add, function set, port del: same ports, states and events', async () => {
-    const events = take(watcher.monitor(), 13, 3000);
+    const events = take(watcher.monitor(), 29, 3000);
     await new Promise((r) => setTimeout(r, 10));
     // $ devlink dev eswitch set pci/0000:06:00.0 mode switchdev
     await dl.setEswitch('pci/0000:06:00.0', { mode: 'switchdev' });
@@ -94,14 +94,17 @@ describe('sim: the iproute2 session through Devlink', () => {
       'rate-new pci/0000:06:00.0/32768',
       'port-new pci/0000:06:00.0/32768 eth eth0',
       'port-new pci/0000:06:00.0/32768 eth eth0',
+      // mlx5_sf_dev_probe: the instance is registered once up (devlink_notify_register),
+      // its port already eth, then a PARAM_NEW for each of its 9 params
       'dev-new auxiliary/mlx5_core.sf.2',
-      'port-new auxiliary/mlx5_core.sf.2/131072 notset',
       'port-new auxiliary/mlx5_core.sf.2/131072 eth enp6s0f0s88',
+      ...Array<string>(9).fill('other'),
       'port-new pci/0000:06:00.0/32768 notset',
       'rate-del pci/0000:06:00.0/32768',
       'port-del pci/0000:06:00.0/32768 notset',
-      'port-new auxiliary/mlx5_core.sf.2/131072 notset',
-      'port-del auxiliary/mlx5_core.sf.2/131072 notset',
+      // mlx5_sf_dev_remove unregisters first: PARAM_DEL each, PORT_DEL (still eth), DEL
+      ...Array<string>(9).fill('other'),
+      'port-del auxiliary/mlx5_core.sf.2/131072 eth enp6s0f0s88',
       'dev-del auxiliary/mlx5_core.sf.2',
     ]);
     sim.checkInvariants();

@@ -158,6 +158,22 @@ export function dl(sim: Simulator, cmd: number, flags: number, attrs: Buffer[], 
 
 export const handle = (bus: string, dev: string): Buffer[] => [nla(1, strz(bus)), nla(2, strz(dev))];
 export const PCI0 = handle('pci', '0000:06:00.0');
+/** F.REQUEST | F.ACK: what a doit request carries. */
+export const REQ = F.REQUEST | F.ACK;
+/** Two mlx5 PFs: 06:00.0 in switchdev mode, 06:00.1 in legacy mode. */
+export const TWO_PFS = [
+  { handle: 'pci/0000:06:00.0', pfnum: 0, eswitch: 'switchdev' as const },
+  { handle: 'pci/0000:06:00.1', pfnum: 1 },
+];
+
+/** Notifications as "cmd:device/port index:ttype" strings, for readable assertions. */
+export function summary(ms: RMsg[]): string[] {
+  return ms.map((m) => {
+    const idx = u32of(attr(m, 3));
+    const type = attr(m, 4)?.data.readUInt16LE(0);
+    return `${m.cmd}:${str(attr(m, 2))}${idx !== undefined ? '/' + idx : ''}${type !== undefined ? ':t' + type : ''}`;
+  });
+}
 export const PCI1 = handle('pci', '0000:06:00.1');
 
 /** PORT_NEW attributes as iproute2 sends them: flavour pcisf, pfnum, sfnum. */

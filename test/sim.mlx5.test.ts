@@ -2,14 +2,9 @@ import assert from 'node:assert/strict';
 import { Simulator } from '../src/sim';
 import { nest, nla, u16, u32 } from './helpers/bytes';
 import {
-  attr, dl, expectError, F, nested, NLMSG_DONE, NLMSG_ERROR, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, RMsg, str, u32of,
+  attr, dl, expectError, F, nested, NLMSG_DONE, NLMSG_ERROR, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, REQ, RMsg, str,
+  summary, TWO_PFS, u32of,
 } from './sim.helpers';
-
-const REQ = F.REQUEST | F.ACK;
-const TWO_PFS = [
-  { handle: 'pci/0000:06:00.0', pfnum: 0, eswitch: 'switchdev' as const },
-  { handle: 'pci/0000:06:00.1', pfnum: 1 },
-];
 
 /** PORT_SET with a PORT_FUNCTION nest. */
 function fnSet(sim: Simulator, h: Buffer[], index: number, fn: Buffer[]): Buffer {
@@ -30,15 +25,6 @@ function getPort(raw: Raw, sim: Simulator, index: number, h = PCI0): RMsg {
   const [m] = raw.call(dl(sim, 5, F.REQUEST, [...h, portIndex(index)]));
   assert.equal(m.cmd, 7, `port ${index}: ${m.errno ?? ''}`);
   return m;
-}
-
-/** Notifications as [cmd, port index or handle, type] triples for readable assertions. */
-function summary(ms: RMsg[]): string[] {
-  return ms.map((m) => {
-    const idx = u32of(attr(m, 3));
-    const type = attr(m, 4)?.data.readUInt16LE(0);
-    return `${m.cmd}:${str(attr(m, 2))}${idx !== undefined ? '/' + idx : ''}${type !== undefined ? ':t' + type : ''}`;
-  });
 }
 
 describe('sim: mlx5 sub-functions (6.1)', () => {
@@ -251,13 +237,14 @@ describe('sim: the opstate machine with timings (6.1)', () => {
     assert.ok(Date.now() - t0 >= 35, 'attach took attachMs');
     assert.deepEqual(fnOf(getPort(raw, sim, 32768)), { hw: '00:00:00:00:00:00', state: 1, opstate: 1 });
     const ntf = raw.notifications();
+    // mlx5_sf_dev_probe: mlx5_init_one, then devlink_register: NEW, PORT_NEW (eth), PARAM_NEW each
     assert.deepEqual(summary(ntf), [
       '7:0000:06:00.0/32768:t2',
-      '3:mlx5_core.sf.2', '7:mlx5_core.sf.2/' + (2 << 16) + ':t0', '7:mlx5_core.sf.2/' + (2 << 16) + ':t2',
+      '3:mlx5_core.sf.2', '7:mlx5_core.sf.2/' + (2 << 16) + ':t2', ...Array<string>(9).fill('40:mlx5_core.sf.2'),
     ]);
     assert.equal(str(attr(ntf[1], 1)), 'auxiliary');
     assert.equal(attr(ntf[2], 77)?.data.readUInt16LE(0), 5, 'virtual flavour');
-    assert.equal(str(attr(ntf[3], 7)), 'enp6s0f0s88');
+    assert.equal(str(attr(ntf[2], 7)), 'enp6s0f0s88');
   });
 
   it('deactivate: inactive/attached until freed; activating meanwhile is EBUSY; then the aux instance goes', async () => {
@@ -271,9 +258,10 @@ describe('sim: the opstate machine with timings (6.1)', () => {
     await sim.settle();
     assert.deepEqual(fnOf(getPort(raw, sim, 32768)), { hw: '00:00:00:00:00:00', state: 0, opstate: 0 });
     const aux = (2 << 16).toString();
+    // mlx5_sf_dev_remove: devlink_unregister first: PARAM_DEL each, PORT_DEL (eth), DEL
     assert.deepEqual(summary(raw.notifications()), [
       '7:0000:06:00.0/32768:t2', '7:0000:06:00.0/32768:t2',
-      `7:mlx5_core.sf.2/${aux}:t0`, `8:mlx5_core.sf.2/${aux}:t0`, '4:mlx5_core.sf.2',
+      ...Array<string>(9).fill('41:mlx5_core.sf.2'), `8:mlx5_core.sf.2/${aux}:t2`, '4:mlx5_core.sf.2',
     ]);
     assert.equal(raw.call(fnSet(sim, PCI0, 32768, [nla(2, [1])]))[0].errno, 0, 'active again once freed');
   });
@@ -298,12 +286,17 @@ describe('sim: the opstate machine with timings (6.1)', () => {
     expectError(raw.call(dl(sim, 37, REQ, PCI0)), 95, 'mlx5_core: reload is unsupported when SFs are allocated');
   });
 
-  it('the SF\'s own instance has no port_new (EOPNOTSUPP) and is no eswitch manager (EPERM)', async () => {
+  it('the SF\'s own instance: no SF table (mlx5_devlink_sf_port_new\'s message), no eswitch manager (mlx5_eswitch_check: EOPNOTSUPP)', async () => {
     raw.call(fnSet(sim, PCI0, 32768, [nla(2, [1])]));
     await sim.settle();
     const aux = [nla(1, Buffer.from('auxiliary\0')), nla(2, Buffer.from('mlx5_core.sf.2\0'))];
-    expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(aux, 0, 1))), 95);
-    expectError(raw.call(dl(sim, 29, REQ, aux)), 1);
+    expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(aux, 0, 1))), 95,
+      'mlx5_core: Port add is only supported in eswitch switchdev mode or SF ports are disabled.');
+    expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(aux, 1, 1))), 95, 'mlx5_core: Invalid pfnum supplied');
+    expectError(raw.call(dl(sim, 8, REQ, [...aux, portIndex(2 << 16)])), 95,
+      'mlx5_core: Port del is only supported in eswitch switchdev mode or SF ports are disabled.');
+    expectError(raw.call(dl(sim, 29, REQ, aux)), 95);
+    expectError(raw.call(dl(sim, 30, REQ, [...aux, nla(25, u16(0))])), 95);
     const [info] = raw.call(dl(sim, 51, F.REQUEST, aux));
     assert.equal(str(attr(info, 98)), 'mlx5_core');
   });

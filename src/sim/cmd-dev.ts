@@ -129,7 +129,7 @@ function paramSet(core: DevlinkCore, ctx: DoCtx, inst: Instance): void {
     if (!p.set) throw new Errno(-E.EOPNOTSUPP);
     p.set(cmode, value, ext);
   }
-  core.notifyRaw(fillParam(core.family, { cmd: C.PARAM_NEW, portid: 0, seq: 0, flags: 0 }, inst, p));
+  core.notifyParam(inst, p, C.PARAM_NEW);
 }
 
 function reload(core: DevlinkCore, ctx: DoCtx, inst: Instance): void {

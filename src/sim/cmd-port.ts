@@ -65,6 +65,16 @@ export function portDoit(core: DevlinkCore, ctx: DoCtx, t: Target): boolean {
   }
 }
 
+/**
+ * The command of the port add reply and of the port dump: DEVLINK_CMD_NEW on 6.1,
+ * DEVLINK_CMD_PORT_NEW since "devlink: use DEVLINK_CMD_PORT_NEW for port replies" (6.8,
+ * in Debian's 6.12: devlink_nl_port_new_doit and devlink_nl_port_get_dump_one fill with
+ * DEVLINK_CMD_PORT_NEW). The port get doit always answered PORT_NEW.
+ */
+function portReplyCmd(core: DevlinkCore): number {
+  return core.family.flavor === '6.1' ? C.NEW : C.PORT_NEW;
+}
+
 /** 6.1 keeps port function ops in devlink_ops; newer kernels per port. */
 function portOps(core: DevlinkCore, port: Port): PortOps {
   return core.family.flavor === '6.1' ? port.instance.driver.portOps : port.ops;
@@ -92,7 +102,7 @@ function portNew(core: DevlinkCore, ctx: DoCtx, t: Target): void {
   }, ext);
   const port = t.inst.port(index);
   if (!port) throw new Errno(-E.ENODEV);
-  ctx.reply(fillPort(core.family, { cmd: C.NEW, portid: req.portid, seq: req.seq, flags: 0 }, port, new ExtAck()));
+  ctx.reply(fillPort(core.family, { cmd: portReplyCmd(core), portid: req.portid, seq: req.seq, flags: 0 }, port, new ExtAck()));
 }
 
 function portSet(core: DevlinkCore, ctx: DoCtx, port: Port): void {
@@ -160,9 +170,10 @@ function functionSetCurrent(core: DevlinkCore, buf: Buffer, start: number, end: 
     ext.setMsgAttr(hw.at, "Port doesn't support function attributes");
     throw new Errno(-E.EOPNOTSUPP);
   }
-  if (tb[FnA.STATE] && !ops.fnStateSet) {
-    ext.msg = 'Function does not support state setting';
-    ext.badAttr = hw?.at;
+  const stAttr = tb[FnA.STATE];
+  if (stAttr && !ops.fnStateSet) {
+    // devlink_port_function_validate: NL_SET_ERR_MSG_ATTR(extack, tb[DEVLINK_PORT_FN_ATTR_STATE], ...)
+    ext.setMsgAttr(stAttr.at, 'Function does not support state setting');
     throw new Errno(-E.EOPNOTSUPP);
   }
   let selector = 0;
@@ -215,7 +226,7 @@ export function portDump(core: DevlinkCore, ctx: DumpCtx): boolean {
   const flags = NLM_F_MULTI | (filtered ? NLM_F_DUMP_FILTERED : 0);
   for (const inst of instances) {
     for (const port of core.dumpPorts(inst)) {
-      ctx.put(fillPort(core.family, { cmd: C.NEW, portid: ctx.req.portid, seq: ctx.req.seq, flags }, port, ctx.ext));
+      ctx.put(fillPort(core.family, { cmd: portReplyCmd(core), portid: ctx.req.portid, seq: ctx.req.seq, flags }, port, ctx.ext));
     }
   }
   return true;

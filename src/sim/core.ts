@@ -4,14 +4,34 @@
  * pre_doit's handle lookup, and the dispatch of doit and dumpit to the command modules.
  */
 import { ExtAck, Tb } from './policy';
-import { Errno, Instance, Port, Rate } from './model';
-import { FamilyCtx, fillDevice, fillPort, fillRate, Hdr } from './fill';
+import { Errno, Instance, Param, Port, Rate } from './model';
+import { FamilyCtx, fillDevice, fillParam, fillPort, fillRate, Hdr } from './fill';
 import { OpDef } from './ops';
 import { Request } from './wire';
 import { A, C, E, PortType, RateType } from './uapi';
 import { portDoit, portDump } from './cmd-port';
 import { devDoit, devDump } from './cmd-dev';
 import { rateDoit, rateDump, rateFromAttrs, rateNodeFromAttrs } from './cmd-rate';
+
+/** struct devlink_obj_desc: what a notification is about, and what a filter asks for. */
+export interface ObjDesc {
+  readonly bus?: string;
+  readonly dev?: string;
+  /** Port notifications only (devlink_nl_obj_desc_port_set). */
+  readonly port?: number;
+}
+
+function descOf(inst: Instance): ObjDesc {
+  return { bus: inst.bus, dev: inst.dev };
+}
+
+/** devlink_obj_desc_match: each field both sides have must be equal. */
+export function descMatch(desc: ObjDesc, flt: ObjDesc): boolean {
+  if (desc.bus !== undefined && flt.bus !== undefined && desc.bus !== flt.bus) return false;
+  if (desc.dev !== undefined && flt.dev !== undefined && desc.dev !== flt.dev) return false;
+  if (desc.port !== undefined && flt.port !== undefined && desc.port !== flt.port) return false;
+  return true;
+}
 
 /** What a doit gets: the parsed request and a way to reply (genlmsg_reply). */
 export interface DoCtx {
@@ -44,8 +64,13 @@ export class DevlinkCore {
 
   constructor(
     readonly family: FamilyCtx,
-    /** genlmsg_multicast_netns to the `config` group. */
-    private readonly multicast: (msg: Buffer) => void,
+    /**
+     * genlmsg_multicast_netns_filtered to the `config` group; `desc` is what the newer
+     * kernels' notification filter (devlink_nl_notify_filter) matches against.
+     */
+    private readonly multicast: (msg: Buffer, desc: ObjDesc) => void,
+    /** NOTIFY_FILTER_SET: the filter of the requesting socket (undefined: none). */
+    private readonly setFilter: (portid: number, flt: ObjDesc | undefined) => void = () => undefined,
   ) {}
 
   /** NL_SET_ERR_MSG_MOD's prefix: KBUILD_MODNAME of net/devlink/leftover.c on 6.1. */
@@ -59,7 +84,11 @@ export class DevlinkCore {
     return new Instance(this.nextIndex++, bus, dev, driver);
   }
 
-  /** devlink_register: the instance becomes visible, announced with its ports and rates. */
+  /**
+   * devlink_register (devlink_notify_register): the instance becomes visible, announced
+   * with NEW, then its ports, rates and params in list order. Linecards, traps and regions
+   * come between them on a kernel; the simulator has none.
+   */
   register(inst: Instance): void {
     inst.registered = true;
     const at = this.instances.findIndex((i) => i.index > inst.index);
@@ -68,10 +97,15 @@ export class DevlinkCore {
     this.notifyDevice(inst, C.NEW);
     for (const p of inst.ports) this.notifyPort(p, C.PORT_NEW);
     for (const r of inst.rates) this.notifyRate(r, C.RATE_NEW);
+    for (const p of inst.params) this.notifyParam(inst, p, C.PARAM_NEW);
   }
 
-  /** devlink_unregister: rates and ports announced gone (last first), then the instance. */
+  /**
+   * devlink_unregister (devlink_notify_unregister): params, rates and ports announced gone
+   * (last first), then the instance.
+   */
   unregister(inst: Instance): void {
+    for (const p of [...inst.params].reverse()) this.notifyParam(inst, p, C.PARAM_DEL);
     for (const r of [...inst.rates].reverse()) this.notifyRate(r, C.RATE_DEL);
     for (const p of [...inst.ports].reverse()) this.notifyPort(p, C.PORT_DEL);
     this.notifyDevice(inst, C.DEL);
@@ -139,21 +173,30 @@ export class DevlinkCore {
   }
 
   notifyDevice(inst: Instance, cmd: number): void {
-    this.multicast(fillDevice(this.family, this.ntf(cmd), inst));
+    this.multicast(fillDevice(this.family, this.ntf(cmd), inst), descOf(inst));
   }
 
   notifyPort(port: Port, cmd: number): void {
     if (!port.instance.registered) return;
-    this.multicast(fillPort(this.family, this.ntf(cmd), port, new ExtAck()));
+    this.multicast(fillPort(this.family, this.ntf(cmd), port, new ExtAck()), { ...descOf(port.instance), port: port.index });
   }
 
   notifyRate(rate: Rate, cmd: number): void {
     if (!rate.instance.registered) return;
-    this.multicast(fillRate(this.family, this.ntf(cmd), rate));
+    this.multicast(fillRate(this.family, this.ntf(cmd), rate), descOf(rate.instance));
   }
 
-  notifyRaw(msg: Buffer): void {
-    this.multicast(msg);
+  /** devlink_param_notify: a param whose value cannot be read (fill fails) is not announced. */
+  notifyParam(inst: Instance, p: Param, cmd: number): void {
+    if (!inst.registered) return;
+    let msg: Buffer;
+    try {
+      msg = fillParam(this.family, this.ntf(cmd), inst, p);
+    } catch (e) {
+      if (e instanceof Errno) return;
+      throw e;
+    }
+    this.multicast(msg, descOf(inst));
   }
 
   // ---- requests ----
@@ -205,10 +248,30 @@ export class DevlinkCore {
     }
   }
 
+  /**
+   * devlink_nl_notify_filter_set_doit: bus name, device name and port index, each
+   * optional, replace the socket's filter; none of them removes it.
+   */
+  private notifyFilterSet(ctx: DoCtx): void {
+    const { tb, req } = ctx;
+    const bus = tb[A.BUS_NAME];
+    const dev = tb[A.DEV_NAME];
+    const port = tb[A.PORT_INDEX];
+    const flt: ObjDesc = {
+      ...(bus ? { bus: cstr(req.buf, bus.data, bus.len) } : {}),
+      ...(dev ? { dev: cstr(req.buf, dev.data, dev.len) } : {}),
+      ...(port ? { port: req.buf.readUInt32LE(port.data) } : {}),
+    };
+    this.setFilter(req.portid, bus || dev || port ? flt : undefined);
+  }
+
   /** Run a doit; throws Errno on failure. */
   doit(op: OpDef, ctx: DoCtx): void {
     const t = this.preDoit(op, ctx);
-    if (op.cmd === C.NOTIFY_FILTER_SET) return;
+    if (op.cmd === C.NOTIFY_FILTER_SET) {
+      this.notifyFilterSet(ctx);
+      return;
+    }
     if (!t) throw new Errno(-E.EOPNOTSUPP);
     if (portDoit(this, ctx, t) || devDoit(this, ctx, t) || rateDoit(this, ctx, t)) return;
     // commands the driver implements nothing for

@@ -5,7 +5,7 @@
  * devlink_nl_param_fill). Written with AttrWriter calls, never with the library's encoder.
  */
 import { ExtAck } from './policy';
-import { Errno, Flavor, Instance, Param, ParamValue, Port, Rate } from './model';
+import { Errno, Flavor, InfoReport, Instance, Param, ParamValue, Port, Rate } from './model';
 import { MsgWriter } from './wire';
 import {
   A, Cmode, E, Flavour, FnA, FnCap, ParamNla, PortType, RateType, ReloadAction, ReloadLimit,
@@ -214,8 +214,9 @@ export function fillEswitch(f: FamilyCtx, h: Hdr, inst: Instance): Buffer {
 /** devlink_nl_info_fill: the handle, then what the driver reports (6.1 order). */
 export function fillInfo(f: FamilyCtx, h: Hdr, inst: Instance, ext: ExtAck): Buffer {
   const d = inst.driver;
-  if (!d.infoGet) throw new Errno(-E.EOPNOTSUPP);
-  const r = d.infoGet(inst, ext);
+  // 6.1: devlink_nl_cmd_info_get_doit needs ops->info_get; newer cores fill without it
+  if (!d.infoGet && f.flavor === '6.1') throw new Errno(-E.EOPNOTSUPP);
+  const r: InfoReport = d.infoGet ? d.infoGet(inst, ext) : { driverName: '', fixed: [], running: [], stored: [] };
   const w = start(f, h, 512);
   putHandle(w, inst);
   const version = (attr: number, name: string, value: string): void => {
@@ -230,7 +231,8 @@ export function fillInfo(f: FamilyCtx, h: Hdr, inst: Instance, ext: ExtAck): Buf
   for (const [n, v] of r.fixed) version(A.INFO_VERSION_FIXED, n, v);
   for (const [n, v] of r.running) version(A.INFO_VERSION_RUNNING, n, v);
   for (const [n, v] of r.stored) version(A.INFO_VERSION_STORED, n, v);
-  if (f.flavor === 'current') w.putString(A.INFO_DRIVER_NAME, r.driverName);
+  const bound = d.boundDriver ?? r.driverName;
+  if (f.flavor === 'current' && bound) w.putString(A.INFO_DRIVER_NAME, bound);
   return w.end();
 }
 

@@ -14,10 +14,13 @@
  * policy), no "leftover: " prefix, port function caps, max_io_eqs and the nested devlink
  * handle of an attached SF (announced by a PORT_NEW of the SF port when its instance
  * comes and goes), tx_priority/tx_weight in rates, filtered dumps, DONE sharing the last
- * datagram, nlctrl reporting maxattr 0 for split ops.
+ * datagram, nlctrl reporting maxattr 0 for split ops, replies to port add and port dumps
+ * with PORT_NEW, NOTIFY_FILTER_SET narrowing an in-process client's notifications (real
+ * multicast to clients of listen() cannot be filtered per client).
  *
- * Each mlx5 PF has its uplink port (flavour physical, index (vhca << 16) | 0xffff,
- * netdev enp<bus>s<slot>f<pf>np<pf>); an ECPF in switchdev mode also has the host PF's
+ * Devices are mlx5_core PFs (mlx5.ts, mlx5-sf.ts, mlx5-aux.ts) or, on 'current', ice PFs
+ * (`driver: 'ice'`, ice.ts). Each mlx5 PF has its uplink port (flavour physical, index
+ * (vhca << 16) | 0xffff, netdev enp<bus>s<slot>f<pf>np<pf>); an ECPF in switchdev mode also has the host PF's
  * port (flavour pcipf, controller 1, external). NLM_F_ECHO is accepted and changes
  * nothing (devlink multicasts without genl_notify). Fault injection: `sim.faults`
  * (faults.ts). Sysfs layout: sysfs.ts. Timing of the SF steps: world.ts.
@@ -26,13 +29,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Transport } from '../genl/transport';
-import { DevlinkCore } from './core';
+import { DevlinkCore, descMatch, ObjDesc } from './core';
 import { SimEndpoint } from './endpoint';
 import { Faults } from './faults';
 import type { FamilyCtx } from './fill';
 import { GenlFamily, GenlKernel, Origin } from './genl';
 import { checkInvariants, InvariantReport } from './invariants';
+import { IceDeviceOptions, IcePf, iceInvariants } from './ice';
 import { Mlx5DeviceOptions, Mlx5Pf } from './mlx5';
+import type { Mlx5PortAddOrder } from './mlx5-sf';
 import { nlctrlFamily } from './nlctrl';
 import { ops61, opsCurrent } from './ops';
 import { Scheduler } from './scheduler';
@@ -41,7 +46,11 @@ import { Sysfs } from './sysfs';
 import { C, DEVLINK_ATTR_MAX_6_1 } from './uapi';
 import { Timing, World } from './world';
 
-export type { Mlx5DeviceOptions as SimDeviceOptions } from './mlx5';
+export type { Mlx5DeviceOptions, IceDeviceOptions };
+export type { Mlx5PortAddOrder } from './mlx5-sf';
+/** A simulated PF: mlx5_core (the default) or ice (`driver: 'ice'`, kernel 'current' only). */
+export type SimDeviceOptions = Mlx5DeviceOptions | IceDeviceOptions;
+export type SimPf = Mlx5Pf | IcePf;
 export type { Timing as SimTiming } from './world';
 export { Faults } from './faults';
 export type { InvariantReport } from './invariants';
@@ -57,7 +66,13 @@ export interface SimulatorOptions {
    * close(). Either way its transports tell the Devlink where it is (Transport.sysfsRoot).
    */
   readonly sysfsRoot?: string;
-  readonly devices: readonly Mlx5DeviceOptions[];
+  readonly devices: readonly SimDeviceOptions[];
+  /**
+   * The order of mlx5's port add checks: '6.12' (default; on kernel '6.1' the 6.1 messages)
+   * or 'newest' (the SF table and switchdev checks first, then the attributes; kernel
+   * 'current' only). See Mlx5PortAddOrder.
+   */
+  readonly mlx5PortAddOrder?: Mlx5PortAddOrder;
   /** Milliseconds of the asynchronous steps; all 0 by default (they still run asynchronously). */
   readonly timing?: Partial<Timing>;
   /** Largest dump datagram; 32 KiB by default (what the kernel sends a reader with a large buffer). */
@@ -80,11 +95,13 @@ export class Simulator {
   readonly groupId: number;
   /** Fault injection; see faults.ts. */
   readonly faults = new Faults();
-  readonly devices: readonly Mlx5Pf[];
+  readonly devices: readonly SimPf[];
   private readonly sched = new Scheduler();
   private readonly genl: GenlKernel;
   private readonly core: DevlinkCore;
   private readonly endpoints = new Map<number, SimEndpoint>();
+  /** Notification filters of in-process endpoints (NOTIFY_FILTER_SET), by port. */
+  private readonly filters = new Map<number, ObjDesc>();
   private nextPort: number;
   private socket: SimSocket | undefined;
   private closed = false;
@@ -100,7 +117,10 @@ export class Simulator {
     this.groupId = 0x5c0 + (n % 0x400);
     this.nextPort = 0x40000000 + n * 0x10000;
     const family: FamilyCtx = { id: this.familyId, flavor: this.kernel };
-    this.core = new DevlinkCore(family, (msg) => this.multicast(msg));
+    this.core = new DevlinkCore(family, (msg, desc) => this.multicast(msg, desc), (portid, flt) => {
+      if (flt) this.filters.set(portid, flt);
+      else this.filters.delete(portid);
+    });
     this.genl = new GenlKernel(this.faults, this.sched, opts.dumpBufferSize ?? 32768);
     this.genl.add(nlctrlFamily(this.genl));
     this.genl.add(this.devlinkFamily());
@@ -108,8 +128,15 @@ export class Simulator {
     this.ownSysfs = opts.sysfsRoot === undefined;
     this.sysfsRoot = opts.sysfsRoot ?? mkdtempSync(path.join(tmpdir(), 'devlink-sf-sim-sysfs-'));
     const sysfs = new Sysfs(this.sysfsRoot);
-    const world = new World(this.core, this.sched, timing, sysfs);
-    this.devices = opts.devices.map((d) => new Mlx5Pf(world, d));
+    const order = opts.mlx5PortAddOrder ?? '6.12';
+    if (order !== '6.12' && order !== 'newest') throw new TypeError(`mlx5PortAddOrder "${String(order)}" is not '6.12' or 'newest'`);
+    if (order === 'newest' && this.kernel === '6.1') throw new TypeError("mlx5PortAddOrder 'newest' needs kernel 'current'");
+    const world = new World(this.core, this.sched, timing, sysfs, order);
+    this.devices = opts.devices.map((d) => {
+      if (d.driver === 'ice') return new IcePf(world, d);
+      if (d.driver !== undefined && d.driver !== 'mlx5_core') throw new TypeError(`device ${d.handle}: unknown driver "${String(d.driver)}" (mlx5_core or ice)`);
+      return new Mlx5Pf(world, d);
+    });
   }
 
   private devlinkFamily(): GenlFamily {
@@ -134,7 +161,13 @@ export class Simulator {
   transport(opts: TransportOptions = {}): Transport {
     if (this.closed) throw new Error('the simulator is closed');
     const ep = new SimEndpoint(
-      { kernel: this.genl, sched: this.sched, detach: (e) => this.endpoints.delete(e.localPort) },
+      {
+        kernel: this.genl, sched: this.sched,
+        detach: (e) => {
+          this.endpoints.delete(e.localPort);
+          this.filters.delete(e.localPort);
+        },
+      },
       this.nextPort++,
       opts.privileged !== false,
       this.sysfsRoot,
@@ -159,14 +192,17 @@ export class Simulator {
     return this.socket?.port;
   }
 
-  private multicast(msg: Buffer): void {
+  private multicast(msg: Buffer, desc: ObjDesc): void {
     const overruns = this.faults.takeOverruns();
     for (const o of overruns) {
       for (const ep of this.endpoints.values()) {
         if ((o.port === undefined || o.port === ep.localPort) && ep.member(this.groupId)) ep.loseNext += o.count;
       }
     }
-    for (const ep of this.endpoints.values()) ep.multicast(msg, this.groupId);
+    for (const ep of this.endpoints.values()) {
+      const flt = this.filters.get(ep.localPort);
+      if (!flt || descMatch(desc, flt)) ep.multicast(msg, this.groupId);
+    }
     this.socket?.notify(msg);
   }
 
@@ -175,8 +211,8 @@ export class Simulator {
     return this.sched.settle();
   }
 
-  /** The mlx5 device of a handle ("pci/0000:06:00.0"). */
-  device(handle: string): Mlx5Pf {
+  /** The simulated PF of a handle ("pci/0000:06:00.0"). */
+  device(handle: string): SimPf {
     const d = this.devices.find((x) => `pci/${x.pci}` === handle);
     if (!d) throw new Error(`no simulated device ${handle}`);
     return d;
@@ -184,7 +220,18 @@ export class Simulator {
 
   /** Check the model's invariants (no duplicate sfnum, unique indices, ...); throws on a violation. */
   checkInvariants(): InvariantReport {
-    return checkInvariants(this.core, this.devices);
+    const r = checkInvariants(this.core, this.devices.filter((d): d is Mlx5Pf => d instanceof Mlx5Pf));
+    let { sfs, attached } = r;
+    const check = (ok: boolean, what: () => string): void => {
+      if (!ok) throw new Error(`simulator invariant violated: ${what()}`);
+    };
+    for (const d of this.devices) {
+      if (!(d instanceof IcePf)) continue;
+      const c = iceInvariants(d, check);
+      sfs += c.sfs;
+      attached += c.attached;
+    }
+    return { ...r, sfs, attached };
   }
 
   /** Stop: pending steps are cancelled, endpoints closed, the socket closed. */

@@ -21,8 +21,33 @@ function driverinitU32(name: string, value: number, validate?: (v: number, ext: 
   };
 }
 
-function driverinitBool(name: string, generic = true): Param {
-  return { name, generic, type: ParamNla.FLAG, cmodes: DRIVERINIT, driverinit: true };
+function driverinitBool(name: string, value = true): Param {
+  return { name, generic: true, type: ParamNla.FLAG, cmodes: DRIVERINIT, driverinit: value };
+}
+
+/** fdb_large_groups with mlx5_devlink_large_group_num_validate. */
+function fdbLargeGroups(): Param {
+  return {
+    name: 'fdb_large_groups', generic: false, type: ParamNla.U32, cmodes: DRIVERINIT, driverinit: 15,
+    validate: (v, ext) => {
+      const n = Number(v);
+      if (n < 1 || n > 1024) fail(-E.EOPNOTSUPP, ext, `${MLX5}Unsupported group number, supported range is 1-1024`);
+    },
+  };
+}
+
+/**
+ * The params of a lightweight SF (6.8+: mlx5_init_one_light runs
+ * mlx5_devlink_params_register only), in registration order; enable_roce, enable_eth,
+ * enable_rdma and enable_vnet default to false (!mlx5_dev_is_lightweight). The hairpin
+ * params registered with enable_eth are not modelled.
+ */
+export function mlx5LightParams(): Param[] {
+  return [
+    driverinitBool('enable_roce', false), fdbLargeGroups(),
+    driverinitU32('io_eq_size', 1024, eqDepth), driverinitU32('event_eq_size', 4096, eqDepth),
+    driverinitBool('enable_eth', false), driverinitBool('enable_rdma', false), driverinitBool('enable_vnet', false),
+  ];
 }
 
 function runtime(name: string, generic: boolean, type: ParamNla, initial: ParamValue, validate?: Param['validate']): Param {
@@ -41,11 +66,28 @@ const eqDepth = (v: number): void => {
   if (v < 64 || v > 4096) fail(-E.EINVAL);
 };
 
+/** esw_port_metadata on a device that is no eswitch manager (6.1 registers it for every mlx5 device). */
+function eswPortMetadataNotManager(): Param {
+  const notManager = (): never => fail(-E.EOPNOTSUPP);
+  return {
+    name: 'esw_port_metadata', generic: false, type: ParamNla.FLAG, cmodes: RUNTIME,
+    // mlx5_devlink_esw_port_metadata_get/set: !MLX5_ESWITCH_MANAGER(dev) is EOPNOTSUPP, so
+    // the param is left out of dumps and notifications
+    get: notManager,
+    set: notManager,
+    validate: (_v, ext) => fail(-E.EOPNOTSUPP, ext, `${MLX5}E-Switch is unsupported`),
+  };
+}
+
 /**
- * The params of a PF (`manager`: it manages the eswitch) or of an SF's instance.
- * `switchdev` tells flow_steering_mode's validation the eswitch mode.
+ * The params of a PF (`manager`: it manages the eswitch) or of an SF's instance, in
+ * registration order (mlx5_devlink_params, then the auxiliary device params and max_macs).
+ * fdb_large_groups is in mlx5_devlink_params, so an SF has it too; esw_port_metadata is
+ * there as well on 6.1 (`eswParamOnSf`), unreadable on an SF, while 6.12 registers it
+ * from esw_offloads_init, for eswitch managers only. `switchdev` tells the validations the
+ * eswitch mode.
  */
-export function mlx5Params(manager: boolean, switchdev: () => boolean = () => false): Param[] {
+export function mlx5Params(manager: boolean, switchdev: () => boolean = () => false, eswParamOnSf = false): Param[] {
   const params: Param[] = [
     runtime('flow_steering_mode', false, ParamNla.STRING, 'dmfs', (v, ext) => {
       if (v === 'dmfs') return;
@@ -56,16 +98,15 @@ export function mlx5Params(manager: boolean, switchdev: () => boolean = () => fa
       fail(-E.EINVAL, ext, `${MLX5}Bad parameter: supported values are ["dmfs", "smfs"]`);
     }),
     driverinitBool('enable_roce'),
+    fdbLargeGroups(),
   ];
   if (manager) {
-    params.push({
-      name: 'fdb_large_groups', generic: false, type: ParamNla.U32, cmodes: DRIVERINIT, driverinit: 15,
-      validate: (v, ext) => {
-        const n = Number(v);
-        if (n < 1 || n > 1024) fail(-E.EINVAL, ext, `${MLX5}Invalid value, supported range is [1, 1024]`);
-      },
-    });
-    params.push(runtime('esw_port_metadata', false, ParamNla.FLAG, true));
+    params.push(runtime('esw_port_metadata', false, ParamNla.FLAG, true, (_v, ext) => {
+      // mlx5_devlink_esw_port_metadata_validate
+      if (switchdev()) fail(-E.EBUSY, ext, `${MLX5}E-Switch must either disabled or non switchdev mode`);
+    }));
+  } else if (eswParamOnSf) {
+    params.push(eswPortMetadataNotManager());
   }
   params.push(runtime('enable_remote_dev_reset', true, ParamNla.FLAG, true));
   params.push(driverinitU32('io_eq_size', 1024, eqDepth));

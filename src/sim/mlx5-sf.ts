@@ -12,11 +12,68 @@
  * firmware frees the function.
  */
 import { ExtAck } from './policy';
-import { Errno, fail, Port, PortNewAttrs } from './model';
+import { Errno, fail, Flavor, Port, PortNewAttrs } from './model';
 import type { Cancel } from './scheduler';
 import type { Mlx5Pf } from './mlx5';
 import { createAux, removeAux, AuxSf } from './mlx5-aux';
 import { C, E, Flavour, FnOpstate, FnState } from './uapi';
+
+/**
+ * The order of mlx5's port add checks: '6.12' (mlx5_sf_new_check_attr, then the SF table;
+ * every kernel up to 6.12 and later ones until the change below) or 'newest' ("net/mlx5:
+ * SF, allow SF creation for satellite PF controllers": mlx5_sf_table_supported and the
+ * switchdev check first, then the attributes, with pfnum checked against the PF of the
+ * requested controller, mlx5_esw_sf_controller_to_pfnum).
+ */
+export type Mlx5PortAddOrder = '6.12' | 'newest';
+
+/** What mlx5_devlink_sf_port_new knows of the device it runs on. */
+export interface PortNewDev {
+  readonly flavor: Flavor;
+  readonly order: Mlx5PortAddOrder;
+  /** mlx5_get_dev_index: the PCI function (an SF's own instance: its parent PF's). */
+  readonly pfnum: number;
+  /** mlx5_core_is_ecpf_esw_manager. */
+  readonly ecpf: boolean;
+  /** mlx5_sf_table_supported: an eswitch manager (false on an SF's own instance). */
+  readonly tableSupported: boolean;
+  /** The SF table is enabled (the eswitch is in switchdev mode). */
+  readonly switchdev: boolean;
+}
+
+/** mlx5_sf_new_check_attr. */
+function checkAttr(a: PortNewAttrs, dev: PortNewDev, ext: ExtAck): void {
+  if (a.flavour !== Flavour.PCI_SF) fail(-E.EOPNOTSUPP, ext, `${MLX5}Driver supports only SF port addition`);
+  if (a.portIndex !== undefined) fail(-E.EOPNOTSUPP, ext, `${MLX5}Driver does not support user defined port index assignment`);
+  if (a.sfnum === undefined) fail(-E.EOPNOTSUPP, ext, `${MLX5}User must provide unique sfnum. Driver does not support auto assignment`);
+  if (a.controller && !dev.ecpf) fail(-E.EOPNOTSUPP, ext, `${MLX5}External controller is unsupported`);
+  // mlx5_esw_sf_controller_to_pfnum: the host PF of controller 1 has the ECPF's number here
+  if (a.pfnum !== dev.pfnum) fail(-E.EOPNOTSUPP, ext, `${MLX5}Invalid pfnum supplied`);
+}
+
+/** The SF table checks of mlx5_devlink_sf_port_new. */
+function checkTable(dev: PortNewDev, ext: ExtAck): void {
+  if (dev.flavor === '6.1') {
+    // mlx5_sf_table_try_get: no table, or one not enabled
+    if (!dev.tableSupported || !dev.switchdev) {
+      fail(-E.EOPNOTSUPP, ext, `${MLX5}Port add is only supported in eswitch switchdev mode or SF ports are disabled.`);
+    }
+    return;
+  }
+  if (!dev.tableSupported) fail(-E.EOPNOTSUPP, ext, `${MLX5}SF ports are not supported.`);
+  if (!dev.switchdev) fail(-E.EOPNOTSUPP, ext, `${MLX5}SF ports are only supported in eswitch switchdev mode.`);
+}
+
+/** mlx5_devlink_sf_port_new's checks in the order of the kernel acted as. */
+export function portNewChecks(a: PortNewAttrs, dev: PortNewDev, ext: ExtAck): void {
+  if (dev.order === 'newest') {
+    checkTable(dev, ext);
+    checkAttr(a, dev, ext);
+    return;
+  }
+  checkAttr(a, dev, ext);
+  checkTable(dev, ext);
+}
 
 export const enum Hw { ALLOCATED, ACTIVE, IN_USE, TEARDOWN }
 
@@ -154,27 +211,16 @@ export class SfTable {
     return controller ? this.external : this.local;
   }
 
-  /** mlx5_sf_new_check_attr. */
-  private checkAttr(a: PortNewAttrs, ext: ExtAck): void {
-    if (a.flavour !== Flavour.PCI_SF) fail(-E.EOPNOTSUPP, ext, `${MLX5}Driver supports only SF port addition`);
-    if (a.portIndex !== undefined) fail(-E.EOPNOTSUPP, ext, `${MLX5}Driver does not support user defined port index assignment`);
-    if (a.sfnum === undefined) fail(-E.EOPNOTSUPP, ext, `${MLX5}User must provide unique sfnum. Driver does not support auto assignment`);
-    if (a.controller && !this.pf.ecpf) fail(-E.EOPNOTSUPP, ext, `${MLX5}External controller is unsupported`);
-    if (a.pfnum !== this.pf.pfnum) fail(-E.EOPNOTSUPP, ext, `${MLX5}Invalid pfnum supplied`);
-  }
-
   /** mlx5_devlink_sf_port_new. */
   add(a: PortNewAttrs, ext: ExtAck): number {
-    this.checkAttr(a, ext);
-    if (!this.enabled) {
-      if (this.pf.world.core.family.flavor === '6.1') {
-        fail(-E.EOPNOTSUPP, ext, `${MLX5}Port add is only supported in eswitch switchdev mode or SF ports are disabled.`);
-      }
-      fail(-E.EOPNOTSUPP, ext, `${MLX5}SF ports are only supported in eswitch switchdev mode.`);
-    }
+    const pf = this.pf;
+    portNewChecks(a, {
+      flavor: pf.world.core.family.flavor, order: pf.portAddOrder, pfnum: pf.pfnum, ecpf: pf.ecpf,
+      tableSupported: true, switchdev: this.enabled,
+    }, ext);
     const controller = a.controller ?? 0;
     // mlx5_esw_offloads_controller_valid: 0, or the host's number + 1 on an ECPF
-    if (controller !== 0 && !(this.pf.ecpf && controller === 1)) fail(-E.EINVAL, ext, `${MLX5}Invalid controller number`);
+    if (controller !== 0 && !(pf.ecpf && controller === 1)) fail(-E.EINVAL, ext, `${MLX5}Invalid controller number`);
     const sfnum = a.sfnum as number;
     const hwc = this.hwc(controller);
     const slot = hwc.alloc(sfnum);

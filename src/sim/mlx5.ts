@@ -8,7 +8,7 @@
  */
 import { ExtAck } from './policy';
 import { DevlinkDriver, Errno, fail, Instance, Port, PortOps, Rate } from './model';
-import { MLX5, Sf, SfTable } from './mlx5-sf';
+import { MLX5, Mlx5PortAddOrder, Sf, SfTable } from './mlx5-sf';
 import { mlx5Info, mlx5Params } from './mlx5-common';
 import type { World } from './world';
 import { E, EswMode, Flavour, FnState, PortType } from './uapi';
@@ -36,6 +36,14 @@ const LINKSPEED_UNIT = 125000n;
 const LINK_MAX_MBPS = 100000n;
 /** MLX5_ESW_MAX_CTRL_EQS. */
 const MAX_CTRL_EQS = 4;
+
+/**
+ * mlx5_devlink_port_fn_max_io_eqs_set: check_add_overflow(max_io_eqs, MLX5_ESW_MAX_CTRL_EQS,
+ * &max_eqs) with a u16 max_eqs, so anything above 65531 is EINVAL.
+ */
+function checkMaxIoEqs(v: number, ext: ExtAck): void {
+  if (v + MAX_CTRL_EQS > 0xffff) fail(-E.EINVAL, ext, `${MLX5}Supplied value out of range`);
+}
 
 export class Mlx5Pf {
   readonly inst: Instance;
@@ -79,6 +87,11 @@ export class Mlx5Pf {
     this.inst.ports.push(this.uplink);
     core.register(this.inst);
     if (opts.eswitch === 'switchdev') this.enterSwitchdev();
+  }
+
+  /** The kernel's order of the port add checks. */
+  get portAddOrder(): Mlx5PortAddOrder {
+    return this.world.mlx5PortAddOrder;
   }
 
   // ---- eswitch ----
@@ -184,6 +197,14 @@ export class Mlx5Pf {
     else sf.deactivate();
   }
 
+  /**
+   * The simulator's assumption, not the kernel's: mlx5 itself does not refuse a capability
+   * change on an active SF (mlx5_devlink_port_fn_roce_set and max_io_eqs_set send
+   * SET_HCA_CAP for the function whatever its state); the firmware decides, and
+   * mlx5 reports its refusal as "Failed setting HCA roce cap" / "Failed setting HCA caps".
+   * The simulator acts as firmware that refuses while the function is active or still
+   * attached, with EBUSY.
+   */
   private capsWhileInactive(sf: Sf, ext: ExtAck, what: string): void {
     if (sf.state === FnState.ACTIVE || sf.aux) fail(-E.EBUSY, ext, `${MLX5}Failed setting HCA ${what}`);
   }
@@ -206,7 +227,7 @@ export class Mlx5Pf {
       fnStateSet: (_p, state, ext) => this.stateSet(sf, state, ext),
       fnMaxIoEqsGet: () => sf.maxIoEqs,
       fnMaxIoEqsSet: (_p, v, ext) => {
-        if (v + MAX_CTRL_EQS > 0xffffffff) fail(-E.EINVAL, ext, `${MLX5}Supplied value out of range`);
+        checkMaxIoEqs(v, ext);
         this.capsWhileInactive(sf, ext, 'caps');
         sf.maxIoEqs = v;
       },
@@ -231,7 +252,7 @@ export class Mlx5Pf {
       fnMigratableSet: () => undefined,
       fnMaxIoEqsGet: () => eqs,
       fnMaxIoEqsSet: (_p, v, ext) => {
-        if (v + MAX_CTRL_EQS > 0xffffffff) fail(-E.EINVAL, ext, `${MLX5}Supplied value out of range`);
+        checkMaxIoEqs(v, ext);
         eqs = v;
       },
     };

@@ -135,6 +135,12 @@ export interface DevlinkDriver {
   encapModeGet?(inst: Instance): number;
   encapModeSet?(inst: Instance, mode: number, ext: ExtAck): void;
   infoGet?(inst: Instance, ext: ExtAck): InfoReport;
+  /**
+   * The name of the driver bound to the instance's device (dev->driver->name), which newer
+   * cores report after the driver's info (devlink_nl_driver_info_get): "mlx5_core", or for
+   * an auxiliary driver "<module>.<name>" ("mlx5_core.sf", "ice.sf").
+   */
+  readonly boundDriver?: string;
   /** Bits of supported reload actions and limits (0: reload unsupported). */
   readonly reloadActions: number;
   readonly reloadLimits: number;

@@ -95,6 +95,7 @@ export const currentPolicies: ReadonlyMap<number, { readonly doit?: Policy; read
   [C.RATE_SET, { doit: opPolicy(RATE_ATTRS) }],
   [C.RATE_NEW, { doit: opPolicy(RATE_ATTRS) }],
   [C.RATE_DEL, { doit: opPolicy({ [A.RATE_NODE_NAME]: NUL }) }],
+  [C.NOTIFY_FILTER_SET, { doit: WITH_PORT }],
 ]);
 
 /** Commands not modelled in detail take the handle-only policy. */

@@ -140,7 +140,7 @@ export const enum ErrAttr { MSG = 1, OFFS = 2, COOKIE = 3, POLICY = 4, MISS_TYPE
 /** errno values the simulator answers with. */
 export const enum E {
   EPERM = 1, ENOENT = 2, EINTR = 4, ENOMEM = 12, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22,
-  ENOSPC = 28, ERANGE = 34, ENODATA = 61, ENOBUFS = 105, EOPNOTSUPP = 95,
+  ENOSPC = 28, ERANGE = 34, ENODATA = 61, ENOBUFS = 105, EOPNOTSUPP = 95, EADDRNOTAVAIL = 99,
 }
 
 export function nlaAlign(n: number): number {

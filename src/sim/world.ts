@@ -5,6 +5,7 @@
  */
 import type { DevlinkCore } from './core';
 import type { Scheduler } from './scheduler';
+import type { Mlx5PortAddOrder } from './mlx5-sf';
 import type { Sysfs } from './sysfs';
 
 export interface Timing {
@@ -20,8 +21,11 @@ export interface Timing {
 export class IdPool {
   private readonly used = new Set<number>();
 
+  /** `first`: 1 for an xarray of DEFINE_XARRAY_ALLOC1. */
+  constructor(private readonly first = 0) {}
+
   alloc(): number {
-    let i = 0;
+    let i = this.first;
     while (this.used.has(i)) i++;
     this.used.add(i);
     return i;
@@ -39,6 +43,8 @@ export class IdPool {
 export class World {
   /** mlx5_adev_idx_alloc(): one pool for PFs and SFs of every mlx5 device. */
   readonly auxIds = new IdPool();
+  /** ice_sf_aux_id (DEFINE_XARRAY_ALLOC1): ice SF auxiliary device ids, from 1. */
+  readonly iceAuxIds = new IdPool(1);
   private ifindex = 1;
   private eth = 0;
   private rdma = 0;
@@ -49,6 +55,8 @@ export class World {
     readonly sched: Scheduler,
     readonly timing: Timing,
     readonly sysfs: Sysfs | undefined,
+    /** The kernel's order of mlx5's port add checks. */
+    readonly mlx5PortAddOrder: Mlx5PortAddOrder = '6.12',
   ) {}
 
   nextIfindex(): number {
