@@ -314,7 +314,7 @@ export class Devlink {
    * Add an SF port, configure and activate its function, wait until attached, find its
    * devices. On failure a SubfunctionError says at which step and what was left
    * (`outcome`: 'none', 'rolled-back', or 'left' with `port`). `sfnum` may be left out
-   * where the driver picks one (ice).
+   * where the driver picks one (ice, on kernels whose ice allocates sfnums).
    */
   createSubfunction(spec: Omit<SubfunctionSpec, 'sfnum'> & { sfnum?: number } & LifecycleOptions): Promise<Subfunction> {
     return settle(() => this.subfunctions.create(spec as SubfunctionSpec & LifecycleOptions));

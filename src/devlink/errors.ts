@@ -27,7 +27,8 @@ export class NotFoundError extends NetlinkError {
 }
 
 export type LifecycleStep =
-  | 'validate' | 'queue' | 'add-port' | 'configure' | 'activate' | 'deactivate' | 'wait-attached' | 'wait-detached' | 'delete-port' | 'find';
+  | 'validate' | 'queue' | 'add-port' | 'configure' | 'activate' | 'deactivate' | 'wait-attached' | 'wait-detached' | 'delete-port' | 'find'
+  | 'instance-params';
 
 /**
  * What a failed lifecycle call left behind, decided by looking the port up (by device,

@@ -12,13 +12,13 @@ import { checkUint, formatMac, parseDevHandle, parseMac } from './handle';
 import { checkSignal } from './monitor';
 import { addPortAttrs, portFunctionAttrs } from './requests';
 import type { SfDevices } from './sysfs';
-import type { DevlinkPort, PortFunctionCaps, PortFunctionSettings } from './types';
+import type { DevlinkPort, ParamValue, PortFunctionCaps, PortFunctionSettings } from './types';
 
 export interface SubfunctionSpec {
   /** The PF's devlink handle: 'pci/0000:06:00.0'. */
   readonly dev: string;
   readonly pfnum: number;
-  /** The SF number; createSubfunction may leave it out where the driver picks one (ice). */
+  /** The SF number; createSubfunction may leave it out where the driver picks one (an ice that allocates). */
   readonly sfnum: number;
   /** 0 (default): this host. Another: an external controller (a BlueField's host), no local device. */
   readonly controller?: number;
@@ -29,6 +29,12 @@ export interface SubfunctionSpec {
   readonly activate?: boolean;
   /** Wait until the SF driver has attached (default when activating), or not at all. */
   readonly wait?: 'attached' | 'none';
+  /**
+   * driverinit parameters of the SF's own devlink instance, set once it has attached and
+   * applied by one driver_reinit reload (only when one differs): `{ enable_eth: true }`
+   * gives an mlx5 SF probed "light" (6.8+) its netdev; enable_rdma, enable_vnet likewise.
+   */
+  readonly params?: Readonly<Record<string, ParamValue>>;
 }
 
 export interface LifecycleOptions {
@@ -48,7 +54,7 @@ export interface Subfunction extends Partial<SfDevices> {
   readonly port: DevlinkPort;
 }
 
-export const SPEC_KEYS = ['dev', 'pfnum', 'sfnum', 'controller', 'hwAddr', 'caps', 'maxIoEqs', 'activate', 'wait'] as const;
+export const SPEC_KEYS = ['dev', 'pfnum', 'sfnum', 'controller', 'hwAddr', 'caps', 'maxIoEqs', 'activate', 'wait', 'params'] as const;
 export const OPTION_KEYS = ['timeoutMs', 'signal', 'sysfsRoot'] as const;
 
 export function sfName(s: { dev: string; pfnum: number; sfnum?: number; controller?: number }): string {
@@ -86,6 +92,14 @@ export function validateSpec(spec: SubfunctionSpec & LifecycleOptions, sfnumRequ
     fn[k as keyof PortFunctionCaps] = v;
   }
   if (spec.maxIoEqs !== undefined) fn.maxIoEqs = checkUint(spec.maxIoEqs, 'maxIoEqs', 32);
+  if (spec.params !== undefined) {
+    if (spec.params === null || typeof spec.params !== 'object' || Array.isArray(spec.params)) throw new ValidationError('params', 'expected { name: value, ... }');
+    if (spec.activate === false || spec.wait === 'none') throw new ValidationError('params', 'the SF\'s instance exists only once it has attached: params need activate and wait "attached"');
+    for (const [k, v] of Object.entries(spec.params)) {
+      if (!/^[\w.-]+$/.test(k)) throw new ValidationError(`params.${k}`, 'not a parameter name');
+      if (!['boolean', 'number', 'bigint', 'string'].includes(typeof v)) throw new ValidationError(`params.${k}`, 'expected a boolean, number, bigint or string');
+    }
+  }
   if (Object.keys(fn).length > 0) portFunctionAttrs({ bus: h.bus, dev: h.dev, index: 0 }, fn);
   return fn;
 }

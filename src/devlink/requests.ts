@@ -52,7 +52,7 @@ export function addPortAttrs(h: DevHandle, options: AddPortOptions): DevlinkRequ
   if (o.index !== undefined) a.portIndex = checkUint(o.index, 'index', 32);
   a.portFlavour = flavour;
   a.portPciPfNumber = pfnum;
-  // no sfnum for pcisf is the driver's to judge (ice picks one, mlx5 refuses): the core accepts it
+  // no sfnum for pcisf is the driver's to judge (mlx5 refuses; ice allocates, or on 6.12 EINVAL): the core accepts it
   if (o.sfnum !== undefined) a.portPciSfNumber = checkUint(o.sfnum, 'sfnum', 32);
   if (o.controller !== undefined) a.portControllerNumber = checkUint(o.controller, 'controller', 32);
   return a;

@@ -24,7 +24,7 @@
  * reads reaches the port watches of the Devlink too.
  */
 import { checkKeys } from '../attrs/options';
-import { ClosedError, KernelError, TimeoutError } from '../genl/errors';
+import { AbortError, ClosedError, KernelError, TimeoutError } from '../genl/errors';
 import { EBUSY_ERRNO, EEXIST_ERRNO, ENODEV_ERRNO } from '../genl/errno';
 import { Cmd } from './constants';
 import { decodeMessage, portFrom } from './decode';
@@ -38,8 +38,8 @@ import {
   CallOpts, checkLifecycleOptions, differences, isErrno, LifecycleOptions, OPTION_KEYS, SfTarget, sfName, SPEC_KEYS, Subfunction,
   SubfunctionSpec, validateSpec,
 } from './lifecycle-spec';
-import { findSfDevices } from './sysfs';
-import type { DevlinkPort, PortFunctionSettings } from './types';
+import { findSfDevices, SfDevices } from './sysfs';
+import type { DevlinkPort, ParamValue, PortFunctionSettings } from './types';
 import { EventHub, sfEvents, Watch } from './watch';
 
 export { SubfunctionError } from './errors';
@@ -95,13 +95,14 @@ export class SubfunctionManager {
   }
 
   /** Run one call: serialized per SF, bounded by its budget, ended by close(). */
-  private run<T>(what: string, target: SfTarget, o: LifecycleOptions, fn: (budget: Budget) => Promise<T>): Promise<T> {
+  private run<T>(what: string, name: string, target: SfTarget, o: LifecycleOptions, fn: (budget: Budget) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new ClosedError(what));
+    // aborted already: nothing is sent, nothing looked at
+    if (o.signal?.aborted) return Promise.reject(new SubfunctionError('queue', name, new AbortError(what, o.signal.reason), 'none', undefined, 'devlink sub-function'));
     // the call's own signal: the caller's, or close()
     const ctl = new AbortController();
     const onUser = (): void => ctl.abort(o.signal?.reason);
-    if (o.signal?.aborted) ctl.abort(o.signal.reason);
-    else o.signal?.addEventListener('abort', onUser, { once: true });
+    o.signal?.addEventListener('abort', onUser, { once: true });
     const budget = new Budget(what, o.timeoutMs ?? DEFAULT_TIMEOUT_MS, ctl.signal);
     const p = this.queue.run(this.key(target), budget, () => fn(budget)).finally(() => {
       o.signal?.removeEventListener('abort', onUser);
@@ -158,7 +159,7 @@ export class SubfunctionManager {
   create(spec: SubfunctionSpec & LifecycleOptions): Promise<Subfunction> {
     const fn = validateSpec(spec, false);
     const name = sfName(spec);
-    return this.run(`createSubfunction ${name}`, spec, spec, async (budget) => {
+    return this.run(`createSubfunction ${name}`, name, spec, spec, async (budget) => {
       const st: CallState = { step: 'add-port', addUncertain: false };
       let watch: Watch | undefined;
       try {
@@ -212,7 +213,7 @@ export class SubfunctionManager {
   ensure(spec: SubfunctionSpec & LifecycleOptions): Promise<Subfunction & { changed: boolean }> {
     const fn = validateSpec(spec, true);
     const name = sfName(spec);
-    return this.run(`ensureSubfunction ${name}`, spec, spec, async (budget) => {
+    return this.run(`ensureSubfunction ${name}`, name, spec, spec, async (budget) => {
       const st: CallState = { step: 'find', addUncertain: false };
       let watch: Watch | undefined;
       try {
@@ -289,7 +290,10 @@ export class SubfunctionManager {
     }
     if (wantActive && (spec.wait ?? 'attached') === 'attached') {
       st.step = 'wait-attached';
-      return { ...(await this.waitAttached(port, spec, budget, watch, root)), changed };
+      const sf = await this.waitAttached(port, spec, budget, watch, root);
+      if (spec.params === undefined || !(await this.instanceParams(sf, spec.params, budget, st))) return { ...sf, changed };
+      st.step = 'wait-attached';
+      return { ...(await this.waitAttached(port, spec, budget, watch, root)), changed: true };
     }
     return { port: await this.readPort(port.handle, budget.call()), changed };
   }
@@ -332,11 +336,50 @@ export class SubfunctionManager {
       attached = cur.function?.opstate === 'attached';
       if (!attached) return undefined;
       if (!local) return { port: cur };
+      const nested = cur.function?.devlink;
+      if (nested !== undefined) return this.viaNested(cur, nested, findSfDevices(root, sfnum, pci), o);
       const devs = await findSfDevices(root, sfnum, pci);
       return devs !== undefined ? { port: cur, ...devs } : undefined;
     }, () => attached
       ? new NotFoundError(`${port.handle} is attached (opstate attached), but no auxiliary device with sfnum ${sfnum}${pci ? ` of ${pci}` : ''} was found under ${root}/bus/auxiliary/devices (is sysfsRoot right?)`)
       : `${port.handle} is still detached`);
+  }
+
+  /**
+   * Set the driverinit parameters of the SF's own instance that differ, then reload it
+   * (driver_reinit) to apply them. True when something was set.
+   */
+  private async instanceParams(sf: Subfunction, params: Readonly<Record<string, ParamValue>>, budget: Budget, st: CallState): Promise<boolean> {
+    st.step = 'instance-params';
+    const inst = sf.devlink;
+    if (inst === undefined) throw new NotFoundError(`${sf.port.handle}: no devlink instance of the SF was found to set its parameters on`);
+    let set = false;
+    for (const [name, value] of Object.entries(params)) {
+      const cur = await this.dl.param(inst, name, budget.call());
+      if (cur.values.find((v) => v.cmode === 'driverinit')?.value === value) continue;
+      await this.dl.setParam(inst, name, value, { cmode: 'driverinit', ...budget.call() });
+      set = true;
+    }
+    if (set) await this.dl.reload(inst, { action: 'driver_reinit', ...budget.call() });
+    return set;
+  }
+
+  /**
+   * Newer kernels (6.7+) name the SF's own devlink instance in its port function: the
+   * auxiliary device is that, whatever the driver calls it and whether or not sysfs has an
+   * `sfnum` file for it (ice has none). The netdev is the instance's port's, else what
+   * sysfs shows (the RDMA device only sysfs shows). An mlx5 SF probed "light" (6.8+) has no
+   * netdev until enable_eth is set and the instance reloaded: it is returned without one.
+   */
+  private async viaNested(cur: DevlinkPort, nested: string, sys: Promise<SfDevices | undefined>, o: CallOpts): Promise<Subfunction> {
+    const [, aux = nested] = nested.split('/');
+    const fromSysfs = await sys;
+    const ports = await this.dl.ports({ dev: nested, ...o }).catch(() => []);
+    const netdev = ports.find((p) => p.netdev !== undefined)?.netdev ?? fromSysfs?.netdev;
+    return {
+      port: cur, auxDevice: aux, devlink: nested,
+      ...(netdev !== undefined ? { netdev } : {}), ...(fromSysfs?.rdmaDevice !== undefined ? { rdmaDevice: fromSysfs.rdmaDevice } : {}),
+    };
   }
 
   /**
@@ -387,7 +430,7 @@ export class SubfunctionManager {
     const dev = handle ? handle.split('/').slice(0, 2).join('/') : t!.dev;
     // a handle names no sfnum: its calls queue on the handle itself
     const key: SfTarget = t ?? { dev: handle!, pfnum: -1, sfnum: -1 };
-    return this.run(`destroySubfunction ${name}`, key, o, async (budget) => {
+    return this.run(`destroySubfunction ${name}`, name, key, o, async (budget) => {
       let step: LifecycleStep = 'find';
       let port: DevlinkPort | undefined;
       let watch: Watch | undefined;
