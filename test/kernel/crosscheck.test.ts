@@ -222,15 +222,10 @@ describe('real kernel vs the simulator acting as 6.1: the core answers alike', f
       assert.deepEqual(registrationPattern(simEvents, simulated), pattern);
     });
 
-    // Skipped: a defect of the simulator (src/sim), not of the library. The simulated
-    // mlx5 announces the SF's own instance before its port exists and tears the port
-    // down while the instance is still registered: dev-new, port-new (notset),
-    // port-new (eth), ..., port-new (notset), port-del (notset), dev-del. On 6.1,
-    // mlx5_sf_dev_probe sets the port and its netdev up before devlink_register and the
-    // removal unregisters the instance first (SF-SEMANTICS.md, "Corrections"), which is
-    // what the kernel sends here: dev-new, port-new (eth); port-del (eth), dev-del.
-    // Unskip once the simulator registers in that order.
-    it.skip('activating and deactivating an SF announce its own devlink instance alike', async () => {
+    // mlx5_sf_dev_probe sets the SF's port and netdev up before devlink_register; removal
+    // unregisters the instance first (SF-SEMANTICS.md, "Corrections"): the simulator and the
+    // kernel (netdevsim's SF patch) announce dev-new, port-new (eth); port-del (eth), dev-del.
+    it('activating and deactivating an SF announce its own devlink instance alike', async () => {
       await kernel.setEswitch(DEV, { mode: 'switchdev' });
       writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '0');
       writeSysfs(`${KNOBS}/sf_detach_delay_ms`, '0');
