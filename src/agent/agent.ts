@@ -16,7 +16,8 @@
  */
 import type { Logger } from 'pino';
 import { ValidationError } from '../attrs/errors';
-import { checkKeys } from '../attrs/options';
+import { checkKeys, defined } from '../attrs/options';
+import { MAX_TIMEOUT_MS } from '../genl/call-options';
 import { DesiredState, devicePfnum } from '../devlink/apply';
 import { FN_CAP_NAMES } from '../devlink/constants';
 import { Devlink, DevlinkOptions } from '../devlink/devlink';
@@ -50,7 +51,9 @@ export interface AgentOptions {
   readonly watchConfig?: boolean;
 }
 
-export const AGENT_KEYS = ['config', 'devlink', 'open', 'prune', 'concurrency', 'timeoutMs', 'sysfsRoot', 'backoff', 'metrics', 'logger', 'watchConfig'] as const;
+export const AGENT_KEYS = [
+  'config', 'devlink', 'open', 'prune', 'concurrency', 'timeoutMs', 'sysfsRoot', 'backoff', 'metrics', 'logger', 'watchConfig',
+] as const;
 
 /** One declared or pruned SF's bookkeeping. */
 interface SfState {
@@ -210,7 +213,8 @@ export class Agent {
 
   /** Read the file again now (what SIGHUP does). */
   reload(): Promise<void> {
-    return this.configWatch ? this.configWatch.reload() : loadDesiredState(this.o.config).then((r) => this.onConfig(r.state), (e: unknown) => this.onConfigInvalid(e));
+    if (this.configWatch) return this.configWatch.reload();
+    return loadDesiredState(this.o.config).then((r) => this.onConfig(r.state), (e: unknown) => this.onConfigInvalid(e));
   }
 
   // -- events --------------------------------------------------------------------------
@@ -324,7 +328,7 @@ export class Agent {
     const s = this.state(k);
     const spec = this.desired.get(k);
     const port = this.index().get(k);
-    const life = { ...(this.o.timeoutMs !== undefined ? { timeoutMs: this.o.timeoutMs } : {}), ...(this.o.sysfsRoot !== undefined ? { sysfsRoot: this.o.sysfsRoot } : {}) };
+    const life = defined({ timeoutMs: this.o.timeoutMs, sysfsRoot: this.o.sysfsRoot });
     this.counts.reconciles++;
     try {
       if (spec !== undefined) {
@@ -338,7 +342,7 @@ export class Agent {
           if (r.changed) this.log.info({ sf: nameOf(spec), port: r.port.handle, was: why.join(', ') }, port === undefined ? 'created' : 'repaired');
         }
       } else if (port !== undefined && this.o.prune && this.desiredState.devices[`${port.bus}/${port.dev}`] !== undefined) {
-        const t = { dev: `${port.bus}/${port.dev}`, pfnum: port.pfnum ?? 0, sfnum: port.sfnum ?? 0, ...(port.controller ? { controller: port.controller } : {}) };
+        const t = { dev: `${port.bus}/${port.dev}`, pfnum: port.pfnum ?? 0, sfnum: port.sfnum ?? 0, ...defined({ controller: port.controller || undefined }) };
         await this.dl.destroySubfunction(t, life);
         this.counts.repairs++;
         this.metrics.reconciles.inc({ result: 'changed' });
@@ -421,14 +425,20 @@ function checkAgentOptions(o: AgentOptions): void {
   if (o === null || typeof o !== 'object') throw new ValidationError('options', 'expected { config, ... }');
   checkKeys(o, 'options', AGENT_KEYS);
   if (typeof o.config !== 'string' || o.config === '') throw new ValidationError('config', 'expected the path of the desired-state file');
-  if (o.concurrency !== undefined && (!Number.isInteger(o.concurrency) || o.concurrency < 1)) throw new ValidationError('concurrency', 'expected a positive integer');
-  if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !(o.timeoutMs >= 0) || o.timeoutMs > 0x7fffffff)) throw new ValidationError('timeoutMs', 'expected milliseconds');
+  const bad = (field: string, why: string): never => {
+    throw new ValidationError(field, why);
+  };
+  if (o.concurrency !== undefined && (!Number.isInteger(o.concurrency) || o.concurrency < 1)) bad('concurrency', 'expected a positive integer');
+  const ms = o.timeoutMs;
+  if (ms !== undefined && (typeof ms !== 'number' || !(ms >= 0) || ms > MAX_TIMEOUT_MS)) bad('timeoutMs', 'expected milliseconds');
   if (o.prune !== undefined && typeof o.prune !== 'boolean') throw new ValidationError('prune', 'expected true or false');
   if (o.watchConfig !== undefined && typeof o.watchConfig !== 'boolean') throw new ValidationError('watchConfig', 'expected true or false');
   const b = checkKeys(o.backoff, 'backoff', BACKOFF_KEYS);
   for (const k of BACKOFF_KEYS) {
     const v = b[k];
-    if (v !== undefined && (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v) || (k === 'jitter' && v > 1))) throw new ValidationError(`backoff.${k}`, k === 'jitter' ? 'expected 0..1' : 'expected milliseconds');
+    if (v !== undefined && (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v) || (k === 'jitter' && v > 1))) {
+      bad(`backoff.${k}`, k === 'jitter' ? 'expected 0..1' : 'expected milliseconds');
+    }
   }
   if (o.metrics !== undefined) {
     const m = checkKeys(o.metrics, 'metrics', ['host', 'port']);

@@ -38,9 +38,14 @@ export class AgentMetrics {
         for (const [sf, error] of g.lastErrors()) this.set({ sf, error: error.slice(0, 200) }, 1);
       },
     });
-    this.reconciles = new Counter({ name: 'devlink_sf_agent_reconciles_total', help: 'Reconciles of one SF, by result (changed, unchanged, error).', labelNames: ['result'], registers: r });
+    this.reconciles = new Counter({
+      name: 'devlink_sf_agent_reconciles_total', help: 'Reconciles of one SF, by result (changed, unchanged, error).', labelNames: ['result'], registers: r,
+    });
     this.failures = new Counter({ name: 'devlink_sf_agent_failures_total', help: 'Failed reconciles.', registers: r });
-    this.configReloads = new Counter({ name: 'devlink_sf_agent_config_reloads_total', help: 'Reads of the desired-state file after the first, by result (applied, unchanged, invalid).', labelNames: ['result'], registers: r });
+    this.configReloads = new Counter({
+      name: 'devlink_sf_agent_config_reloads_total', help: 'Reads of the desired-state file after the first, by result (applied, invalid).',
+      labelNames: ['result'], registers: r,
+    });
   }
 
   text(): Promise<string> {
@@ -49,7 +54,9 @@ export class AgentMetrics {
 }
 
 /** Serve /metrics and /healthz on `host:port` (port 0: any free one). */
-export async function serveMetrics(m: AgentMetrics, healthy: () => { ok: boolean; why?: string }, host: string, port: number): Promise<{ server: Server; url: string }> {
+export async function serveMetrics(
+  m: AgentMetrics, healthy: () => { ok: boolean; why?: string }, host: string, port: number,
+): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -65,3 +65,13 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length];
 }
+
+/**
+ * `o` without its undefined members: `{ timeoutMs: o.timeoutMs, signal: o.signal }` passed
+ * on as options without writing `...(x !== undefined ? { x } : {})` for each.
+ */
+export function defined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  const out: Partial<Record<keyof T, unknown>> = {};
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined) out[k] = o[k];
+  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
+}

@@ -66,7 +66,8 @@ export async function agentCmd(s: Session, a: Args): Promise<void> {
     await agent.idle();
     const st = agent.stats();
     await agent.stop();
-    if (st.converged < st.desired) throw new UsageError(`agent --once: ${st.desired - st.converged} of ${st.desired} sub-functions are not in their desired state (see the log)`);
+    const off = st.desired - st.converged;
+    if (off > 0) throw new UsageError(`agent --once: ${off} of ${st.desired} sub-functions are not in their desired state (see the log)`);
     return;
   }
   const stop = s.stopSignal();

@@ -11,7 +11,7 @@
  * when the device's ports tell it (see devicePfnum).
  */
 import { ValidationError } from '../attrs/errors';
-import { checkKeys } from '../attrs/options';
+import { checkKeys, defined } from '../attrs/options';
 import { FN_CAP_NAMES } from './constants';
 import type { Devlink } from './devlink';
 import { checkUint, formatMac, parseDevHandle, parseMac } from './handle';
@@ -129,7 +129,8 @@ function parseSf(x: unknown, at: string): DesiredSf {
  * from its uplink (mlx5 numbers the physical port after the PF: port 0 on PF 0).
  */
 export function devicePfnum(ports: readonly DevlinkPort[]): number | undefined {
-  const local = ports.find((p) => (p.flavour === 'pcipf' || p.flavour === 'pcivf' || p.flavour === 'pcisf') && p.pfnum !== undefined && p.external !== true && (p.controller ?? 0) === 0);
+  const isLocalFn = (p: DevlinkPort): boolean => p.flavour === 'pcipf' || p.flavour === 'pcivf' || p.flavour === 'pcisf';
+  const local = ports.find((p) => isLocalFn(p) && p.pfnum !== undefined && p.external !== true && (p.controller ?? 0) === 0);
   if (local) return local.pfnum;
   const uplinks = ports.filter((p) => p.flavour === 'physical' && p.number !== undefined);
   return uplinks.length === 1 ? uplinks[0].number : undefined;
@@ -160,7 +161,8 @@ export async function planApply(dl: Devlink, desired: DesiredState, o: Pick<Appl
       }
       wanted.add(cur);
       const changes = differences(cur, sf);
-      plan.push({ action: changes.length ? 'change' : 'unchanged', dev, pfnum, sfnum: sf.sfnum, controller, current: cur, spec, ...(changes.length ? { changes } : {}) });
+      const action = changes.length ? 'change' : 'unchanged';
+      plan.push({ action, dev, pfnum, sfnum: sf.sfnum, controller, current: cur, spec, ...(changes.length ? { changes } : {}) });
     }
     if (o.prune) {
       for (const p of sfPorts) {
@@ -205,7 +207,7 @@ export async function runPlan(dl: Devlink, plan: readonly PlanItem[], o: ApplyOp
   const counts = { create: 0, change: 0, delete: 0, unchanged: 0 };
   let next = 0;
   let done = 0;
-  const life: LifecycleOptions = { ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(o.sysfsRoot ? { sysfsRoot: o.sysfsRoot } : {}) };
+  const life: LifecycleOptions = defined({ timeoutMs: o.timeoutMs, signal: o.signal, sysfsRoot: o.sysfsRoot || undefined });
   const worker = async (): Promise<void> => {
     while (next < plan.length) {
       const item = plan[next++];
@@ -213,7 +215,9 @@ export async function runPlan(dl: Devlink, plan: readonly PlanItem[], o: ApplyOp
       try {
         if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
         if (item.action === 'create' || item.action === 'change') await dl.ensureSubfunction({ ...item.spec!, ...life });
-        else if (item.action === 'delete') await dl.destroySubfunction({ dev: item.dev, pfnum: item.pfnum, sfnum: item.sfnum, controller: item.controller }, life);
+        else if (item.action === 'delete') {
+          await dl.destroySubfunction({ dev: item.dev, pfnum: item.pfnum, sfnum: item.sfnum, controller: item.controller }, life);
+        }
         counts[item.action]++;
       } catch (e) {
         error = e;

@@ -81,7 +81,9 @@ export type FnCapName = keyof typeof FnCap;
 /** The capabilities by the library's names, in bit order: the one list every other derives from. */
 export const FN_CAP_NAMES = Object.keys(FnCap) as readonly FnCapName[];
 /** iproute2's word for each (`port function set ... ipsec_crypto enable`). */
-export const FN_CAP_WORDS: Readonly<Record<FnCapName, string>> = { roce: 'roce', migratable: 'migratable', ipsecCrypto: 'ipsec_crypto', ipsecPacket: 'ipsec_packet' };
+export const FN_CAP_WORDS: Readonly<Record<FnCapName, string>> = {
+  roce: 'roce', migratable: 'migratable', ipsecCrypto: 'ipsec_crypto', ipsecPacket: 'ipsec_packet',
+};
 
 export type PortTypeName = keyof typeof PortType;
 export type PortFlavourName = keyof typeof PortFlavour;

@@ -71,7 +71,9 @@ export class Devlink {
 
   static async open(opts: DevlinkOptions = {}): Promise<Devlink> {
     const o = checkKeys(opts, 'options', [...GENL_OPEN_KEYS, 'family']);
-    if (o.family !== undefined && (typeof o.family !== 'string' || o.family === '')) throw new ValidationError('family', 'expected a generic netlink family name');
+    if (o.family !== undefined && (typeof o.family !== 'string' || o.family === '')) {
+      throw new ValidationError('family', 'expected a generic netlink family name');
+    }
     const genl = await GenericNetlink.open(o, ['family']);
     const name = opts.family ?? DEVLINK_GENL_NAME;
     try {
@@ -79,7 +81,8 @@ export class Devlink {
     } catch (e) {
       await genl.close();
       if (e instanceof FamilyNotFoundError) {
-        throw new FamilyNotFoundError(e.family, e.info, `this kernel has no "${name}" generic netlink family (devlink needs CONFIG_NET_DEVLINK; mlxdevm needs NVIDIA's driver package)`);
+        const why = `this kernel has no "${name}" generic netlink family (devlink needs CONFIG_NET_DEVLINK; mlxdevm needs NVIDIA's driver package)`;
+        throw new FamilyNotFoundError(e.family, e.info, why);
       }
       throw e;
     }

@@ -4,6 +4,7 @@
  * call failed; it says at which step and what the call left behind).
  */
 import { NetlinkError } from '../attrs/errors';
+import { defined } from '../attrs/options';
 import { AbortError, ClosedError, KernelError, KernelErrorInfo, TimeoutError } from '../genl/errors';
 import { EPERM_ERRNO } from '../genl/errno';
 
@@ -42,7 +43,7 @@ export type SubfunctionOutcome = 'none' | 'rolled-back' | 'left';
 /** errno and code of a failure that is not the kernel's. */
 function errnoOf(cause: unknown): { errno: number; extMessage?: string; attrPath?: string; seq: number } {
   if (cause instanceof KernelError) {
-    return { errno: cause.errno, seq: cause.seq, ...(cause.extMessage !== undefined ? { extMessage: cause.extMessage } : {}), ...(cause.attrPath !== undefined ? { attrPath: cause.attrPath } : {}) };
+    return { errno: cause.errno, seq: cause.seq, ...defined({ extMessage: cause.extMessage, attrPath: cause.attrPath }) };
   }
   if (cause instanceof TimeoutError) return { errno: 110, seq: 0 }; // ETIMEDOUT
   if (cause instanceof AbortError) return { errno: 125, seq: 0 }; // ECANCELED

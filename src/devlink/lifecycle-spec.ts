@@ -4,7 +4,7 @@
  * from a port's.
  */
 import { ValidationError } from '../attrs/errors';
-import { checkKeys } from '../attrs/options';
+import { checkKeys, defined, describeValue } from '../attrs/options';
 import { MAX_TIMEOUT_MS } from '../genl/call-options';
 import { KernelError } from '../genl/errors';
 import { FN_CAP_NAMES } from './constants';
@@ -12,7 +12,7 @@ import { checkUint, formatMac, parseDevHandle, parseMac } from './handle';
 import { checkSignal } from './monitor';
 import { addPortAttrs, portFunctionAttrs } from './requests';
 import type { SfDevices } from './sysfs';
-import type { DevlinkPort, ParamValue, PortFunctionCaps, PortFunctionSettings } from './types';
+import type { AddPortOptions, DevlinkPort, ParamValue, PortFunctionCaps, PortFunctionSettings } from './types';
 
 export interface SubfunctionSpec {
   /** The PF's devlink handle: 'pci/0000:06:00.0'. */
@@ -57,6 +57,11 @@ export interface Subfunction extends Partial<SfDevices> {
 export const SPEC_KEYS = ['dev', 'pfnum', 'sfnum', 'controller', 'hwAddr', 'caps', 'maxIoEqs', 'activate', 'wait', 'params'] as const;
 export const OPTION_KEYS = ['timeoutMs', 'signal', 'sysfsRoot'] as const;
 
+/** The pcisf port-add options of an SF's identity. */
+export function addPortOf(t: { pfnum: number; sfnum?: number; controller?: number }): AddPortOptions {
+  return { flavour: 'pcisf', pfnum: t.pfnum, ...defined({ sfnum: t.sfnum, controller: t.controller }) };
+}
+
 export function sfName(s: { dev: string; pfnum: number; sfnum?: number; controller?: number }): string {
   return `${s.dev}${s.controller ? ` controller ${s.controller}` : ''} pfnum ${s.pfnum}${s.sfnum !== undefined ? ` sfnum ${s.sfnum}` : ''}`;
 }
@@ -67,7 +72,7 @@ export function isErrno(e: unknown, errno: number): boolean {
 
 export function checkLifecycleOptions(o: LifecycleOptions): void {
   if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !Number.isFinite(o.timeoutMs) || o.timeoutMs < 0 || o.timeoutMs > MAX_TIMEOUT_MS)) {
-    throw new ValidationError('timeoutMs', `expected milliseconds from 0 (no bound) to ${MAX_TIMEOUT_MS}, got ${typeof o.timeoutMs === 'string' ? JSON.stringify(o.timeoutMs) : String(o.timeoutMs)}`);
+    throw new ValidationError('timeoutMs', `expected milliseconds from 0 (no bound) to ${MAX_TIMEOUT_MS}, got ${describeValue(o.timeoutMs)}`);
   }
   checkSignal(o.signal);
   if (o.sysfsRoot !== undefined && (typeof o.sysfsRoot !== 'string' || o.sysfsRoot === '')) throw new ValidationError('sysfsRoot', 'expected a directory path');
@@ -80,9 +85,7 @@ export function validateSpec(spec: SubfunctionSpec & LifecycleOptions, sfnumRequ
   checkLifecycleOptions(spec);
   const h = parseDevHandle(spec.dev, 'dev');
   if (sfnumRequired && spec.sfnum === undefined) throw new ValidationError('sfnum', 'the SF is found by its sfnum: give one');
-  addPortAttrs(h, {
-    flavour: 'pcisf', pfnum: spec.pfnum, ...(spec.sfnum !== undefined ? { sfnum: spec.sfnum } : {}), ...(spec.controller !== undefined ? { controller: spec.controller } : {}),
-  });
+  addPortAttrs(h, addPortOf(spec));
   if (spec.wait !== undefined && spec.wait !== 'attached' && spec.wait !== 'none') throw new ValidationError('wait', 'expected "attached" or "none"');
   if (spec.activate !== undefined && typeof spec.activate !== 'boolean') throw new ValidationError('activate', 'expected true or false');
   const fn: Mutable<PortFunctionSettings> = {};
@@ -93,11 +96,17 @@ export function validateSpec(spec: SubfunctionSpec & LifecycleOptions, sfnumRequ
   }
   if (spec.maxIoEqs !== undefined) fn.maxIoEqs = checkUint(spec.maxIoEqs, 'maxIoEqs', 32);
   if (spec.params !== undefined) {
-    if (spec.params === null || typeof spec.params !== 'object' || Array.isArray(spec.params)) throw new ValidationError('params', 'expected { name: value, ... }');
-    if (spec.activate === false || spec.wait === 'none') throw new ValidationError('params', 'the SF\'s instance exists only once it has attached: params need activate and wait "attached"');
+    if (spec.params === null || typeof spec.params !== 'object' || Array.isArray(spec.params)) {
+      throw new ValidationError('params', 'expected { name: value, ... }');
+    }
+    if (spec.activate === false || spec.wait === 'none') {
+      throw new ValidationError('params', 'the SF\'s instance exists only once it has attached: params need activate and wait "attached"');
+    }
     for (const [k, v] of Object.entries(spec.params)) {
       if (!/^[\w.-]+$/.test(k)) throw new ValidationError(`params.${k}`, 'not a parameter name');
-      if (!['boolean', 'number', 'bigint', 'string'].includes(typeof v)) throw new ValidationError(`params.${k}`, 'expected a boolean, number, bigint or string');
+      if (!['boolean', 'number', 'bigint', 'string'].includes(typeof v)) {
+        throw new ValidationError(`params.${k}`, 'expected a boolean, number, bigint or string');
+      }
     }
   }
   if (Object.keys(fn).length > 0) portFunctionAttrs({ bus: h.bus, dev: h.dev, index: 0 }, fn);

@@ -41,7 +41,8 @@ export interface DevlinkMonitor extends AsyncIterableIterator<DevlinkEvent> {
 
 export function checkSignal(signal: unknown, field = 'signal'): AbortSignal | undefined {
   if (signal === undefined) return undefined;
-  if (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).aborted !== 'boolean' || typeof (signal as AbortSignal).addEventListener !== 'function') {
+  const s = signal as Partial<AbortSignal> | null;
+  if (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function') {
     throw new ValidationError(field, 'expected an AbortSignal');
   }
   return signal as AbortSignal;

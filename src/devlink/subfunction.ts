@@ -23,19 +23,19 @@
  * opstate change on 6.1) a bounded poll with backoff re-reads the port, and what it
  * reads reaches the port watches of the Devlink too.
  */
-import { checkKeys } from '../attrs/options';
-import { AbortError, ClosedError, KernelError, TimeoutError } from '../genl/errors';
+import { checkKeys, defined } from '../attrs/options';
+import { AbortError, ClosedError, KernelError, ProtocolError, TimeoutError } from '../genl/errors';
 import { EBUSY_ERRNO, EEXIST_ERRNO, ENODEV_ERRNO } from '../genl/errno';
 import { Cmd } from './constants';
 import { decodeMessage, portFrom } from './decode';
 import type { Devlink } from './devlink';
-import { DevlinkError, LifecycleStep, NotFoundError, SubfunctionError, SubfunctionOutcome } from './errors';
+import { LifecycleStep, NotFoundError, SubfunctionError, SubfunctionOutcome } from './errors';
 import type { DevlinkEvents } from './events';
 import { addPortAttrs, portAttrs } from './requests';
 import { parseDevHandle, parsePortHandle } from './handle';
 import { Budget, KeyedQueue } from './lifecycle-budget';
 import {
-  CallOpts, checkLifecycleOptions, differences, isErrno, LifecycleOptions, OPTION_KEYS, SfTarget, sfName, SPEC_KEYS, Subfunction,
+  addPortOf, CallOpts, checkLifecycleOptions, differences, isErrno, LifecycleOptions, OPTION_KEYS, SfTarget, sfName, SPEC_KEYS, Subfunction,
   SubfunctionSpec, validateSpec,
 } from './lifecycle-spec';
 import { findSfDevices, SfDevices } from './sysfs';
@@ -98,7 +98,9 @@ export class SubfunctionManager {
   private run<T>(what: string, name: string, target: SfTarget, o: LifecycleOptions, fn: (budget: Budget) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new ClosedError(what));
     // aborted already: nothing is sent, nothing looked at
-    if (o.signal?.aborted) return Promise.reject(new SubfunctionError('queue', name, new AbortError(what, o.signal.reason), 'none', undefined, 'devlink sub-function'));
+    if (o.signal?.aborted) {
+      return Promise.reject(new SubfunctionError('queue', name, new AbortError(what, o.signal.reason), 'none', undefined, 'devlink sub-function'));
+    }
     // the call's own signal: the caller's, or close()
     const ctl = new AbortController();
     const onUser = (): void => ctl.abort(o.signal?.reason);
@@ -128,13 +130,13 @@ export class SubfunctionManager {
   /** One port, read so that port watches see what was read (opstate has no notification on 6.1). */
   private async readPort(handle: string, opts: CallOpts): Promise<DevlinkPort> {
     const replies = await this.dl.request(Cmd.PORT_GET, portAttrs(parsePortHandle(handle)), { ...opts, onReply: this.events.observe });
-    if (replies.length === 0) throw new DevlinkError({ errno: 5, seq: 0, op: `devlink port-get ${handle}` }, `devlink port-get ${handle}: the kernel answered with no port`);
+    if (replies.length === 0) throw new ProtocolError(`devlink port-get ${handle}: the kernel answered with no port`);
     return portFrom(decodeMessage(replies[0]));
   }
 
   /** The pcisf port of `t` on its device, if there is one. */
   async find(t: SfTarget, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<DevlinkPort | undefined> {
-    const ports = await this.dl.ports({ dev: t.dev, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+    const ports = await this.dl.ports({ dev: t.dev, ...defined({ timeoutMs: o.timeoutMs, signal: o.signal }) });
     return ports.find((p) => p.flavour === 'pcisf' && p.pfnum === t.pfnum && p.sfnum === t.sfnum && (p.controller ?? 0) === (t.controller ?? 0));
   }
 
@@ -144,7 +146,7 @@ export class SubfunctionManager {
     checkLifecycleOptions(t);
     parseDevHandle(t.dev, 'dev');
     const found = await this.find(t, t);
-    if (found === undefined) await this.dl.device(t.dev, t.timeoutMs !== undefined || t.signal ? { ...(t.timeoutMs !== undefined ? { timeoutMs: t.timeoutMs } : {}), ...(t.signal ? { signal: t.signal } : {}) } : {});
+    if (found === undefined) await this.dl.device(t.dev, defined({ timeoutMs: t.timeoutMs, signal: t.signal }));
     return found;
   }
 
@@ -186,9 +188,7 @@ export class SubfunctionManager {
       const opts = budget.call();
       try {
         st.addUncertain = true;
-        const port = await this.dl.addPort(spec.dev, {
-          flavour: 'pcisf', pfnum: spec.pfnum, ...(spec.sfnum !== undefined ? { sfnum: spec.sfnum } : {}), ...(spec.controller !== undefined ? { controller: spec.controller } : {}),
-        }, opts);
+        const port = await this.dl.addPort(spec.dev, addPortOf(spec), opts);
         st.created = port;
         st.addUncertain = false;
         return port;
@@ -341,7 +341,8 @@ export class SubfunctionManager {
       const devs = await findSfDevices(root, sfnum, pci);
       return devs !== undefined ? { port: cur, ...devs } : undefined;
     }, () => attached
-      ? new NotFoundError(`${port.handle} is attached (opstate attached), but no auxiliary device with sfnum ${sfnum}${pci ? ` of ${pci}` : ''} was found under ${root}/bus/auxiliary/devices (is sysfsRoot right?)`)
+      ? new NotFoundError(`${port.handle} is attached (opstate attached), but no auxiliary device with sfnum ${sfnum}${pci ? ` of ${pci}` : ''} `
+        + `was found under ${root}/bus/auxiliary/devices (is sysfsRoot right?)`)
       : `${port.handle} is still detached`);
   }
 
@@ -421,7 +422,7 @@ export class SubfunctionManager {
       // a whole spec may be given: only its identity is used
       checkKeys(target, 'target', SPEC_KEYS);
       parseDevHandle(target.dev, 'dev');
-      addPortAttrs(parseDevHandle(target.dev), { flavour: 'pcisf', pfnum: target.pfnum, sfnum: target.sfnum, ...(target.controller !== undefined ? { controller: target.controller } : {}) });
+      addPortAttrs(parseDevHandle(target.dev), addPortOf(target));
       t = target;
     }
     checkKeys(o, 'options', OPTION_KEYS);
@@ -459,7 +460,8 @@ export class SubfunctionManager {
         if (port === undefined) {
           // a kernel refusal (no such device) left everything as it was; otherwise look
           if (e instanceof KernelError) throw new SubfunctionError(step, name, cause, 'none', undefined, 'devlink destroySubfunction');
-          const there = await (handle ? this.readPortOrGone(handle, undefined) : this.find(t!, { timeoutMs: CLEANUP_MS })).then((x) => x ?? null, () => undefined);
+          const look = handle ? this.readPortOrGone(handle, undefined) : this.find(t!, { timeoutMs: CLEANUP_MS });
+          const there = await look.then((x) => x ?? null, () => undefined);
           if (there === null) return false;
           throw new SubfunctionError(step, name, cause, 'left', there?.handle, 'devlink destroySubfunction');
         }

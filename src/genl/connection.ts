@@ -188,7 +188,9 @@ export class Connection {
   };
   /** Where a batch is assembled for its one send. */
   private readonly batchWriter = new BatchWriter();
-  readonly stats: ConnectionStats = { sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0, truncated: 0, listenerErrors: 0 };
+  readonly stats: ConnectionStats = {
+    sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0, truncated: 0, listenerErrors: 0,
+  };
 
   constructor(
     readonly transport: Transport,

@@ -29,7 +29,9 @@ export interface KernelErrorInfo {
   readonly op: string;
 }
 
-const KERNEL_INFO_KEYS = ['errno', 'extMessage', 'offset', 'attrPath', 'missingAttr', 'missingType', 'missingNest', 'cookie', 'seq', 'op'] as const satisfies readonly (keyof KernelErrorInfo)[];
+const KERNEL_INFO_KEYS = [
+  'errno', 'extMessage', 'offset', 'attrPath', 'missingAttr', 'missingType', 'missingNest', 'cookie', 'seq', 'op',
+] as const satisfies readonly (keyof KernelErrorInfo)[];
 
 /** The kernel refused a request. Message: the kernel's words first, then strerror, like iproute2. */
 export class KernelError extends NetlinkError implements KernelErrorInfo {

@@ -3,7 +3,9 @@ export { MAX_TIMEOUT_MS } from './call-options';
 export type { GenericNetlinkOptions, FamilyOptions } from './generic';
 export { Connection, SendError, MAX_BATCH, DEFAULT_TIMEOUT_MS } from './connection';
 export type { CallOptions, RequestSpec, DumpSpec, Notification, ConnectionOptions, ConnectionStats } from './connection';
-export { KernelError, FamilyNotFoundError, TimeoutError, AbortError, ClosedError, DumpInterruptedError, OverrunError, ProtocolError, TruncatedError } from './errors';
+export {
+  KernelError, FamilyNotFoundError, TimeoutError, AbortError, ClosedError, DumpInterruptedError, OverrunError, ProtocolError, TruncatedError,
+} from './errors';
 export { TransportFeatureError } from './sockerr';
 export type { KernelErrorInfo } from './errors';
 export type { Family } from './nlctrl';

@@ -113,7 +113,9 @@ function makeSlots(size: number, count = Math.max(1, Math.min(BOUNDED_BATCH, Mat
 /** The slot size the options ask for, or undefined for exact mode; refuses nonsense. */
 function slotSizeOf(opts: SocketOptions): number | undefined {
   const mode = opts.receive ?? 'exact';
-  if (mode !== 'exact' && mode !== 'peek' && mode !== 'bounded') throw new ValidationError('socket.receive', `must be 'exact', 'peek' or 'bounded', not ${JSON.stringify(mode)}`);
+  if (mode !== 'exact' && mode !== 'peek' && mode !== 'bounded') {
+    throw new ValidationError('socket.receive', `must be 'exact', 'peek' or 'bounded', not ${JSON.stringify(mode)}`);
+  }
   if (mode !== 'bounded') return undefined;
   const size = opts.maxDatagram ?? DEFAULT_MAX_DATAGRAM;
   if (!Number.isInteger(size) || size < MIN_SLOT_SIZE || size > MAX_SLOT_SIZE) {

@@ -144,5 +144,7 @@ export interface SocketOptions {
 }
 
 /** SocketOptions' keys, for checking an options object's keys (checkKeys in src/attrs/options.ts). */
-export const SOCKET_OPTION_KEYS = ['netns', 'protocol', 'rcvbuf', 'sndbuf', 'peerPort', 'receive', 'maxDatagram'] as const satisfies readonly (keyof SocketOptions)[];
+export const SOCKET_OPTION_KEYS = [
+  'netns', 'protocol', 'rcvbuf', 'sndbuf', 'peerPort', 'receive', 'maxDatagram',
+] as const satisfies readonly (keyof SocketOptions)[];
 true satisfies EveryKey<SocketOptions, (typeof SOCKET_OPTION_KEYS)[number]>;

@@ -134,7 +134,9 @@ export class Simulator {
     const world = new World(this.core, this.sched, timing, sysfs, order);
     this.devices = opts.devices.map((d) => {
       if (d.driver === 'ice') return new IcePf(world, d);
-      if (d.driver !== undefined && d.driver !== 'mlx5_core') throw new TypeError(`device ${d.handle}: unknown driver "${String(d.driver)}" (mlx5_core or ice)`);
+      if (d.driver !== undefined && d.driver !== 'mlx5_core') {
+        throw new TypeError(`device ${d.handle}: unknown driver "${String(d.driver)}" (mlx5_core or ice)`);
+      }
       return new Mlx5Pf(world, d);
     });
   }

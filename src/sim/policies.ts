@@ -80,14 +80,29 @@ const RATE_ATTRS = {
 export const currentPolicies: ReadonlyMap<number, { readonly doit?: Policy; readonly dumpit?: Policy }> = new Map([
   [C.GET, { doit: HANDLE }],
   [C.PORT_GET, { doit: WITH_PORT, dumpit: HANDLE }],
-  [C.PORT_SET, { doit: opPolicy({ [A.PORT_INDEX]: U32, [A.PORT_TYPE]: range(Nla.U16, 0, 3), [A.PORT_FUNCTION]: { type: Nla.NESTED, nested: fnNestPolicyCurrent, len: FnA.CAPS } }) }],
-  [C.PORT_NEW, { doit: opPolicy({ [A.PORT_INDEX]: U32, [A.PORT_FLAVOUR]: range(Nla.U16, 0, 7), [A.PORT_PCI_PF_NUMBER]: U16, [A.PORT_PCI_SF_NUMBER]: U32, [A.PORT_CONTROLLER_NUMBER]: U32 }) }],
+  [C.PORT_SET, {
+    doit: opPolicy({
+      [A.PORT_INDEX]: U32, [A.PORT_TYPE]: range(Nla.U16, 0, 3), [A.PORT_FUNCTION]: { type: Nla.NESTED, nested: fnNestPolicyCurrent, len: FnA.CAPS },
+    }),
+  }],
+  [C.PORT_NEW, {
+    doit: opPolicy({
+      [A.PORT_INDEX]: U32, [A.PORT_FLAVOUR]: range(Nla.U16, 0, 7), [A.PORT_PCI_PF_NUMBER]: U16, [A.PORT_PCI_SF_NUMBER]: U32, [A.PORT_CONTROLLER_NUMBER]: U32,
+    }),
+  }],
   [C.PORT_DEL, { doit: WITH_PORT }],
   [C.PORT_SPLIT, { doit: opPolicy({ [A.PORT_INDEX]: U32, [A.PORT_SPLIT_COUNT]: U32 }) }],
   [C.PORT_UNSPLIT, { doit: WITH_PORT }],
   [C.ESWITCH_GET, { doit: HANDLE }],
-  [C.ESWITCH_SET, { doit: opPolicy({ [A.ESWITCH_MODE]: range(Nla.U16, 0, 1), [A.ESWITCH_INLINE_MODE]: range(Nla.U8, 0, 3), [A.ESWITCH_ENCAP_MODE]: range(Nla.U8, 0, 1) }) }],
-  [C.RELOAD, { doit: opPolicy({ [A.RELOAD_ACTION]: range(Nla.U8, 1, 2), [A.RELOAD_LIMITS]: { type: Nla.BITFIELD32, bitfield32Valid: 6 }, [A.NETNS_PID]: U32, [A.NETNS_FD]: U32, [A.NETNS_ID]: U32 }) }],
+  [C.ESWITCH_SET, {
+    doit: opPolicy({ [A.ESWITCH_MODE]: range(Nla.U16, 0, 1), [A.ESWITCH_INLINE_MODE]: range(Nla.U8, 0, 3), [A.ESWITCH_ENCAP_MODE]: range(Nla.U8, 0, 1) }),
+  }],
+  [C.RELOAD, {
+    doit: opPolicy({
+      [A.RELOAD_ACTION]: range(Nla.U8, 1, 2), [A.RELOAD_LIMITS]: { type: Nla.BITFIELD32, bitfield32Valid: 6 },
+      [A.NETNS_PID]: U32, [A.NETNS_FD]: U32, [A.NETNS_ID]: U32,
+    }),
+  }],
   [C.PARAM_GET, { doit: opPolicy({ [A.PARAM_NAME]: NUL }), dumpit: HANDLE }],
   [C.PARAM_SET, { doit: opPolicy({ [A.PARAM_NAME]: NUL, [A.PARAM_TYPE]: U8, [A.PARAM_VALUE_CMODE]: range(Nla.U8, 0, 2) }) }],
   [C.INFO_GET, { doit: HANDLE }],
