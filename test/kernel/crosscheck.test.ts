@@ -1,11 +1,12 @@
-// The simulator against the real thing: the same scenario run against the real 6.1
-// devlink core (UML, netdevsim) and against the Simulator acting as 6.1 must give the
+// The simulator against the real thing: the same scenario run against the real devlink
+// core (UML, netdevsim) and against the Simulator acting as that kernel (6.1: '6.1';
+// 6.12: 'current', crosscheck-current.test.ts has the 6.12-only checks) must give the
 // same errors (errno, the kernel's message, the attribute path) and the same event
 // order wherever the behaviour is the core's: device and port lookups, policy
 // validation, and the notifications the core sends when a driver registers a port
 // (PORT_NEW without type, RATE_NEW for the leaf, PORT_NEW with the netdev). Stock
 // netdevsim and mlx5 differ as drivers; the test kernel's netdevsim SF ports
-// (scripts/uml/patches/6.1/netdevsim-sf.patch) follow mlx5's SF decisions, so those are
+// (scripts/uml/patches/<kernel>/netdevsim-sf.patch) follow mlx5's SF decisions, so those are
 // compared too, message bodies without the module prefix ("netdevsim: ", "mlx5_core: ").
 import assert from 'node:assert/strict';
 import { Devlink } from '../../src/devlink/devlink';
@@ -16,9 +17,11 @@ import { finishRequest, startRequest } from '../../src/genl/message';
 import { NLM_F_ACK, NLM_F_REQUEST } from '../../src/genl/constants';
 import { Simulator } from '../../src/sim';
 import type { AddPortOptions, DevlinkEvent } from '../../src/devlink/types';
-import { DEV, NSIM_ID, NSIM_SYSFS, requireGuest, sh, sleep, waitOpstate, writeSysfs } from './helpers';
+import { DEV, IS_612, NSIM_ID, NSIM_SYSFS, onKernel, requireGuest, sh, sleep, waitOpstate, writeSysfs } from './helpers';
 
 const SIM_DEV = 'pci/0000:06:00.0';
+/** The simulator's flavour for the kernel under test. */
+const FLAVOR = IS_612 ? 'current' : '6.1';
 
 interface Outcome {
   readonly case: string;
@@ -133,7 +136,7 @@ async function collect(dl: Devlink, work: () => Promise<void>): Promise<DevlinkE
   return events;
 }
 
-describe('real kernel vs the simulator acting as 6.1: the core answers alike', function () {
+describe(onKernel(`real kernel vs the simulator acting as ${FLAVOR}: the core answers alike`), function () {
   let kernel: Devlink;
   let sim: Simulator;
   let simDl: Devlink;
@@ -141,7 +144,7 @@ describe('real kernel vs the simulator acting as 6.1: the core answers alike', f
   before(async function () {
     requireGuest();
     kernel = await Devlink.open();
-    sim = new Simulator({ kernel: '6.1', devices: [{ handle: SIM_DEV, driver: 'mlx5_core', pfnum: 0, eswitch: 'switchdev' }] });
+    sim = new Simulator({ kernel: FLAVOR, devices: [{ handle: SIM_DEV, driver: 'mlx5_core', pfnum: 0, eswitch: 'switchdev' }] });
     simDl = await Devlink.open({ transport: sim.transport() });
   });
   after(async () => {
@@ -193,7 +196,7 @@ describe('real kernel vs the simulator acting as 6.1: the core answers alike', f
     it('the driver\'s answers: errno and message body, in mlx5\'s order of checks', async () => {
       await kernel.setEswitch(DEV, { mode: 'switchdev' });
       const real = await sfScenario(kernel, DEV, (n) => writeSysfs(`${KNOBS}/sf_max`, String(n)));
-      const sim2 = new Simulator({ kernel: '6.1', devices: [{ handle: SIM_DEV, driver: 'mlx5_core', pfnum: 0, eswitch: 'switchdev', maxSfs: 2 }] });
+      const sim2 = new Simulator({ kernel: FLAVOR, devices: [{ handle: SIM_DEV, driver: 'mlx5_core', pfnum: 0, eswitch: 'switchdev', maxSfs: 2 }] });
       const dl2 = await Devlink.open({ transport: sim2.transport() });
       try {
         const simulated = await sfScenario(dl2, SIM_DEV, () => undefined);

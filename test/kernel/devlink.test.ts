@@ -11,9 +11,9 @@ import { Cmd } from '../../src/devlink/constants';
 import { finishRequest, startRequest } from '../../src/genl/message';
 import { NLM_F_ACK, NLM_F_REQUEST } from '../../src/genl/constants';
 import type { DevlinkEvent } from '../../src/devlink/types';
-import { DEV, devlinkFails, devlinkJson, iproute2Monitor, NSIM_SYSFS, portAsIproute2, requireGuest, sh, sleep, writeSysfs } from './helpers';
+import { DEV, devlinkFails, devlinkJson, iproute2Monitor, NSIM_SYSFS, onKernel, portAsIproute2, requireGuest, sh, sleep, writeSysfs } from './helpers';
 
-describe('real kernel (UML 6.1 + netdevsim): devlink', function () {
+describe(onKernel('real kernel (UML + netdevsim): devlink'), function () {
   let dl: Devlink;
 
   before(async function () {

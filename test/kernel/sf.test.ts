@@ -14,7 +14,7 @@ import { devlinkAttrs } from '../../src/devlink/schema';
 import { finishRequest, startRequest } from '../../src/genl/message';
 import { NLM_F_ACK, NLM_F_REQUEST } from '../../src/genl/constants';
 import type { AddPortOptions, DevlinkEvent } from '../../src/devlink/types';
-import { DEV, devlinkFails, devlinkJson, NSIM_ID, portAsIproute2, requireGuest, sh, sleep, waitOpstate, writeSysfs } from './helpers';
+import { DEV, devlinkFails, devlinkJson, NSIM_ID, onKernel, portAsIproute2, requireGuest, sh, sleep, waitOpstate, writeSysfs } from './helpers';
 
 const KNOBS = `/sys/kernel/debug/netdevsim/netdevsim${NSIM_ID}`;
 const AUX = '/sys/bus/auxiliary/devices';
@@ -52,7 +52,7 @@ function assertSameAnswer(ours: DevlinkError, errno: number, body: string | unde
   if (ours.extMessage !== undefined) assert.ok(theirs.stderr.includes(`Error: ${ours.extMessage}`), theirs.stderr);
 }
 
-describe('real kernel (UML 6.1 + netdevsim SF ports): sub-functions', function () {
+describe(onKernel('real kernel (UML + netdevsim SF ports): sub-functions'), function () {
   let dl: Devlink;
 
   before(async function () {

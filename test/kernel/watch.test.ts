@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { Devlink } from '../../src/devlink/devlink';
 import { prng } from '../helpers/prng';
-import { DEV, devlinkJson, NSIM_SYSFS, portAsIproute2, requireGuest, sleep, writeSysfs } from './helpers';
+import { DEV, devlinkJson, NSIM_SYSFS, onKernel, portAsIproute2, requireGuest, sleep, writeSysfs } from './helpers';
 
 type PortShow = { port: Record<string, Record<string, unknown>> };
 
@@ -14,7 +14,7 @@ function iproute2Ports(): Record<string, Record<string, unknown>> {
   return Object.fromEntries(Object.entries(all).filter(([h]) => h.startsWith(`${DEV}/`)));
 }
 
-describe('real kernel: the port watch equals `devlink -j port show`', function () {
+describe(onKernel('real kernel: the port watch equals `devlink -j port show`'), function () {
   this.timeout(300_000);
   before(requireGuest);
 
