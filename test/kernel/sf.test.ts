@@ -21,10 +21,12 @@ const AUX = '/sys/bus/auxiliary/devices';
 const KNOB_DEFAULTS = { sf_max: '256', sf_attach_delay_ms: '100', sf_detach_delay_ms: '100', sf_free_delay_ms: '100' };
 /**
  * An SF port's function as the library reports it: on 6.12 also the caps (roce, enabled
- * on a new SF) and max_io_eqs (0 until set; mlx5's default 8 once activated).
+ * on a new SF) and max_io_eqs (0 until set; mlx5's default 8 once activated), and while
+ * the SF's auxiliary device exists, its devlink instance nested in the function.
  */
-function sfFunction(f: { hwAddr: string; state: string; opstate: string }, maxIoEqs: number): Record<string, unknown> {
-  return IS_612 ? { hwAddr: f.hwAddr, caps: { roce: true }, state: f.state, opstate: f.opstate, maxIoEqs } : f;
+function sfFunction(f: { hwAddr: string; state: string; opstate: string }, maxIoEqs: number, devlink?: string): Record<string, unknown> {
+  if (!IS_612) return f;
+  return { hwAddr: f.hwAddr, caps: { roce: true }, state: f.state, opstate: f.opstate, maxIoEqs, ...(devlink ? { devlink } : {}) };
 }
 
 /** netdevsim-sf.patch: NSIM_SF_PORT_INDEX_BASE, like mlx5's first SF (32768). */
@@ -113,9 +115,11 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): sub-functions'), func
     assert.deepEqual(activating.function, sfFunction({ hwAddr: '00:00:00:00:88:88', state: 'active', opstate: 'detached' }, 8));
     const attached = await waitOpstate(dl, port.handle, 'attached');
     assert.deepEqual(portAsIproute2(attached), iproute2Port(port.handle));
+    const aux = readdirSync(AUX).find((d) => d.startsWith('netdevsim.sf.') && readFileSync(`${AUX}/${d}/sfnum`, 'utf8').trim() === '88');
+    assert.ok(aux, 'the SF\'s auxiliary device');
 
     await dl.setPortFunction(port.handle, { state: 'inactive' });
-    assert.deepEqual((await dl.port(port.handle)).function, sfFunction({ hwAddr: '00:00:00:00:88:88', state: 'inactive', opstate: 'attached' }, 8));
+    assert.deepEqual((await dl.port(port.handle)).function, sfFunction({ hwAddr: '00:00:00:00:88:88', state: 'inactive', opstate: 'attached' }, 8, `auxiliary/${aux}`));
     const busy = await rejection(dl.setPortFunction(port.handle, { state: 'active' }));
     assertSameAnswer(busy, 16, 'SF is inactivated but it is still attached', ['port', 'function', 'set', port.handle, 'state', 'active']);
     await waitOpstate(dl, port.handle, 'detached');
