@@ -5,7 +5,9 @@
 // sharing a datagram, the core's ext-ack messages without "leftover: ", function caps
 // and max_io_eqs, and the function attributes an SF port carries (the nested devlink
 // handle of an attached SF). Each case is observed on both sides in `before` and compared
-// in its own `it`; driver messages are compared without their module prefix.
+// in its own `it`; driver messages are compared without their module prefix. Cases where
+// the simulator disagrees are skipped, with the difference, in SIM_DISAGREES.
+// DEVLINK_SF_SHOW_OBS=1 prints both sides of every case.
 import assert from 'node:assert/strict';
 import { Devlink } from '../../src/devlink/devlink';
 import { DevlinkError, makeDevlinkError } from '../../src/devlink/errors';
