@@ -15,11 +15,6 @@ export function onKernel(title: string): string {
   return `[${KERNEL}] ${title}`;
 }
 
-/** An ext-ack message as iproute2 prints it: 6.1's core prefixes its own with "leftover: ". */
-export function coreMessage(body: string): string {
-  return IS_612 ? body : `leftover: ${body}`;
-}
-
 export const NSIM_ID = process.env.DEVLINK_SF_NSIM_ID ?? '10';
 export const DEV = `netdevsim/netdevsim${NSIM_ID}`;
 export const NSIM_SYSFS = `/sys/bus/netdevsim/devices/netdevsim${NSIM_ID}`;
