@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Build the User-Mode Linux kernel of the real-kernel tier, or find it in the cache.
 #
-#   bash scripts/uml/build.sh            # prints the path of the `linux` binary (last line of stdout)
+#   bash scripts/uml/build.sh [6.1|6.12]  # prints the path of the `linux` binary (last line of stdout)
 #
+# The kernel version comes from the argument, else DEVLINK_SF_UML_KERNEL, else 6.1.
 # Installs what it needs from Debian when missing (root only), extracts Debian's
-# linux-source-6.1 into a cache directory outside the repository, applies
-# scripts/uml/kernel.config on top of `make ARCH=um defconfig` and runs
-# `make ARCH=um linux`. Before configuring, it applies the test-only kernel patches of
-# scripts/uml/patches/6.1/*.patch in name order (patch -p1; today netdevsim-sf.patch,
-# which gives netdevsim sub-function ports). The cache key hashes the config fragment,
-# the patches, the linux-source package version, the compiler version and this script,
-# so a second run with the same key does nothing but print the path.
+# linux-source-<version> into a cache directory outside the repository, applies
+# scripts/uml/kernel.config (and kernel-<version>.config when there is one) on top of
+# `make ARCH=um defconfig` and runs `make ARCH=um linux`. Before configuring, it applies
+# the test-only kernel patches of scripts/uml/patches/<version>/*.patch in name order
+# (patch -p1; today netdevsim-sf.patch, which gives netdevsim sub-function ports). The
+# cache key hashes the version, the config fragments, the patches, the linux-source
+# package version, the compiler version and this script, so a second run with the same
+# key does nothing but print the path.
 #
 # stdout carries only the path; progress and messages go to stderr.
 #
 # Environment:
+#   DEVLINK_SF_UML_KERNEL    kernel version when no argument is given: 6.1 (default) or 6.12
 #   DEVLINK_SF_UML_CACHE     cache root (default /var/cache/devlink-sf/uml)
 #   DEVLINK_SF_UML_JOBS      make -j (default: nproc)
 #   DEVLINK_SF_UML_PROGRESS  seconds between progress lines (default 30)
@@ -23,19 +26,26 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KERNEL=${1:-${DEVLINK_SF_UML_KERNEL:-6.1}}
+case $KERNEL in
+    6.1|6.12) ;;
+    *) printf '[uml-build] error: unknown kernel version %s (6.1 or 6.12)\n' "$KERNEL" >&2; exit 1 ;;
+esac
 FRAGMENT=$HERE/kernel.config
+FRAGMENTS=("$FRAGMENT")
+[ ! -f "$HERE/kernel-$KERNEL.config" ] || FRAGMENTS+=("$HERE/kernel-$KERNEL.config")
 CACHE_ROOT=${DEVLINK_SF_UML_CACHE:-/var/cache/devlink-sf/uml}
 JOBS=${DEVLINK_SF_UML_JOBS:-$(nproc)}
 PROGRESS_EVERY=${DEVLINK_SF_UML_PROGRESS:-30}
-SRC_PKG=linux-source-6.1
-SRC_TAR=/usr/src/linux-source-6.1.tar.xz
-PATCH_DIR=$HERE/patches/6.1
+SRC_PKG=linux-source-$KERNEL
+SRC_TAR=/usr/src/linux-source-$KERNEL.tar.xz
+PATCH_DIR=$HERE/patches/$KERNEL
 
 # Packages for building the kernel, then those run.sh, capture.sh and the tests use.
-BUILD_PKGS=(linux-source-6.1 make gcc libc6-dev flex bison bc xz-utils perl patch)
+BUILD_PKGS=("$SRC_PKG" make gcc libc6-dev flex bison bc xz-utils perl patch)
 RUN_PKGS=(iproute2 tcpdump python3-pyroute2 util-linux coreutils)
 
-log() { printf '[uml-build] %s\n' "$*" >&2; }
+log() { printf '[uml-build %s] %s\n' "$KERNEL" "$*" >&2; }
 die() { printf '[uml-build] error: %s\n' "$*" >&2; exit 1; }
 
 [ "$(uname -m)" = x86_64 ] || die "only x86_64 hosts are supported (this is $(uname -m))"
@@ -78,7 +88,8 @@ ensure_packages "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}"
 SRC_VERSION=$(dpkg-query -W -f='${Version}' "$SRC_PKG")
 CC_VERSION=$(gcc --version | head -n 1)
 KEY=$( {
-    printf 'fragment\n'; cat "$FRAGMENT"
+    printf 'kernel %s\n' "$KERNEL"
+    for f in "${FRAGMENTS[@]}"; do printf 'fragment %s\n' "$(basename "$f")"; cat "$f"; done
     for p in ${PATCHES[@]+"${PATCHES[@]}"}; do printf 'patch %s\n' "$(basename "$p")"; cat "$p"; done
     printf 'source %s %s\n' "$SRC_PKG" "$SRC_VERSION"
     printf 'cc %s\n' "$CC_VERSION"
@@ -113,8 +124,8 @@ WORK=$DIR/src
 BUILD_LOG=$DIR/build.log
 : >"$BUILD_LOG"
 {
-    printf 'key %s\nsource %s %s\ncc %s\njobs %s\nstarted %s\n' \
-        "$KEY" "$SRC_PKG" "$SRC_VERSION" "$CC_VERSION" "$JOBS" "$(date -u +%FT%TZ)"
+    printf 'kernel %s\nkey %s\nsource %s %s\ncc %s\njobs %s\nstarted %s\n' \
+        "$KERNEL" "$KEY" "$SRC_PKG" "$SRC_VERSION" "$CC_VERSION" "$JOBS" "$(date -u +%FT%TZ)"
     for p in ${PATCHES[@]+"${PATCHES[@]}"}; do
         printf 'patch %s %s\n' "$(basename "$p")" "$(sha256sum <"$p" | cut -c1-16)"
     done
@@ -139,27 +150,33 @@ done
 
 mk() { make -C "$WORK" ARCH=um "$@" </dev/null >>"$BUILD_LOG" 2>&1; }
 
-log "configuring: defconfig + $(basename "$FRAGMENT")"
+log "configuring: defconfig + ${FRAGMENTS[*]##*/}"
 mk defconfig || fail "make defconfig"
-(cd "$WORK" && scripts/kconfig/merge_config.sh -m .config "$FRAGMENT") >>"$BUILD_LOG" 2>&1 || fail "merge_config.sh"
+(cd "$WORK" && scripts/kconfig/merge_config.sh -m .config "${FRAGMENTS[@]}") >>"$BUILD_LOG" 2>&1 || fail "merge_config.sh"
 mk olddefconfig || fail "make olddefconfig"
 
-# Every line of the fragment must have survived olddefconfig.
+# Every line of the fragments must have survived olddefconfig (a later fragment's
+# line for a symbol wins over an earlier one's, as in merge_config.sh).
 bad=0
+declare -A WANT=()
 while IFS= read -r line; do
     case $line in
         CONFIG_*=*) sym=${line%%=*}; want=${line#*=} ;;
         "# CONFIG_"*" is not set") sym=${line#\# }; sym=${sym%% *}; want=n ;;
         *) continue ;;
     esac
+    WANT[$sym]=$want
+done < <(cat "${FRAGMENTS[@]}")
+for sym in "${!WANT[@]}"; do
+    want=${WANT[$sym]}
     got=$(grep -E "^${sym}=" "$WORK/.config" | head -n 1 | cut -d= -f2- || true)
     [ -n "$got" ] || got=n
     if [ "$want" != "$got" ]; then
         log "config: $sym wanted $want, Kconfig gave $got"
         bad=1
     fi
-done <"$FRAGMENT"
-[ $bad = 0 ] || fail "kernel.config does not apply cleanly (see the lines above; a dependency is probably missing)"
+done
+[ $bad = 0 ] || fail "the config fragments do not apply cleanly (see the lines above; a dependency is probably missing)"
 cp "$WORK/.config" "$DIR/config"
 
 log "compiling (progress every ${PROGRESS_EVERY}s; full log: $BUILD_LOG)"

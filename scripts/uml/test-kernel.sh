@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# `npm run test:kernel`: the real-kernel tier. Builds (or finds cached) the User-Mode
-# Linux kernel, boots it with netdevsim10 (4 ports) and runs the compiled kernel tests
-# (dist/test/kernel/**/*.test.js) with mocha inside it (node_modules/mocha/bin/mocha.js
-# directly: `npx mocha` does the same but costs ~10 s more under UML). Exits with
-# mocha's exit code.
+# `npm run test:kernel`: the real-kernel tier, on each kernel in turn (6.1, then 6.12).
+# Builds (or finds cached) the User-Mode Linux kernels, boots each with netdevsim10
+# (4 ports) and runs the compiled kernel tests (dist/test/kernel/**/*.test.js) with
+# mocha inside it (node_modules/mocha/bin/mocha.js directly: `npx mocha` does the same
+# but costs ~10 s more under UML). DEVLINK_SF_UML_KERNEL=X tells the tests which kernel
+# they run on (their titles start with "[X]"). Exits 0 only when every kernel passed;
+# otherwise with the first failing kernel's code (mocha's, or 124/125 from run.sh).
 #
 # Assumes `npx tsc -p .` has been run. Needs root and an x86_64 Linux host that can run
 # UML (ptrace, a writable /dev/shm or /var/tmp); anything else fails with a message
 # rather than skipping silently.
 #
-# Environment: UML_TIMEOUT (seconds for the whole guest run, default 900), UML_MEM
-# (default 1536M), and those of build.sh / run.sh.
+# Environment: DEVLINK_SF_UML_KERNELS (the kernels to run, default "6.1 6.12"),
+# UML_TIMEOUT (seconds for each guest run, default 900), UML_MEM (default 1536M), and
+# those of build.sh / run.sh.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,26 +45,42 @@ if [ ${#tests[@]} -eq 0 ]; then
 fi
 [ -f node_modules/mocha/bin/mocha.js ] || die "mocha is not installed (node_modules/mocha): run \`npm ci\` first"
 
-START=$(date +%s)
-LINUX=$(bash "$HERE/build.sh" | tail -n 1) || die "could not build the User-Mode Linux kernel (see the messages above)"
-# `linux --version` prints and exits without booting: proves the binary runs here at all.
-if ! "$LINUX" --version >/dev/null 2>&1; then
-    die "the User-Mode Linux binary $LINUX does not run on this host"
-fi
-log "kernel ready in $(( $(date +%s) - START ))s: $LINUX"
-log "running ${#tests[@]} test file(s) inside User-Mode Linux with netdevsim$NSIM_ID ($NSIM_PORTS ports)"
+read -r -a KERNELS <<<"${DEVLINK_SF_UML_KERNELS:-6.1 6.12}"
+[ ${#KERNELS[@]} -gt 0 ] || die "DEVLINK_SF_UML_KERNELS names no kernel"
+
+# Build every kernel first (one at a time: each uses all cores), then run them.
+declare -A LINUX=()
+for k in "${KERNELS[@]}"; do
+    START=$(date +%s)
+    LINUX[$k]=$(bash "$HERE/build.sh" "$k" | tail -n 1) || die "could not build the $k User-Mode Linux kernel (see the messages above)"
+    # `linux --version` prints and exits without booting: proves the binary runs here at all.
+    if ! "${LINUX[$k]}" --version >/dev/null 2>&1; then
+        die "the $k User-Mode Linux binary ${LINUX[$k]} does not run on this host"
+    fi
+    log "kernel $k ready in $(( $(date +%s) - START ))s: ${LINUX[$k]}"
+done
 
 rc=0
-bash "$HERE/run.sh" --linux "$LINUX" --nsim "$NSIM_ID $NSIM_PORTS" --cwd "$REPO" \
-    --timeout "${UML_TIMEOUT:-900}" \
-    --env DEVLINK_SF_UML=1 \
-    --env "DEVLINK_SF_NSIM_ID=$NSIM_ID" \
-    --env "DEVLINK_SF_NSIM_PORTS=$NSIM_PORTS" \
-    -- node node_modules/mocha/bin/mocha.js --no-config --timeout 60000 'dist/test/kernel/**/*.test.js' || rc=$?
-case $rc in
-    0) log "passed in $(( $(date +%s) - START ))s" ;;
-    124) log "FAILED: the guest timed out" ;;
-    125) log "FAILED: the guest could not run the tests" ;;
-    *) log "FAILED: mocha exited with $rc" ;;
-esac
+declare -A RESULT=()
+for k in "${KERNELS[@]}"; do
+    START=$(date +%s)
+    log "kernel $k: running ${#tests[@]} test file(s) inside User-Mode Linux with netdevsim$NSIM_ID ($NSIM_PORTS ports)"
+    krc=0
+    bash "$HERE/run.sh" --linux "${LINUX[$k]}" --nsim "$NSIM_ID $NSIM_PORTS" --cwd "$REPO" \
+        --timeout "${UML_TIMEOUT:-900}" \
+        --env DEVLINK_SF_UML=1 \
+        --env "DEVLINK_SF_UML_KERNEL=$k" \
+        --env "DEVLINK_SF_NSIM_ID=$NSIM_ID" \
+        --env "DEVLINK_SF_NSIM_PORTS=$NSIM_PORTS" \
+        -- node node_modules/mocha/bin/mocha.js --no-config --timeout 60000 'dist/test/kernel/**/*.test.js' || krc=$?
+    case $krc in
+        0) RESULT[$k]="passed in $(( $(date +%s) - START ))s" ;;
+        124) RESULT[$k]="FAILED: the guest timed out" ;;
+        125) RESULT[$k]="FAILED: the guest could not run the tests" ;;
+        *) RESULT[$k]="FAILED: mocha exited with $krc" ;;
+    esac
+    log "kernel $k: ${RESULT[$k]}"
+    [ $rc != 0 ] || rc=$krc
+done
+for k in "${KERNELS[@]}"; do log "kernel $k: ${RESULT[$k]}"; done
 exit "$rc"

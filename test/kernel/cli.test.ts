@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { run } from '../cli.helpers';
 import { Devlink } from '../../src/devlink/devlink';
-import { DEV, NSIM_SYSFS, requireGuest, writeSysfs } from './helpers';
+import { DEV, NSIM_SYSFS, onKernel, requireGuest, writeSysfs } from './helpers';
 
 function iproute2(args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync('devlink', args, { encoding: 'utf8', timeout: 20_000 });
@@ -29,7 +29,7 @@ async function sameMutation(args: string[], undo: string[]): Promise<void> {
   assert.equal(ours.code === 0, theirs.code === 0, `exit status of devlink ${args.join(' ')}`);
 }
 
-describe('real kernel: devlink-sf prints what iproute2 prints for the same objects', function () {
+describe(onKernel('real kernel: devlink-sf prints what iproute2 prints for the same objects'), function () {
   let port0 = '';
   let netdev0 = '';
 

@@ -5,6 +5,16 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Devlink } from '../../src/devlink/devlink';
 import type { DevlinkPort } from '../../src/devlink/types';
 
+/** The kernel the tier runs on: test-kernel.sh sets DEVLINK_SF_UML_KERNEL (6.1 or 6.12). */
+export const KERNEL: '6.1' | '6.12' = process.env.DEVLINK_SF_UML_KERNEL === '6.12' ? '6.12' : '6.1';
+/** Linux 6.12's devlink core (6.8+ reply commands, 6.6+ filtered dumps, per-port ops, caps). */
+export const IS_612 = KERNEL === '6.12';
+
+/** A describe title that says which kernel it runs on: "[6.12] ...". */
+export function onKernel(title: string): string {
+  return `[${KERNEL}] ${title}`;
+}
+
 export const NSIM_ID = process.env.DEVLINK_SF_NSIM_ID ?? '10';
 export const DEV = `netdevsim/netdevsim${NSIM_ID}`;
 export const NSIM_SYSFS = `/sys/bus/netdevsim/devices/netdevsim${NSIM_ID}`;

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { Agent, agentLogger } from '../../src/agent';
 import { Devlink } from '../../src/devlink/devlink';
 import { SubfunctionError } from '../../src/devlink/errors';
-import { DEV, devlinkJson, NSIM_ID, requireGuest, sh, sleep, writeSysfs } from './helpers';
+import { DEV, devlinkJson, NSIM_ID, onKernel, requireGuest, sh, sleep, writeSysfs } from './helpers';
 
 const KNOBS = `/sys/kernel/debug/netdevsim/netdevsim${NSIM_ID}`;
 
@@ -31,7 +31,7 @@ async function until(what: string, cond: () => boolean, ms = 15_000): Promise<nu
   return Date.now() - t0;
 }
 
-describe('real kernel (UML 6.1 + netdevsim SF ports): the lifecycle converges and the agent repairs', function () {
+describe(onKernel('real kernel (UML + netdevsim SF ports): the lifecycle converges and the agent repairs'), function () {
   this.timeout(120_000);
   let dl: Devlink;
   before(async () => {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { onKernel } from './helpers';
 
 const NSIM_ID = process.env.DEVLINK_SF_NSIM_ID ?? '10';
 const NSIM_PORTS = Number(process.env.DEVLINK_SF_NSIM_PORTS ?? '4');
@@ -13,13 +14,18 @@ function devlinkJson(...args: string[]): Record<string, Record<string, unknown>>
   return JSON.parse(out) as Record<string, Record<string, unknown>>;
 }
 
-describe('kernel tier plumbing (User-Mode Linux + netdevsim)', () => {
+describe(onKernel('kernel tier plumbing (User-Mode Linux + netdevsim)'), () => {
   before(function () {
     if (!existsSync(`/sys/bus/netdevsim/devices/netdevsim${NSIM_ID}`)) {
       throw new Error(
         `netdevsim${NSIM_ID} is missing: these tests run inside User-Mode Linux, through \`npm run test:kernel\``,
       );
     }
+  });
+
+  it('the guest runs the kernel the title says', () => {
+    const release = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
+    assert.match(release, new RegExp(`^${(process.env.DEVLINK_SF_UML_KERNEL ?? '6.1').replace('.', '\\.')}\\.`), release);
   });
 
   it('devlink -j dev show lists the netdevsim instance', () => {

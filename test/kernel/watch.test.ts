@@ -2,9 +2,10 @@
 // new_port/del_port operations (some while the watch opens, some in bursts while it
 // reads nothing), its view equals what iproute2's `devlink -j port show` prints.
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import { Devlink } from '../../src/devlink/devlink';
 import { prng } from '../helpers/prng';
-import { DEV, devlinkJson, NSIM_SYSFS, portAsIproute2, requireGuest, sleep, writeSysfs } from './helpers';
+import { DEV, devlinkJson, NSIM_SYSFS, onKernel, portAsIproute2, requireGuest, sleep, writeSysfs } from './helpers';
 
 type PortShow = { port: Record<string, Record<string, unknown>> };
 
@@ -14,7 +15,25 @@ function iproute2Ports(): Record<string, Record<string, unknown>> {
   return Object.fromEntries(Object.entries(all).filter(([h]) => h.startsWith(`${DEV}/`)));
 }
 
-describe('real kernel: the port watch equals `devlink -j port show`', function () {
+type Watch = Awaited<ReturnType<Devlink['watchPorts']>>;
+const viewOf = (w: Watch): Record<string, Record<string, unknown>> => Object.fromEntries(w.list().map((p) => [p.handle, portAsIproute2(p)]));
+
+/**
+ * The watch's view equals iproute2's, at once or within 3 s: an overrun read at the sync
+ * point starts a resync dump whose result is not in the view yet (seen on 6.12, whose
+ * netdevsim sends three PORT_NEW per new port and overruns the 4 KiB buffer sooner).
+ */
+async function converges(w: Watch, what: string): Promise<void> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const want = iproute2Ports();
+    const got = viewOf(w);
+    if (isDeepStrictEqual(got, want) || Date.now() > deadline) return assert.deepEqual(got, want, what);
+    await sleep(50);
+  }
+}
+
+describe(onKernel('real kernel: the port watch equals `devlink -j port show`'), function () {
   this.timeout(300_000);
   before(requireGuest);
 
@@ -48,18 +67,16 @@ describe('real kernel: the port watch equals `devlink -j port show`', function (
           await sleep(1);
           await dl.devices();
           await small.devices();
-          const want = iproute2Ports();
-          const got = Object.fromEntries(w.list().map((p) => [p.handle, portAsIproute2(p)]));
-          assert.deepEqual(got, want, `after ${done} operations`);
-          assert.deepEqual(Object.fromEntries(ws.list().map((p) => [p.handle, portAsIproute2(p)])), want, `after ${done} operations (small buffer)`);
+          await converges(w, `after ${done} operations`);
+          await converges(ws, `after ${done} operations (small buffer)`);
         }
       }
       await sleep(1);
       await dl.devices();
       await small.devices();
+      await converges(w, 'at the end');
+      await converges(ws, 'at the end (small buffer)');
       const want = iproute2Ports();
-      assert.deepEqual(Object.fromEntries(w.list().map((p) => [p.handle, portAsIproute2(p)])), want);
-      assert.deepEqual(Object.fromEntries(ws.list().map((p) => [p.handle, portAsIproute2(p)])), want);
       assert.ok(ws.stats.resyncs > 0, 'the small buffer overran');
       console.log(`      ${done} operations, ${Object.keys(want).length} ports at the end; resyncs: ${w.stats.resyncs} (default buffer), ${ws.stats.resyncs} (4 KiB buffer)`);
     } finally {
