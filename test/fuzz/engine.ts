@@ -97,15 +97,16 @@ export async function engineCase(pools: EnginePools, seed: number, index: number
   };
   t.inputs++;
   let dl: Devlink | undefined;
-  try {
-    dl = await Devlink.open({ transport: fk, timeoutMs: o.timeoutMs });
-  } catch (e) {
-    typed('Devlink.open', e);
-  }
+  let opened = false;
+  Devlink.open({ transport: fk, timeoutMs: o.timeoutMs }).then(
+    (x) => void ((dl = x), (opened = true)),
+    (e: unknown) => void (typed('Devlink.open', e), (opened = true)),
+  );
+  if (!(await until(() => opened, o.timeoutMs * 3 + o.watchdogMs))) find('hang', 'Devlink.open', new Error('Devlink.open() with a timeout never settled'));
   if (dl) await exercise(dl, fk, rand, o, typed, find);
   t.datagrams += fk.log.length;
   for (const e of fk.escaped) find('escaped-receive', 'Connection receive handler', e);
-  if (!fk.closed) find('transport-left-open', dl ? 'Devlink.close' : 'Devlink.open failure', new Error('the transport was not closed'));
+  if (opened && !fk.closed) find('transport-left-open', dl ? 'Devlink.close' : 'Devlink.open failure', new Error('the transport was not closed'));
 }
 
 async function exercise(
@@ -165,7 +166,9 @@ async function exercise(
 
   stop.abort();
   if (!(await until(() => mon.ended, o.watchdogMs))) find('hang', 'monitor after abort', new Error('the monitor did not stop when its signal aborted'));
-  await dl.close();
+  let closed = false;
+  void dl.close().then(() => void (closed = true));
+  if (!(await until(() => closed, o.watchdogMs))) find('hang', 'Devlink.close', new Error('close() never resolved'));
   void monDone;
 }
 
