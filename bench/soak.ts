@@ -88,7 +88,9 @@ class Outcomes {
   readonly ok = new Map<string, number>();
   readonly typed = new Map<string, number>();
   readonly untyped: string[] = [];
+  calls = 0;
   count(op: string, e?: unknown): void {
+    this.calls++;
     if (e === undefined) this.ok.set(op, (this.ok.get(op) ?? 0) + 1);
     else if (e instanceof NetlinkError) {
       const k = `${op}: ${e.constructor.name}${(e as { errno?: number }).errno ? ` errno ${(e as { errno?: number }).errno}` : ''}`;
@@ -173,10 +175,15 @@ async function main(): Promise<void> {
   await phase(dl, sim, root, warmupSeconds * 1000, out);
   const before = sample(counters);
   const t0 = performance.now();
+  // per interval: calls finished, and CPU time per call (less sensitive to a busy machine than calls per second)
+  let last = { calls: out.calls, cpu: process.cpuUsage() };
   const ticker = setInterval(() => {
     const m = process.memoryUsage();
-    const done = [...out.ok.values()].reduce((a, b) => a + b, 0);
-    console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] calls ok ${done}, refused ${[...out.typed.values()].reduce((a, b) => a + b, 0)}; heap ${mib(m.heapUsed)}, rss ${mib(m.rss)}, fds ${readdirSync('/proc/self/fd').length}, pending ${counters.reduce((n, c) => n + c.pending, 0)}, events ${consumers.map((c) => c.events).join('/')}`);
+    const cpu = process.cpuUsage(last.cpu);
+    const calls = out.calls - last.calls;
+    last = { calls: out.calls, cpu: process.cpuUsage() };
+    const perCall = calls ? ((cpu.user + cpu.system) / 1000 / calls).toFixed(2) : '-';
+    console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${calls} calls (${perCall} CPU-ms each); heap ${mib(m.heapUsed)}, rss ${mib(m.rss)}, fds ${readdirSync('/proc/self/fd').length}, pending ${counters.reduce((n, c) => n + c.pending, 0)}, events ${consumers.map((c) => c.events).join('/')}`);
   }, 15_000);
   await phase(dl, sim, root, seconds * 1000, out);
   clearInterval(ticker);
