@@ -130,11 +130,17 @@ function lengthEdit(rand: () => number, d: Buffer): Buffer {
   return d;
 }
 
-function duplicateAttr(rand: () => number, d: Buffer): Buffer {
+/** The datagram's length fields and one attribute picked among them (none: undefined). */
+function pickAttr(rand: () => number, d: Buffer): { fields: LengthField[]; a: LengthField } | undefined {
   const fields = lengthFields(d);
   const attrs = fields.filter((f) => f.size === 2);
-  if (attrs.length === 0) return d;
-  const a = pick(rand, attrs);
+  return attrs.length > 0 ? { fields, a: pick(rand, attrs) } : undefined;
+}
+
+function duplicateAttr(rand: () => number, d: Buffer): Buffer {
+  const picked = pickAttr(rand, d);
+  if (!picked) return d;
+  const { fields, a } = picked;
   const copy = Buffer.alloc(align4(a.end - a.start));
   d.copy(copy, 0, a.start, a.end);
   const at = Math.min(d.length, a.start + align4(a.end - a.start));
@@ -145,10 +151,9 @@ function duplicateAttr(rand: () => number, d: Buffer): Buffer {
 }
 
 function removeAttr(rand: () => number, d: Buffer): Buffer {
-  const fields = lengthFields(d);
-  const attrs = fields.filter((f) => f.size === 2);
-  if (attrs.length === 0) return d;
-  const a = pick(rand, attrs);
+  const picked = pickAttr(rand, d);
+  if (!picked) return d;
+  const { fields, a } = picked;
   const n = Math.min(align4(a.end - a.start), d.length - a.start);
   const out = Buffer.concat([d.subarray(0, a.start), d.subarray(a.start + n)]);
   if (rand() < 0.8) fixLengths(out, fields, a.start, a.end, -n);
