@@ -170,6 +170,7 @@ async function main(): Promise<void> {
   const watcher = await Devlink.open({ transport: counters[1] });
   const consumers = [consume(dl, 'monitor (same connection)'), consume(dl, `monitor ${PFS[0]}`, PFS[0]), consume(watcher, 'monitor (own connection)')];
   const out = new Outcomes();
+  const first = sample(counters);
   console.log(`soak: ${seconds} s after a ${warmupSeconds} s warm-up; ${WORKERS} workers, ${PFS.length} PFs, timings ${JSON.stringify(TIMING)}; gc ${typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'exposed' : 'NOT exposed (run with --expose-gc)'}`);
 
   await phase(dl, sim, root, warmupSeconds * 1000, out);
@@ -190,21 +191,24 @@ async function main(): Promise<void> {
   const after = sample(counters);
 
   const failures: string[] = [];
-  const row = (what: string, a: number, b: number, tol: number, fmt: (n: number) => string = String): void => {
-    const grew = b - a;
+  const total = (h: Map<string, number>): number => [...h.values()].reduce((a, b) => a + b, 0);
+  const row = (what: string, get: (x: Sample) => number, tol: number, fmt: (n: number) => string = String): void => {
+    const grew = get(after) - get(before);
     const bad = grew > tol;
     if (bad) failures.push(`${what} grew by ${fmt(grew)} (tolerance ${fmt(tol)})`);
-    console.log(`  ${what.padEnd(16)} ${fmt(a).padStart(12)} -> ${fmt(b).padStart(12)}   ${grew >= 0 ? '+' : ''}${fmt(grew)}${bad ? '   TOO MUCH' : ''}`);
+    const cols = [first, before, after].map((x) => fmt(get(x)).padStart(12)).join(' ');
+    console.log(`  ${what.padEnd(16)}${cols}   ${grew >= 0 ? '+' : ''}${fmt(grew)} (tolerance ${fmt(tol)})${bad ? '   TOO MUCH' : ''}`);
   };
-  console.log(`\nafter ${((performance.now() - t0) / 1000).toFixed(0)} s, at quiet points (no SF, simulator settled, gc):`);
-  row('heap used', before.heapUsed, after.heapUsed, TOLERANCE.heapUsed, mib);
-  row('heap total', before.heapTotal, after.heapTotal, TOLERANCE.heapTotal, mib);
-  row('external', before.external, after.external, TOLERANCE.external, mib);
-  row('rss', before.rss, after.rss, TOLERANCE.rss, mib);
-  row('VmSize', before.vmSize, after.vmSize, TOLERANCE.vmSize, mib);
-  row('open fds', before.fds, after.fds, TOLERANCE.fds);
-  row('active handles', [...before.handles.values()].reduce((a, b) => a + b, 0), [...after.handles.values()].reduce((a, b) => a + b, 0), TOLERANCE.handles);
-  row('pending calls', before.pending, after.pending, TOLERANCE.pending);
+  console.log(`\nafter ${((performance.now() - t0) / 1000).toFixed(0)} s; quiet points (no SF, simulator settled, gc): at the start, after the warm-up, at the end`);
+  console.log(`  ${''.padEnd(16)}${['start', 'warmed up', 'end'].map((h) => h.padStart(12)).join(' ')}   growth since the warm-up`);
+  row('heap used', (x) => x.heapUsed, TOLERANCE.heapUsed, mib);
+  row('heap total', (x) => x.heapTotal, TOLERANCE.heapTotal, mib);
+  row('external', (x) => x.external, TOLERANCE.external, mib);
+  row('rss', (x) => x.rss, TOLERANCE.rss, mib);
+  row('VmSize', (x) => x.vmSize, TOLERANCE.vmSize, mib);
+  row('open fds', (x) => x.fds, TOLERANCE.fds);
+  row('active handles', (x) => total(x.handles), TOLERANCE.handles);
+  row('pending calls', (x) => x.pending, TOLERANCE.pending);
   console.log(`  handles before: ${handleText(before.handles)}\n  handles after:  ${handleText(after.handles)}`);
   console.log(`  requests sent: ${counters.map((c) => c.requests).join(' + ')}`);
 
