@@ -179,12 +179,13 @@ async function main(): Promise<void> {
   // per interval: calls finished, and CPU time per call (less sensitive to a busy machine than calls per second)
   let last = { calls: out.calls, cpu: process.cpuUsage() };
   const ticker = setInterval(() => {
+    gc(); // the heap figure is what survives a full GC, so a trend shows through the churn
     const m = process.memoryUsage();
     const cpu = process.cpuUsage(last.cpu);
     const calls = out.calls - last.calls;
     last = { calls: out.calls, cpu: process.cpuUsage() };
     const perCall = calls ? ((cpu.user + cpu.system) / 1000 / calls).toFixed(2) : '-';
-    console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${calls} calls (${perCall} CPU-ms each); heap ${mib(m.heapUsed)}, rss ${mib(m.rss)}, fds ${readdirSync('/proc/self/fd').length}, pending ${counters.reduce((n, c) => n + c.pending, 0)}, events ${consumers.map((c) => c.events).join('/')}`);
+    console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${calls} calls (${perCall} CPU-ms each); heap after gc ${mib(m.heapUsed)}, rss ${mib(m.rss)}, fds ${readdirSync('/proc/self/fd').length}, pending ${counters.reduce((n, c) => n + c.pending, 0)}, events ${consumers.map((c) => c.events).join('/')}`);
   }, 15_000);
   await phase(dl, sim, root, seconds * 1000, out);
   clearInterval(ticker);
