@@ -32,6 +32,8 @@ const WORKERS = 6;
 /** Each worker's own sfnums (on every PF): worker k uses k*10 .. k*10+SFNUMS-1. */
 const SFNUMS = 4;
 const CALL_TIMEOUT_MS = 10_000;
+/** Injected faults (sim.faults): an overrun of two notifications, a request refused with EBUSY. */
+const FAULTS = { overrunEveryMs: 3000, failEveryMs: 2000 };
 
 function arg(name: string, env: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -125,21 +127,36 @@ interface Consumer {
   readonly name: string;
   events: number;
   resyncs: number;
+  /** Times monitor() ended with a NetlinkError (a failed resync) and was started again, as a daemon would. */
+  restarts: number;
+  readonly restartErrors: Map<string, number>;
+  /** It ended for good: its signal aborted, or something other than a NetlinkError came out. */
   ended: boolean;
+  /** Not a NetlinkError, or undefined. */
   error: unknown;
   readonly stop: AbortController;
 }
 
 function consume(dl: Devlink, name: string, dev?: string): Consumer {
-  const c: Consumer = { name, events: 0, resyncs: 0, ended: false, error: undefined, stop: new AbortController() };
+  const c: Consumer = { name, events: 0, resyncs: 0, restarts: 0, restartErrors: new Map(), ended: false, error: undefined, stop: new AbortController() };
   void (async () => {
-    try {
-      for await (const ev of dl.monitor({ signal: c.stop.signal, ...(dev ? { dev } : {}) }) as AsyncIterable<DevlinkEvent>) {
-        c.events++;
-        if (ev.type === 'resync') c.resyncs++;
+    while (!c.stop.signal.aborted) {
+      try {
+        for await (const ev of dl.monitor({ signal: c.stop.signal, ...(dev ? { dev } : {}) }) as AsyncIterable<DevlinkEvent>) {
+          c.events++;
+          if (ev.type === 'resync') c.resyncs++;
+        }
+        if (!c.stop.signal.aborted) c.error = new Error('monitor() ended without an error while its signal was not aborted');
+        break;
+      } catch (e) {
+        if (!(e instanceof NetlinkError)) {
+          c.error = e;
+          break;
+        }
+        c.restarts++;
+        const k = e.message.replace(/\d+/g, 'N');
+        c.restartErrors.set(k, (c.restartErrors.get(k) ?? 0) + 1);
       }
-    } catch (e) {
-      c.error = e;
     }
     c.ended = true;
   })();
@@ -149,7 +166,18 @@ function consume(dl: Devlink, name: string, dev?: string): Consumer {
 /** Run the workers for `ms`, then leave nothing behind: every SF destroyed, the simulator settled. */
 async function phase(dl: Devlink, sim: Simulator, root: string, ms: number, out: Outcomes): Promise<void> {
   const end = performance.now() + ms;
-  await Promise.all(Array.from({ length: WORKERS }, (_, k) => worker(dl, k, root, () => performance.now() > end, out)));
+  // faults, so the error paths run as often as the others: lost notifications (the
+  // monitors resync, the lifecycle's waits fall back to polling) and refused requests
+  // (the lifecycle rolls back)
+  const overruns = setInterval(() => sim.faults.overrun({ count: 2 }), FAULTS.overrunEveryMs);
+  const refusals = setInterval(() => sim.faults.failNext(16, { message: 'soak: injected EBUSY' }), FAULTS.failEveryMs);
+  try {
+    await Promise.all(Array.from({ length: WORKERS }, (_, k) => worker(dl, k, root, () => performance.now() > end, out)));
+  } finally {
+    clearInterval(overruns);
+    clearInterval(refusals);
+    sim.faults.clear();
+  }
   for (const p of await dl.ports()) {
     if (p.flavour === 'pcisf' && p.pfnum !== undefined && p.sfnum !== undefined) {
       await dl.destroySubfunction({ dev: `${p.bus}/${p.dev}`, pfnum: p.pfnum, sfnum: p.sfnum }, { sysfsRoot: root });
@@ -171,7 +199,7 @@ async function main(): Promise<void> {
   const consumers = [consume(dl, 'monitor (same connection)'), consume(dl, `monitor ${PFS[0]}`, PFS[0]), consume(watcher, 'monitor (own connection)')];
   const out = new Outcomes();
   const first = sample(counters);
-  console.log(`soak: ${seconds} s after a ${warmupSeconds} s warm-up; ${WORKERS} workers, ${PFS.length} PFs, timings ${JSON.stringify(TIMING)}; gc ${typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'exposed' : 'NOT exposed (run with --expose-gc)'}`);
+  console.log(`soak: ${seconds} s after a ${warmupSeconds} s warm-up; ${WORKERS} workers, ${PFS.length} PFs, timings ${JSON.stringify(TIMING)}, faults ${JSON.stringify(FAULTS)}; gc ${typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'exposed' : 'NOT exposed (run with --expose-gc)'}`);
 
   await phase(dl, sim, root, warmupSeconds * 1000, out);
   const before = sample(counters);
@@ -219,7 +247,8 @@ async function main(): Promise<void> {
   if (out.untyped.length) failures.push(`${out.untyped.length} calls failed with something other than a NetlinkError`);
 
   for (const c of consumers) {
-    console.log(`${c.name}: ${c.events} events, ${c.resyncs} resyncs${c.ended ? `, ENDED ${String(c.error)}` : ', running'}`);
+    console.log(`${c.name}: ${c.events} events, ${c.resyncs} resyncs, ${c.restarts} restarts${c.ended ? `, ENDED ${String(c.error)}` : ', running'}`);
+    for (const [k, n] of c.restartErrors) console.log(`    restarted after ${k}: ${n}`);
     if (c.ended) failures.push(`${c.name} stopped: ${String(c.error)}`);
     if (c.events === 0) failures.push(`${c.name} saw no event`);
     c.stop.abort();
