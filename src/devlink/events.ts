@@ -10,7 +10,7 @@
  */
 import { MalformedError } from '../attrs/errors';
 import type { Notification } from '../genl/connection';
-import { ClosedError } from '../genl/errors';
+import { ClosedError, ProtocolError } from '../genl/errors';
 import { genlCmd, NlMsg } from '../genl/message';
 import { DEVLINK_GENL_MCGRP_CONFIG_NAME } from './constants';
 import { decodeMessage } from './decode';
@@ -119,7 +119,8 @@ export class DevlinkEvents {
       }
       return Promise.resolve(g.id);
     }
-    const joining = this.dl.genl.joinGroup(this.dl.family.name, DEVLINK_GENL_MCGRP_CONFIG_NAME);
+    // devlink without its one group is not devlink as the kernel registers it
+    const joining = Promise.reject(new ProtocolError(`the ${this.dl.family.name} family has no "${DEVLINK_GENL_MCGRP_CONFIG_NAME}" multicast group`));
     joining.catch(() => {
       // nobody reads without the group: the next subscriber tries again
       if (this.joining === joining) this.joining = undefined;

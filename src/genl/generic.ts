@@ -134,7 +134,9 @@ export class GenericNetlink {
       makeError: (info) => (info.errno === ENOENT_ERRNO ? new FamilyNotFoundError(name, info) : new KernelError(info)),
       decode: (replies) => {
         if (replies.length === 0) throw new ProtocolError(`nlctrl answered no family for "${name}"`);
-        return decodeFamily(replies[0]);
+        const f = decodeFamily(replies[0]);
+        if (f.name !== name) throw new ProtocolError(`nlctrl was asked for family "${name}" and described "${f.name}"`);
+        return f;
       },
       onError: forget,
     };

@@ -7,6 +7,7 @@ import { decodeAttrs } from '../attrs/decode';
 import { Decoded, defineAttrSet } from '../attrs/schema';
 import { CTRL_CMD_GETFAMILY, GENL_ID_CTRL, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from './constants';
 import { finishRequest, genlAttrsStart, NlMsg, startRequest } from './message';
+import { ProtocolError } from './errors';
 
 export const ctrlOpAttrs = defineAttrSet('ctrl-op', {
   id: { id: 1, type: 'u32' },
@@ -60,10 +61,13 @@ export function decodeFamily(m: NlMsg): Family {
   return familyFrom(decodeAttrs(ctrlAttrs, m.buf, genlAttrsStart(m), m.offset + m.length));
 }
 
+/** A family as nlctrl describes it; without its id or name the answer is not one (ProtocolError). */
 export function familyFrom(a: Decoded<typeof ctrlAttrs.defs>): Family {
+  if (a.familyId === undefined || a.familyId === 0) throw new ProtocolError('nlctrl described a family without CTRL_ATTR_FAMILY_ID');
+  if (a.familyName === undefined) throw new ProtocolError(`nlctrl described family ${a.familyId} without CTRL_ATTR_FAMILY_NAME`);
   return {
-    id: a.familyId ?? 0,
-    name: a.familyName ?? '',
+    id: a.familyId,
+    name: a.familyName,
     version: a.version ?? 0,
     hdrSize: a.hdrsize ?? 0,
     maxAttr: a.maxattr ?? 0,
