@@ -19,7 +19,8 @@ import { planSummary, planTable } from './cmd-apply';
 import { listSfs, sfTable } from './cmd-sf';
 import { describeError } from './errors';
 import { Printer } from './output';
-import { monFooter, monHeader, printDev, printEswitch, printPort, printRate } from './print';
+import { printEvent } from './events';
+import { printDev, printEswitch, printPort } from './print';
 import type { Session } from './session';
 
 const SFS = [
@@ -51,25 +52,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** One monitor event in iproute2's text form. */
 function formatEvent(ev: DevlinkEvent): string | undefined {
   const p = new Printer({ json: false, pretty: false });
-  const [obj, verb] = ev.type.split('-');
-  switch (ev.type) {
-    case 'dev-new': case 'dev-del':
-      monHeader(p, obj, verb);
-      printDev(p, ev.device);
-      break;
-    case 'port-new': case 'port-del':
-      monHeader(p, obj, verb);
-      printPort(p, ev.port);
-      break;
-    case 'rate-new': case 'rate-del':
-      monHeader(p, obj, verb);
-      printRate(p, ev.rate);
-      break;
-    default:
-      return undefined;
-  }
-  monFooter(p);
-  return p.take();
+  return printEvent(p, ev) ? p.take() : undefined;
 }
 
 class Narrator {
