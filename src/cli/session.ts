@@ -68,6 +68,8 @@ export class Session {
   private gn: Promise<GenericNetlink> | undefined;
   /** A connection was opened at some point (iproute2 ends its JSON output only then). */
   connected = false;
+  /** The signal (SIGINT, SIGTERM) that stopped a command: the program ends, a batch too. */
+  interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
 
   constructor(
     readonly io: CliIo,
@@ -90,20 +92,24 @@ export class Session {
   stopSignal(): { readonly signal: AbortSignal; dispose(): void } {
     const ac = new AbortController();
     const stop = (): void => ac.abort();
+    const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => {
+      this.interruptedBy = sig;
+      ac.abort();
+    };
     const outer = this.main.signal;
     if (outer) {
       if (outer.aborted) ac.abort();
       else outer.addEventListener('abort', stop, { once: true });
     } else {
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
     }
     return {
       signal: ac.signal,
       dispose: () => {
         outer?.removeEventListener('abort', stop);
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       },
     };
   }
