@@ -17,6 +17,9 @@ failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' | tail -1 || tr
 echo "unit: ${passed:-0} passed, ${failed:-0} failed"
 [ "$status" -eq 0 ] || { echo "unit tests failed (exit $status)"; exit "$status"; }
 
+echo "== API reference and reports (TypeDoc, API Extractor) =="
+bash scripts/api.sh
+
 if [ "${DEVLINK_SF_SKIP_KERNEL:-0}" = 1 ]; then
     echo "== real-kernel tier skipped (DEVLINK_SF_SKIP_KERNEL=1) =="
     exit 0

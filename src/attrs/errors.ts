@@ -6,11 +6,13 @@
  * extends NetlinkError, so `err instanceof NetlinkError` catches everything we throw.
  */
 export class NetlinkError extends Error {
+  /** Always 'NetlinkError': the class, for logs and stack traces. */
   override name = 'NetlinkError';
 }
 
 /** Bytes that are not valid netlink: a length below the header, past the end, a wrong size for a type, nesting too deep. */
 export class MalformedError extends NetlinkError {
+  /** Always 'MalformedError': the class, for logs and stack traces. */
   override name = 'MalformedError';
   constructor(
     /** What is wrong, without the location. */
@@ -31,10 +33,12 @@ export class MalformedError extends NetlinkError {
 
 /** Input refused before anything is sent; `field` names what was wrong. */
 export class ValidationError extends NetlinkError {
+  /** Always 'ValidationError': the class, for logs and stack traces. */
   override name = 'ValidationError';
   constructor(
     /** The field (or attribute path) that was refused, e.g. "hwAddr" or ".portFunction.state". */
     readonly field: string,
+    /** Why it was refused ("expected an integer from 0 to 65535, got -1"). */
     readonly reason: string,
   ) {
     super(`invalid ${field}: ${reason}`);

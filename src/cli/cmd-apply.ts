@@ -146,44 +146,44 @@ function errorText(e: unknown): string {
 
 function printJson(s: Session, file: string, plan: readonly PlanItem[], result?: ApplyResult): void {
   const p = s.printer;
-  p.sectionStart('apply');
-  p.str('file', '', file);
-  p.jsonArrayOpen('plan');
-  for (const i of plan) {
-    p.jsonOpen();
-    p.str('action', '', i.action);
-    p.str('dev', '', i.dev);
-    p.uint('controller', '', i.controller);
-    p.uint('pfnum', '', i.pfnum);
-    p.uint('sfnum', '', i.sfnum);
-    if (i.current) p.str('port', '', i.current.handle);
-    const details = i.action === 'create' ? createDetails(i) : i.changes ?? [];
-    p.jsonArrayOpen('details');
-    for (const d of details) p.str(undefined, '', d);
-    p.jsonArrayClose();
-    p.jsonClose();
-  }
-  p.jsonArrayClose();
-  if (result) {
-    p.jsonOpen('result');
-    p.uint('created', '', result.created);
-    p.uint('changed', '', result.changed);
-    p.uint('deleted', '', result.deleted);
-    p.uint('unchanged', '', count(plan, 'unchanged'));
-    p.jsonArrayOpen('failed');
-    for (const f of result.failed) {
+  p.section('apply', () => {
+    p.str('file', '', file);
+    p.jsonArrayOpen('plan');
+    for (const i of plan) {
       p.jsonOpen();
-      p.str('action', '', f.item.action);
-      p.str('dev', '', f.item.dev);
-      p.uint('pfnum', '', f.item.pfnum);
-      p.uint('sfnum', '', f.item.sfnum);
-      p.str('error', '', errorText(f.error).split('\n').join('; '));
+      p.str('action', '', i.action);
+      p.str('dev', '', i.dev);
+      p.uint('controller', '', i.controller);
+      p.uint('pfnum', '', i.pfnum);
+      p.uint('sfnum', '', i.sfnum);
+      if (i.current) p.str('port', '', i.current.handle);
+      const details = i.action === 'create' ? createDetails(i) : i.changes ?? [];
+      p.jsonArrayOpen('details');
+      for (const d of details) p.str(undefined, '', d);
+      p.jsonArrayClose();
       p.jsonClose();
     }
     p.jsonArrayClose();
-    p.jsonClose();
-  }
-  p.sectionEnd();
+    if (result) {
+      p.jsonOpen('result');
+      p.uint('created', '', result.created);
+      p.uint('changed', '', result.changed);
+      p.uint('deleted', '', result.deleted);
+      p.uint('unchanged', '', count(plan, 'unchanged'));
+      p.jsonArrayOpen('failed');
+      for (const f of result.failed) {
+        p.jsonOpen();
+        p.str('action', '', f.item.action);
+        p.str('dev', '', f.item.dev);
+        p.uint('pfnum', '', f.item.pfnum);
+        p.uint('sfnum', '', f.item.sfnum);
+        p.str('error', '', errorText(f.error).split('\n').join('; '));
+        p.jsonClose();
+      }
+      p.jsonArrayClose();
+      p.jsonClose();
+    }
+  });
 }
 
 export async function applyCmd(s: Session, a: Args): Promise<void> {

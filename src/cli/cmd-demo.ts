@@ -13,13 +13,14 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseDesiredState, planApply, runPlan } from '../devlink/apply';
 import type { Devlink } from '../devlink/devlink';
-import type { DevlinkEvent, DevlinkPort } from '../devlink/types';
+import type { DevlinkDevice, DevlinkEvent, DevlinkPort, EswitchInfo } from '../devlink/types';
 import { Args, nextDevHandle, UsageError } from './args';
 import { planSummary, planTable } from './cmd-apply';
 import { listSfs, sfTable } from './cmd-sf';
 import { describeError } from './errors';
 import { Printer } from './output';
-import { monFooter, monHeader, printDev, printEswitch, printPort, printRate } from './print';
+import { printEvent } from './events';
+import { printDev, printEswitch, printPort } from './print';
 import type { Session } from './session';
 
 const SFS = [
@@ -51,25 +52,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** One monitor event in iproute2's text form. */
 function formatEvent(ev: DevlinkEvent): string | undefined {
   const p = new Printer({ json: false, pretty: false });
-  const [obj, verb] = ev.type.split('-');
-  switch (ev.type) {
-    case 'dev-new': case 'dev-del':
-      monHeader(p, obj, verb);
-      printDev(p, ev.device);
-      break;
-    case 'port-new': case 'port-del':
-      monHeader(p, obj, verb);
-      printPort(p, ev.port);
-      break;
-    case 'rate-new': case 'rate-del':
-      monHeader(p, obj, verb);
-      printRate(p, ev.rate);
-      break;
-    default:
-      return undefined;
-  }
-  monFooter(p);
-  return p.take();
+  return printEvent(p, ev) ? p.take() : undefined;
 }
 
 class Narrator {
@@ -121,85 +104,107 @@ async function desiredState(dev: string): Promise<{ text: string; from: string }
   return { text: dev === 'pci/0000:06:00.0' ? text : text.replace(/pci\/0000:06:00\.0/g, dev), from };
 }
 
-export async function demoCmd(s: Session, a: Args): Promise<void> {
-  if (s.json) throw new UsageError('demo tells a story in text: it has no JSON output');
-  const args = parseArgs(a);
-  const started = Date.now();
-  const n = new Narrator(s);
-  const dl = await s.devlink();
-  const devices = await dl.devices();
-  const pcis = devices.filter((d) => d.bus === 'pci');
-  if (pcis.length === 0 && args.dev === undefined) {
-    throw new UsageError(`demo: no PCI devlink device here${s.simulated ? '' : '; run it on the simulator: devlink-sf demo --sim'}`);
-  }
-  const dev = args.dev ?? pcis[0].handle;
-  const root = await s.sysfsRoot();
-  const stats = { events: new Map<string, number>(), created: 0, destroyed: 0 };
+/** What the acts share: the session, the device, what was seen and done. */
+interface Demo {
+  readonly s: Session;
+  readonly dl: Devlink;
+  readonly n: Narrator;
+  readonly p: Printer;
+  readonly dev: string;
+  readonly root: string;
+  readonly yes: boolean;
+  readonly stats: { events: Map<string, number>; created: number; destroyed: number };
+}
 
+/** Act 1: the devices and the eswitch mode of the one the demo uses. */
+async function showDevices(d: Demo, devices: readonly DevlinkDevice[]): Promise<EswitchInfo> {
+  const { n, s, p, dl, dev } = d;
   n.title('The devlink devices');
   n.cmd('dev show');
-  const p = new Printer({ json: false, pretty: false });
-  for (const d of devices) printDev(p, d);
+  for (const x of devices) printDev(p, x);
   s.out(p.take());
   n.cmd(`dev eswitch show ${dev}`);
   const esw = await dl.eswitch(dev);
   printEswitch(p, esw);
   s.out(p.take());
+  return esw;
+}
 
+/** Act 2: switchdev (only with --yes on a real device). True when the demo switched it. */
+async function switchdev(d: Demo, esw: EswitchInfo): Promise<boolean> {
+  const { n, s, p, dl, dev } = d;
   n.title(`Switch ${dev} to switchdev mode (SFs exist only there)`);
-  let switched = false;
   if (esw.mode === 'switchdev') {
     n.say(`${dev} is already in switchdev mode.`);
-  } else {
-    if (!s.simulated && !args.yes) {
-      throw new UsageError(`demo: ${dev} is in ${String(esw.mode)} mode. Switching a real device to switchdev removes its VFs' ` +
-        'netdevs and changes its traffic; rerun with --yes to allow it, or use --sim.');
-    }
-    n.cmd(`dev eswitch set ${dev} mode switchdev`);
-    await dl.setEswitch(dev, { mode: 'switchdev' });
-    switched = true;
-    printEswitch(p, await dl.eswitch(dev));
-    s.out(p.take());
+    return false;
   }
+  if (!s.simulated && !d.yes) {
+    throw new UsageError(`demo: ${dev} is in ${String(esw.mode)} mode. Switching a real device to switchdev removes its VFs' ` +
+      'netdevs and changes its traffic; rerun with --yes to allow it, or use --sim.');
+  }
+  n.cmd(`dev eswitch set ${dev} mode switchdev`);
+  await dl.setEswitch(dev, { mode: 'switchdev' });
+  printEswitch(p, await dl.eswitch(dev));
+  s.out(p.take());
+  return true;
+}
 
-  n.title('A monitor prints devlink events as the kernel sends them');
-  n.cmd('monitor');
+/** Act 3: a monitor printing events as they arrive, until stop() (which waits for it to end). */
+async function startMonitor(d: Demo): Promise<{ stop(): Promise<void> }> {
+  d.n.title('A monitor prints devlink events as the kernel sends them');
+  d.n.cmd('monitor');
   const mon = new AbortController();
-  const events = dl.monitor({ signal: mon.signal });
+  const events = d.dl.monitor({ signal: mon.signal });
+  await events.ready;
   const watching = (async () => {
     for await (const ev of events) {
-      stats.events.set(ev.type, (stats.events.get(ev.type) ?? 0) + 1);
+      d.stats.events.set(ev.type, (d.stats.events.get(ev.type) ?? 0) + 1);
       const text = formatEvent(ev);
-      if (text) s.out(text);
+      if (text) d.s.out(text);
     }
   })();
-  await sleep(10);
+  return {
+    stop: async () => {
+      mon.abort();
+      await watching.catch(() => undefined);
+    },
+  };
+}
 
-  const pfnum = await devicePfnum(dl, dev);
+/** Act 4: SFS created at once, each activated and waited for. */
+async function createSfs(d: Demo, pfnum: number): Promise<void> {
+  const { n, dl, dev } = d;
   n.title(`Create ${SFS.length} sub-functions at once: add the port, set the MAC, activate, wait until attached`);
   for (const sf of SFS) n.cmd(`sf create ${dev} pfnum ${pfnum} sfnum ${sf.sfnum} hw_addr ${sf.hwAddr}`);
   const results = await Promise.all(SFS.map(async (sf) => {
     const t0 = Date.now();
-    const r = await dl.createSubfunction({ dev, pfnum, sfnum: sf.sfnum, hwAddr: sf.hwAddr, sysfsRoot: root });
+    const r = await dl.createSubfunction({ dev, pfnum, sfnum: sf.sfnum, hwAddr: sf.hwAddr, sysfsRoot: d.root });
     return { r, ms: Date.now() - t0 };
   }));
-  stats.created += results.length;
+  d.stats.created += results.length;
   await sleep(10);
   for (const { r, ms } of results) {
     n.say(`sfnum ${r.port.sfnum}: ${r.port.handle} ${String(r.port.function?.opstate)} after ${ms} ms` +
       ` (auxiliary device ${r.auxDevice ?? '-'}, netdev ${r.netdev ?? '-'}, RDMA ${r.rdmaDevice ?? '-'})`);
   }
+}
 
+/** Act 5: the SFs as sf list shows them, then their ports as port show does. */
+async function showSfs(d: Demo): Promise<void> {
+  const { n, s, p, dl, dev } = d;
   n.title('The SFs, with what the kernel made of them');
   n.cmd(`sf list ${dev}`);
-  s.out(sfTable(await listSfs(dl, root, dev)));
-
+  s.out(sfTable(await listSfs(dl, d.root, dev)));
   n.title('The ports, as iproute2 prints them');
   n.cmd(`port show ${dev}`);
   for (const port of await dl.ports({ dev })) printPort(p, port);
   s.out(p.take());
+}
 
-  const prune = s.simulated || args.yes;
+/** Act 6: a desired state applied twice (the second run changes nothing). Returns its SF numbers. */
+async function applyState(d: Demo): Promise<number[]> {
+  const { n, s, dl, dev } = d;
+  const prune = s.simulated || d.yes;
   const { text, from } = await desiredState(dev);
   n.title(`Apply a desired state (${from})`);
   s.out(text.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#')).map((l) => `    ${l}\n`).join(''));
@@ -215,35 +220,65 @@ export async function demoCmd(s: Session, a: Args): Promise<void> {
       continue;
     }
     const result = await runPlan(dl, todo, {
-      sysfsRoot: root,
+      sysfsRoot: d.root,
       onProgress: (done, total, item, error) => s.out(`apply: ${done}/${total} ${error === undefined ? PAST[item.action] : `failed to ${item.action}`} sfnum ${item.sfnum}\n`),
     });
-    stats.created += result.created;
-    stats.destroyed += result.deleted;
+    d.stats.created += result.created;
+    d.stats.destroyed += result.deleted;
     for (const f of result.failed) s.err(describeError(f.error) ?? `${String(f.error)}\n`);
     await sleep(10);
     n.say(`Applied: ${result.created} created, ${result.changed} changed, ${result.deleted} deleted, ${result.failed.length} failed.`);
     if (result.failed.length > 0) throw new UsageError('demo: the desired state could not be applied');
   }
+  return Object.values(desired.devices).flatMap((x) => x.subfunctions.map((sf) => sf.sfnum));
+}
 
+/** Act 7: every SF of the demo destroyed (all of them on the simulator), the eswitch mode put back. */
+async function tearDown(d: Demo, ours: ReadonlySet<number>, switched: boolean): Promise<void> {
+  const { n, s, dl, dev } = d;
   n.title('Tear down: deactivate, wait until detached, delete');
-  const ours = new Set([...SFS.map((x) => x.sfnum), ...Object.values(desired.devices).flatMap((d) => d.subfunctions.map((x) => x.sfnum))]);
   const sfPorts = (await dl.ports({ dev })).filter((x: DevlinkPort) => x.flavour === 'pcisf' && (s.simulated || ours.has(x.sfnum ?? -1)));
   for (const x of sfPorts) n.cmd(`sf destroy ${x.handle}`);
-  const gone = await Promise.all(sfPorts.map((x) => dl.destroySubfunction(x.handle, { sysfsRoot: root })));
-  stats.destroyed += gone.filter(Boolean).length;
+  const gone = await Promise.all(sfPorts.map((x) => dl.destroySubfunction(x.handle, { sysfsRoot: d.root })));
+  d.stats.destroyed += gone.filter(Boolean).length;
   if (switched) {
     n.cmd(`dev eswitch set ${dev} mode legacy`);
     await dl.setEswitch(dev, { mode: 'legacy' });
   }
-  await sleep(50);
-  mon.abort();
-  await watching.catch(() => undefined);
+}
 
+/** Act 8: what was done and seen, and whether anything is left. */
+async function summary(d: Demo, ours: ReadonlySet<number>, started: number): Promise<void> {
+  const { n, dl, dev, stats } = d;
   n.title('Summary');
   const seen = [...stats.events.entries()].map(([k, v]) => `${v} ${k.replace('-', ' ')}`).join(', ');
   n.say(`${stats.created} sub-functions created and ${stats.destroyed} destroyed on ${dev} in ${((Date.now() - started) / 1000).toFixed(1)} s;`);
   n.say(`the monitor saw ${seen || 'no events'}.`);
   const left = (await dl.ports({ dev })).filter((x) => x.flavour === 'pcisf' && ours.has(x.sfnum ?? -1));
   n.say(left.length === 0 ? 'Nothing is left behind.' : `${left.length} SF(s) are left: ${left.map((x) => x.handle).join(', ')}`);
+}
+
+export async function demoCmd(s: Session, a: Args): Promise<void> {
+  if (s.json) throw new UsageError('demo tells a story in text: it has no JSON output');
+  const args = parseArgs(a);
+  const started = Date.now();
+  const dl = await s.devlink();
+  const devices = await dl.devices();
+  const pcis = devices.filter((x) => x.bus === 'pci');
+  if (pcis.length === 0 && args.dev === undefined) {
+    throw new UsageError(`demo: no PCI devlink device here${s.simulated ? '' : '; run it on the simulator: devlink-sf demo --sim'}`);
+  }
+  const d: Demo = {
+    s, dl, n: new Narrator(s), p: new Printer({ json: false, pretty: false }), dev: args.dev ?? pcis[0].handle,
+    root: await s.sysfsRoot(), yes: args.yes, stats: { events: new Map(), created: 0, destroyed: 0 },
+  };
+  const switched = await switchdev(d, await showDevices(d, devices));
+  const monitor = await startMonitor(d);
+  await createSfs(d, await devicePfnum(dl, d.dev));
+  await showSfs(d);
+  const ours = new Set([...SFS.map((x) => x.sfnum), ...(await applyState(d))]);
+  await tearDown(d, ours, switched);
+  await sleep(50);
+  await monitor.stop();
+  await summary(d, ours, started);
 }

@@ -17,8 +17,7 @@ export async function devShow(s: Session, a: Args): Promise<void> {
   a.done();
   const dl = await s.devlink();
   const p = s.printer;
-  p.sectionStart('dev');
-  try {
+  await p.section('dev', async () => {
     if (s.opts.stats) {
       // -s: the reload statistics come with the raw message, not with the typed device
       const msgs = dev === undefined ? await dl.dump(Cmd.GET, {}) : await dl.request(Cmd.GET, { busName: dev.split('/')[0], devName: dev.split('/')[1] });
@@ -29,9 +28,7 @@ export async function devShow(s: Session, a: Args): Promise<void> {
     } else {
       for (const d of dev === undefined ? await dl.devices() : [await dl.device(dev)]) printDev(p, d);
     }
-  } finally {
-    p.sectionEnd();
-  }
+  });
 }
 
 const ESW_MODES = ['legacy', 'switchdev'] as const;
@@ -42,12 +39,9 @@ export async function eswitchShow(s: Session, a: Args): Promise<void> {
   const dev = nextDevHandle(a);
   a.done();
   const dl = await s.devlink();
-  s.printer.sectionStart('dev');
-  try {
+  await s.printer.section('dev', async () => {
     printEswitch(s.printer, await dl.eswitch(dev));
-  } finally {
-    s.printer.sectionEnd();
-  }
+  });
 }
 
 /** dev eswitch set DEV [mode M] [inline-mode M] [encap-mode M]. */
@@ -80,12 +74,9 @@ export async function devInfo(s: Session, a: Args): Promise<void> {
   const dev = a.empty ? undefined : nextDevHandle(a);
   a.done();
   const dl = await s.devlink();
-  s.printer.sectionStart('info');
-  try {
+  await s.printer.section('info', async () => {
     for (const info of dev === undefined ? await dl.infos() : [await dl.info(dev)]) printInfo(s.printer, info);
-  } finally {
-    s.printer.sectionEnd();
-  }
+  });
 }
 
 /** dev param show [DEV [name NAME]] (DEV alone: that device's parameters, as newer iproute2). */
@@ -94,13 +85,10 @@ export async function paramShow(s: Session, a: Args): Promise<void> {
   let name: string | undefined;
   parseKeywords(a, [['name', (x) => (name = nextStr(x))]]);
   const dl = await s.devlink();
-  s.printer.sectionStart('param');
-  try {
+  await s.printer.section('param', async () => {
     const params = dev !== undefined && name !== undefined ? [await dl.param(dev, name)] : await dl.params(dev !== undefined ? { dev } : {});
     for (const p of params) printParam(s.printer, p, true);
-  } finally {
-    s.printer.sectionEnd();
-  }
+  });
 }
 
 const CMODES = ['runtime', 'driverinit', 'permanent'] as const;

@@ -53,22 +53,16 @@ export async function genlFamily(s: Session, a: Args): Promise<void> {
   const name = nextStr(a);
   a.done();
   const g = await s.genl();
-  s.printer.sectionStart('family');
-  try {
+  await s.printer.section('family', async () => {
     printFamily(s, await g.family(name, { refresh: true }));
-  } finally {
-    s.printer.sectionEnd();
-  }
+  });
 }
 
 /** genl families. */
 export async function genlFamilies(s: Session, a: Args): Promise<void> {
   a.done();
   const g = await s.genl();
-  s.printer.sectionStart('family');
-  try {
+  await s.printer.section('family', async () => {
     for (const f of await g.families()) printFamily(s, f);
-  } finally {
-    s.printer.sectionEnd();
-  }
+  });
 }

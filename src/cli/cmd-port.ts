@@ -30,13 +30,10 @@ export async function portShow(s: Session, a: Args): Promise<void> {
   let handle: string | undefined;
   if (id?.kind === 'netdev') handle = await resolvePort(dl, id);
   else if (id?.kind === 'port') handle = id.handle;
-  s.printer.sectionStart('port');
-  try {
+  await s.printer.section('port', async () => {
     const ports = handle !== undefined ? [await dl.port(handle)] : await dl.ports(id?.kind === 'dev' ? { dev: id.handle } : {});
     for (const p of ports) printPort(s.printer, p);
-  } finally {
-    s.printer.sectionEnd();
-  }
+  });
 }
 
 const FLAVOURS = ['physical', 'cpu', 'dsa', 'pcipf', 'pcivf', 'pcisf', 'virtual'] as const;
@@ -67,9 +64,9 @@ export async function portAdd(s: Session, a: Args): Promise<void> {
     flavour, pfnum, ...(sfnum !== undefined ? { sfnum } : {}), ...(controller !== undefined ? { controller } : {}),
     ...(id.kind === 'port' ? { index: Number(parts[2]) } : {}),
   });
-  s.printer.sectionStart('port');
-  printPort(s.printer, port);
-  s.printer.sectionEnd();
+  s.printer.section('port', () => {
+    printPort(s.printer, port);
+  });
 }
 
 /** port del DEV/INDEX. */

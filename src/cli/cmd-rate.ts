@@ -18,13 +18,10 @@ export async function rateShow(s: Session, a: Args): Promise<void> {
   }
   a.done();
   const dl = await s.devlink();
-  s.printer.sectionStart('rate');
-  try {
+  await s.printer.section('rate', async () => {
     const rates = handle !== undefined ? [await dl.rate(handle)] : await dl.rates(dev !== undefined ? { dev } : {});
     for (const r of rates) printRate(s.printer, r);
-  } finally {
-    s.printer.sectionEnd();
-  }
+  });
 }
 
 type Settings = { -readonly [K in keyof RateSettings]: RateSettings[K] };

@@ -84,9 +84,9 @@ export async function sfList(s: Session, a: Args): Promise<void> {
     if (rows.length > 0) s.printer.out(sfTable(rows));
     return;
   }
-  s.printer.sectionStart('sf');
-  for (const r of rows) printSfJson(s, r);
-  s.printer.sectionEnd();
+  s.printer.section('sf', () => {
+    for (const r of rows) printSfJson(s, r);
+  });
 }
 
 type Spec = { -readonly [K in keyof SubfunctionSpec]: SubfunctionSpec[K] };
@@ -122,9 +122,9 @@ async function lifecycle(s: Session, timeoutMs?: number): Promise<LifecycleOptio
 
 function report(s: Session, sf: Subfunction, what: string): void {
   if (s.json) {
-    s.printer.sectionStart('sf');
-    printSfJson(s, sf, { result: what });
-    s.printer.sectionEnd();
+    s.printer.section('sf', () => {
+      printSfJson(s, sf, { result: what });
+    });
     return;
   }
   s.printer.out(`${what} ${sf.port.handle} (${sf.port.bus}/${sf.port.dev} pfnum ${sf.port.pfnum ?? DASH} sfnum ${sf.port.sfnum ?? DASH})\n`);
@@ -184,11 +184,11 @@ export async function sfDestroy(s: Session, a: Args): Promise<void> {
   const destroyed = await dl.destroySubfunction(target, await lifecycle(s, timeoutMs));
   const name = typeof target === 'string' ? target : `${target.dev} pfnum ${target.pfnum} sfnum ${target.sfnum}`;
   if (s.json) {
-    s.printer.sectionStart('sf');
-    s.printer.jsonOpen(name);
-    s.printer.bool('destroyed', '', destroyed);
-    s.printer.jsonClose();
-    s.printer.sectionEnd();
+    s.printer.section('sf', () => {
+      s.printer.jsonOpen(name);
+      s.printer.bool('destroyed', '', destroyed);
+      s.printer.jsonClose();
+    });
   } else {
     s.printer.out(destroyed ? `destroyed ${name}\n` : `${name}: no such sub-function, nothing to destroy\n`);
   }

@@ -13,6 +13,7 @@ import { monitorCmd } from './cmd-monitor';
 import { functionSet, portAdd, portDel, portSet, portShow, portSplit, portUnsplit } from './cmd-port';
 import { rateAdd, rateDel, rateSet, rateShow } from './cmd-rate';
 import { sfCreate, sfDestroy, sfEnsure, sfList } from './cmd-sf';
+import { simStart, simStatus, simStop } from './cmd-sim';
 import { helpFor } from './help';
 import type { Session } from './session';
 
@@ -77,6 +78,7 @@ export const TREE: Command = {
     leaf('agent', agentCmd, { bare: 'help', helpWord: true }),
     { name: 'genl', bare: 'help', sub: [leaf('family', genlFamily, { bare: 'help' }), leaf('families', genlFamilies, { aliases: ['list'] })] },
     leaf('demo', demoCmd, { helpWord: true }),
+    { name: 'sim', run: simStatus, bare: 'run', sub: [leaf('start', simStart), leaf('stop', simStop), leaf('status', simStatus, { aliases: ['show'] })] },
   ],
 };
 

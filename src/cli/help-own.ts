@@ -1,5 +1,5 @@
 /**
- * --help texts of this tool's own commands: sf, apply, genl, demo.
+ * --help texts of this tool's own commands: sf, apply, genl, demo, sim.
  */
 
 const D = 'pci/0000:06:00.0';
@@ -137,5 +137,21 @@ eswitch mode without --yes and never deletes SFs it did not create.
 
 Example:
   devlink-sf demo --sim
+`,
+  sim: `Usage: devlink-sf [ --sim-config FILE ] sim start
+       devlink-sf sim stop
+       devlink-sf sim [ status ]
+
+A simulator that outlives one command: "start" runs it in the background on a real
+netlink socket (root only) and keeps its state until "stop". Later commands find it
+through its state file: with --sim at the well-known path ($TMPDIR/devlink-sf-sim-UID.json),
+or without --sim when DEVLINK_SF_SIM names the file. "status" says whether one runs.
+
+Examples:
+  devlink-sf sim start
+  export DEVLINK_SF_SIM=/tmp/devlink-sf-sim-0.json
+  devlink-sf monitor            (in one shell)
+  devlink-sf port add ${D} flavour pcisf pfnum 0 sfnum 88   (in another)
+  devlink-sf sim stop
 `,
 };

@@ -9,14 +9,14 @@ const D = 'pci/0000:06:00.0';
 
 const TOP = `Usage: devlink-sf [ OPTIONS ] OBJECT { COMMAND | help }
        devlink-sf [ OPTIONS ] -b FILE
-where  OBJECT := { dev | port | monitor | sf | apply | agent | genl | demo }
+where  OBJECT := { dev | port | monitor | sf | apply | agent | genl | demo | sim }
        OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -i[ec] | -f[orce] | -N[etns] NETNS |
                     --family NAME | --sim | --sim-config FILE | --sysfs DIR | -V | --version | -h | --help }
 
 Manage devlink sub-functions (mlx5 SFs) over generic netlink. The dev, port and monitor
 commands take iproute2's devlink arguments (words may be shortened: "p sh" is "port show")
-and print what iproute2's devlink prints, in text and with -j as JSON. sf, apply, genl and
-demo are this tool's own.
+and print what iproute2's devlink prints, in text and with -j as JSON. sf, apply, genl,
+demo and sim are this tool's own.
 
 Options:
   -j, --json          JSON output            -p, --pretty      indented JSON (with -j)
@@ -28,7 +28,7 @@ Options:
   --family NAME       the devlink family's name (e.g. mlxdevm); default devlink
   --sim               run on an in-process simulator: two mlx5 PFs, ${D} (pfnum 0)
                       and pci/0000:06:00.1 (pfnum 1), in legacy mode; with -b, one simulator
-                      for the whole batch
+                      for the whole batch; the background one, if "sim start" started it
   --sim-config FILE   the simulator's devices and timings (YAML or JSON)
   --sysfs DIR         the sysfs root for sf and apply (default /sys, or the simulator's)
   -V, --version       print the version

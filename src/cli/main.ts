@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { strerror } from '../genl/errno';
 import { batchLines } from './batch';
@@ -32,7 +33,8 @@ async function runOne(s: Session, words: readonly string[]): Promise<number> {
   try {
     await dispatch(s, words);
     s.flush();
-    return 0;
+    // stopped by SIGINT or SIGTERM: the program ends with the shell's 128 + signal number
+    return s.interruptedBy !== undefined ? 128 + os.constants.signals[s.interruptedBy] : 0;
   } catch (e) {
     s.flush();
     const text = describeError(e, s.opts.netns !== undefined ? { netns: s.opts.netns } : {});
@@ -70,7 +72,9 @@ async function runBatch(s: Session, file: string): Promise<number> {
   }
   let code = 0;
   for (const l of lines) {
-    if ((await runOne(s, l.words)) === 0) continue;
+    const c = await runOne(s, l.words);
+    if (s.interruptedBy !== undefined) return c;
+    if (c === 0) continue;
     s.err(`Command failed ${file}:${l.line}\n`);
     code = 1;
     if (!s.opts.force) break;

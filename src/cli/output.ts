@@ -241,6 +241,24 @@ export class Printer {
     this.json?.endArray();
   }
 
+  /**
+   * A section around `body` (pr_out_section_start ... pr_out_section_end): the end is
+   * written even when the body throws, so a failed command still leaves valid JSON.
+   */
+  section<T>(name: string, body: () => T): T {
+    this.sectionStart(name);
+    let r: T;
+    try {
+      r = body();
+    } catch (e) {
+      this.sectionEnd();
+      throw e;
+    }
+    if (r instanceof Promise) return r.finally(() => this.sectionEnd()) as T;
+    this.sectionEnd();
+    return r;
+  }
+
   sectionStart(name: string): void {
     this.jsonOpen();
     this.jsonOpen(name);

@@ -265,16 +265,16 @@ function printRateValue(p: Printer, key: string, bytes: bigint): void {
 
 /** pr_out_reload_actions_performed, inside its "reload" section. */
 export function printReload(p: Printer, actions: readonly string[]): void {
-  p.sectionStart('reload');
-  p.setNewlineCount(1);
-  p.arrayStart('reload_actions_performed');
-  for (const a of actions) {
-    p.checkIndentNewline();
-    p.str(undefined, '', a);
-  }
-  p.arrayEnd();
-  if (!p.json) p.newline();
-  p.sectionEnd();
+  p.section('reload', () => {
+    p.setNewlineCount(1);
+    p.arrayStart('reload_actions_performed');
+    for (const a of actions) {
+      p.checkIndentNewline();
+      p.str(undefined, '', a);
+    }
+    p.arrayEnd();
+    if (!p.json) p.newline();
+  });
 }
 
 /** pr_out_mon_header / footer: `[port,new] ` or {"command":"new","port":{...}}. */

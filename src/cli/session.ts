@@ -13,6 +13,7 @@ import { UsageError } from './args';
 import { errorLine } from './errors';
 import { Printer } from './output';
 import { SimHandle, startSimulator } from './sim';
+import { daemonHandle, readSimState, SIM_ENV, simStatePath } from './sim-daemon';
 
 export interface OutStream {
   write(s: string): unknown;
@@ -67,6 +68,8 @@ export class Session {
   private gn: Promise<GenericNetlink> | undefined;
   /** A connection was opened at some point (iproute2 ends its JSON output only then). */
   connected = false;
+  /** The signal (SIGINT, SIGTERM) that stopped a command: the program ends, a batch too. */
+  interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
 
   constructor(
     readonly io: CliIo,
@@ -89,20 +92,24 @@ export class Session {
   stopSignal(): { readonly signal: AbortSignal; dispose(): void } {
     const ac = new AbortController();
     const stop = (): void => ac.abort();
+    const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => {
+      this.interruptedBy = sig;
+      ac.abort();
+    };
     const outer = this.main.signal;
     if (outer) {
       if (outer.aborted) ac.abort();
       else outer.addEventListener('abort', stop, { once: true });
     } else {
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
     }
     return {
       signal: ac.signal,
       dispose: () => {
         outer?.removeEventListener('abort', stop);
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       },
     };
   }
@@ -112,9 +119,14 @@ export class Session {
     this.main.onListening?.();
   }
 
-  /** Whether this session talks to a simulator (ours or the caller's). */
+  /** Whether this session talks to a simulator (ours, the background one, or the caller's). */
   get simulated(): boolean {
-    return this.opts.sim || this.main.transport !== undefined;
+    return this.opts.sim || this.main.transport !== undefined || this.daemonNamed;
+  }
+
+  /** $DEVLINK_SF_SIM names a background simulator's state file: every command runs on it. */
+  private get daemonNamed(): boolean {
+    return (this.io.env[SIM_ENV] ?? '') !== '';
   }
 
   /** Write what the printer holds to stdout. */
@@ -134,14 +146,33 @@ export class Session {
     this.io.stderr.write(s);
   }
 
+  /** Whether the session's connections go to a simulator of ours (not a caller's transport). */
+  private get ownSimulator(): boolean {
+    return this.main.transport === undefined && (this.opts.sim || this.daemonNamed);
+  }
+
+  /**
+   * The background simulator when $DEVLINK_SF_SIM names it (it must be running), or with
+   * --sim when one runs at the well-known path (and no --sim-config asks for another);
+   * otherwise a new one in this process.
+   */
   private simulator(): Promise<SimHandle> {
-    return (this.sim ??= startSimulator(this.opts.simConfig));
+    const find = async (): Promise<SimHandle> => {
+      const file = simStatePath(this.io.env);
+      if (this.daemonNamed || this.opts.simConfig === undefined) {
+        const state = await readSimState(file);
+        if (state !== undefined) return daemonHandle(state);
+        if (this.daemonNamed) throw new UsageError(`${SIM_ENV}=${file}: no simulator is running (devlink-sf sim start starts one)`);
+      }
+      return startSimulator(this.opts.simConfig);
+    };
+    return (this.sim ??= find());
   }
 
   private async connection(): Promise<GenericNetlinkOptions> {
-    if (this.opts.sim && this.main.transport === undefined) {
+    if (this.ownSimulator) {
       if (this.opts.netns !== undefined) throw new UsageError('-N cannot be combined with --sim: the simulator has no network namespaces');
-      return { transport: (await this.simulator()).transport() };
+      return (await this.simulator()).connection();
     }
     if (this.main.transport) return { transport: this.main.transport() };
     return this.opts.netns !== undefined ? { netns: netnsPath(this.opts.netns) } : {};
@@ -186,7 +217,7 @@ export class Session {
   async sysfsRoot(): Promise<string> {
     if (this.opts.sysfs !== undefined) return this.opts.sysfs;
     if (this.main.sysfsRoot !== undefined) return this.main.sysfsRoot;
-    if (this.opts.sim && this.main.transport === undefined) return (await this.simulator()).sysfsRoot;
+    if (this.ownSimulator) return (await this.simulator()).sysfsRoot;
     return '/sys';
   }
 

@@ -1,20 +1,26 @@
 /**
- * --sim: the in-process simulator behind a session, loaded only when asked for (the
- * command line otherwise never touches src/sim). By default two mlx5 PFs in legacy mode
- * with short but real-looking timings, so waiting shows; --sim-config FILE (YAML or
- * JSON, the Simulator's options) describes others. The simulator's sysfs lives in a
- * temporary directory that is removed when the session ends.
+ * --sim: a simulator behind a session, loaded only when asked for (the command line
+ * otherwise never touches src/sim). By default two mlx5 PFs in legacy mode with short
+ * but real-looking timings, so waiting shows; --sim-config FILE (YAML or JSON, the
+ * Simulator's options, checked by parseSimConfig) describes others.
+ *
+ * Either in-process, new for each run (its sysfs in a temporary directory removed when
+ * the session ends), or the background simulator of `devlink-sf sim start` (sim-daemon.ts),
+ * reached over a real netlink socket, whose state outlives each command.
  */
 import { promises as fs, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { Transport } from '../genl/transport';
+import { ValidationError } from '../attrs/errors';
+import type { GenericNetlinkOptions } from '../genl/generic';
 import type { SimulatorOptions } from '../sim';
 import { UsageError } from './args';
+import { parseSimConfig } from './sim-config';
 
+/** What a session needs of a simulator: how to connect, where its sysfs is, how to let go. */
 export interface SimHandle {
-  transport(): Transport;
+  connection(): GenericNetlinkOptions;
   readonly sysfsRoot: string;
   close(): Promise<void>;
 }
@@ -22,45 +28,50 @@ export interface SimHandle {
 type SimModule = typeof import('../sim');
 
 /** src/sim is loaded only for --sim (a CommonJS require: it stays out of every other run). */
-function loadSimulator(): SimModule['Simulator'] {
+export function loadSimulator(): SimModule['Simulator'] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('../sim') as SimModule).Simulator;
 }
 
-export const DEFAULT_SIM_CONFIG = {
+export const DEFAULT_SIM_CONFIG: SimulatorOptions = {
   kernel: '6.1',
   devices: [
     { handle: 'pci/0000:06:00.0', driver: 'mlx5_core', pfnum: 0, eswitch: 'legacy' },
     { handle: 'pci/0000:06:00.1', driver: 'mlx5_core', pfnum: 1, eswitch: 'legacy' },
   ],
   timing: { attachMs: 30, detachMs: 20, freeMs: 50 },
-} as const;
+};
 
-async function readConfig(file: string): Promise<Record<string, unknown>> {
+/** The simulator's options: FILE checked field by field, or the default two PFs. */
+export async function readSimConfig(file?: string): Promise<SimulatorOptions> {
+  if (file === undefined) return DEFAULT_SIM_CONFIG;
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
     throw new UsageError(`Cannot read simulator configuration "${file}": ${(e as Error).message}`);
   }
-  const doc: unknown = parseYaml(text);
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new UsageError(`Simulator configuration "${file}": expected an object with "devices"`);
+  try {
+    const config = parseSimConfig(parseYaml(text));
+    return config.timing === undefined ? { ...config, timing: DEFAULT_SIM_CONFIG.timing } : config;
+  } catch (e) {
+    if (e instanceof ValidationError || (e as Error).name === 'YAMLParseError') {
+      throw new UsageError(`Simulator configuration "${file}": ${(e as Error).message}`);
+    }
+    throw e;
   }
-  return doc as Record<string, unknown>;
 }
 
+/** A new simulator in this process, its sysfs in a temporary directory unless the configuration names one. */
 export async function startSimulator(configFile?: string): Promise<SimHandle> {
-  const config: Record<string, unknown> = configFile !== undefined ? await readConfig(configFile) : { ...DEFAULT_SIM_CONFIG };
-  if (config.timing === undefined) config.timing = DEFAULT_SIM_CONFIG.timing;
-  const ownRoot = config.sysfsRoot === undefined;
-  const tmp = ownRoot ? await fs.mkdtemp(path.join(os.tmpdir(), 'devlink-sf-sim-')) : undefined;
-  const sysfsRoot = tmp !== undefined ? tmp : String(config.sysfsRoot);
+  const config = await readSimConfig(configFile);
+  const tmp = config.sysfsRoot === undefined ? await fs.mkdtemp(path.join(os.tmpdir(), 'devlink-sf-sim-')) : undefined;
+  const sysfsRoot = tmp ?? (config.sysfsRoot as string);
   try {
     const Simulator = loadSimulator();
     let sim: InstanceType<typeof Simulator>;
     try {
-      sim = new Simulator({ ...config, sysfsRoot } as unknown as SimulatorOptions);
+      sim = new Simulator({ ...config, sysfsRoot });
     } catch (e) {
       // a configuration the simulator cannot model: say so as a usage mistake
       throw new UsageError(`Simulator configuration${configFile !== undefined ? ` "${configFile}"` : ''}: ${(e as Error).message}`);
@@ -71,7 +82,7 @@ export async function startSimulator(configFile?: string): Promise<SimHandle> {
     };
     process.once('exit', removeSync);
     return {
-      transport: () => sim.transport(),
+      connection: () => ({ transport: sim.transport() }),
       sysfsRoot,
       close: async () => {
         process.off('exit', removeSync);

@@ -59,16 +59,31 @@ const SET_PARAM_KEYS = [...SET_PARAM_OPTIONS_KEYS, ...CALL_OPTION_KEYS];
 /** IFNAMSIZ (include/uapi/linux/if.h): a netdev name and its NUL; dev_valid_name() refuses longer names. */
 const IFNAMSIZ = 16;
 
+/**
+ * A connection to the kernel's devlink family (or a simulator's): typed requests and
+ * replies for devices, ports, port functions, rates and parameters; the sub-function
+ * lifecycle (createSubfunction, ensureSubfunction, destroySubfunction, each saying what it
+ * left behind when it fails); notifications as typed events (monitor) or as a kept view
+ * (watchPorts). Every call checks its input before sending (ValidationError), takes
+ * `timeoutMs` and `signal`, and rejects with ClosedError after close().
+ */
 export class Devlink {
   private sfs: SubfunctionManager | undefined;
   /** The one notification reader (monitor, port watches, lifecycle waits). */
   private readonly events = new DevlinkEvents(this);
 
   private constructor(
+    /** The generic netlink connection underneath (other families, raw requests). */
     readonly genl: GenericNetlink,
+    /** The devlink family as nlctrl described it: id, version, groups. */
     readonly family: Family,
   ) {}
 
+  /**
+   * Open a socket (in `opts.netns` if given, or on `opts.transport`, a simulator's) and
+   * resolve the devlink family (`opts.family`, 'devlink' by default, or NVIDIA's
+   * 'mlxdevm'). Rejects with FamilyNotFoundError when the kernel has no such family.
+   */
   static async open(opts: DevlinkOptions = {}): Promise<Devlink> {
     const o = checkKeys(opts, 'options', [...GENL_OPEN_KEYS, 'family']);
     if (o.family !== undefined && (typeof o.family !== 'string' || o.family === '')) {
@@ -157,33 +172,40 @@ export class Devlink {
 
   // -- devices -------------------------------------------------------------------------
 
+  /** Every devlink instance (devlink dev show). */
   async devices(opts: CallOptions = {}): Promise<DevlinkDevice[]> {
     return (await this.dump(Cmd.GET, {}, opts)).map((m) => deviceFrom(decodeMessage(m)));
   }
 
+  /** One instance ('pci/0000:06:00.0'); a DevlinkError (ENODEV) when there is none. */
   async device(handle: string, opts: CallOptions = {}): Promise<DevlinkDevice> {
     const h = parseDevHandle(handle);
     return this.one(await this.request(Cmd.GET, devAttrs(h), opts), deviceFrom, 'dev get');
   }
 
+  /** The driver's name, serial number and versions of one instance (devlink dev info). */
   async info(handle: string, opts: CallOptions = {}): Promise<DeviceInfo> {
     const h = parseDevHandle(handle);
     return this.one(await this.request(Cmd.INFO_GET, devAttrs(h), opts), infoFrom, 'info get');
   }
 
+  /** info() of every instance. */
   async infos(opts: CallOptions = {}): Promise<DeviceInfo[]> {
     return (await this.dump(Cmd.INFO_GET, {}, opts)).map((m) => infoFrom(decodeMessage(m)));
   }
 
+  /** The eswitch mode, inline mode and encap mode of a device (devlink dev eswitch show). */
   async eswitch(handle: string, opts: CallOptions = {}): Promise<EswitchInfo> {
     const h = parseDevHandle(handle);
     return this.one(await this.request(Cmd.ESWITCH_GET, devAttrs(h), opts), eswitchFrom, 'eswitch get');
   }
 
+  /** Set the eswitch mode (SFs exist only in switchdev), inline mode or encap mode. */
   async setEswitch(handle: string, settings: EswitchSettings, opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.ESWITCH_SET, eswitchAttrs(parseDevHandle(handle), settings), opts);
   }
 
+  /** Reload a device (devlink dev reload): its driver, or a firmware activation; says what was done. */
   async reload(handle: string, o: ReloadOptions & CallOptions = {}): Promise<ReloadResult> {
     const h = parseDevHandle(handle);
     const { action, limit, ...call } = checkKeys(o, '', RELOAD_KEYS);
@@ -203,11 +225,13 @@ export class Devlink {
 
   // -- params --------------------------------------------------------------------------
 
+  /** Device parameters, of every device or of `o.dev`. */
   async params(o: DeviceFilter & CallOptions = {}): Promise<DevlinkParam[]> {
     return this.dumpOf(Cmd.PARAM_GET, o, paramFrom, (p, h) => p.handle === `${h.bus}/${h.dev}`);
   }
 
 
+  /** One parameter of a device, by name. */
   async param(handle: string, name: string, opts: CallOptions = {}): Promise<DevlinkParam> {
     const h = parseDevHandle(handle);
     checkNameString(name, 'name', 'a parameter name');
@@ -261,33 +285,40 @@ export class Devlink {
     return this.one(await this.request(Cmd.PORT_NEW, attrs, opts), portFrom, 'port new');
   }
 
+  /** Delete a port ('pci/0000:06:00.0/32768'); for an SF, destroySubfunction also waits for the driver. */
   async deletePort(handle: string, opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.PORT_DEL, portAttrs(parsePortHandle(handle)), opts);
   }
 
+  /** Set a port function's hardware address, state, capabilities or max_io_eqs, in one request. */
   async setPortFunction(handle: string, settings: PortFunctionSettings, opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.PORT_SET, portFunctionAttrs(parsePortHandle(handle), settings), opts);
   }
 
+  /** Set a port's type (devlink port set type). */
   async setPortType(handle: string, type: 'auto' | 'eth' | 'ib', opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.PORT_SET, portTypeAttrs(parsePortHandle(handle), type), opts);
   }
 
+  /** Split a port into `count` ports (devlink port split). */
   async splitPort(handle: string, count: number, opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.PORT_SPLIT, splitAttrs(parsePortHandle(handle), count), opts);
   }
 
+  /** Undo a split (devlink port unsplit). */
   async unsplitPort(handle: string, opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.PORT_UNSPLIT, portAttrs(parsePortHandle(handle)), opts);
   }
 
   // -- rates ---------------------------------------------------------------------------
 
+  /** Rate objects (leaves and nodes), of every device or of `o.dev`. */
   async rates(o: DeviceFilter & CallOptions = {}): Promise<DevlinkRate[]> {
     return this.dumpOf(Cmd.RATE_GET, o, rateFrom, (r, h) => r.bus === h.bus && r.dev === h.dev);
   }
 
 
+  /** One rate object ('pci/0000:06:00.0/32768' for a leaf, 'pci/0000:06:00.0/group1' for a node). */
   async rate(handle: string, opts: CallOptions = {}): Promise<DevlinkRate> {
     return this.one(await this.request(Cmd.RATE_GET, rateHandleAttrs(handle), opts), rateFrom, 'rate get');
   }
@@ -299,10 +330,12 @@ export class Devlink {
     await this.request(Cmd.RATE_NEW, { ...rateAttrs(r), ...rateSettingsAttrs(settings) }, opts);
   }
 
+  /** Set a rate object's tx_share, tx_max, tx_priority, tx_weight or parent. */
   async setRate(handle: string, settings: RateSettings, opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.RATE_SET, { ...rateHandleAttrs(handle), ...rateSettingsAttrs(settings) }, opts);
   }
 
+  /** Delete a rate node. */
   async deleteRateNode(handle: string, opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.RATE_DEL, rateHandleAttrs(handle), opts);
   }

@@ -10,7 +10,13 @@ import { EPERM_ERRNO } from '../genl/errno';
 
 const EPERM_HINT = ': this operation needs CAP_NET_ADMIN in the network namespace of the devlink instance';
 
+/**
+ * The kernel refused a devlink request: `errno`, `code`, the kernel's `extMessage` and the
+ * attribute path it names (`attrPath`), from KernelError. An EPERM says which capability
+ * is missing.
+ */
 export class DevlinkError extends KernelError {
+  /** Always 'DevlinkError': the class, for logs and stack traces. */
   override name = 'DevlinkError';
   constructor(info: KernelErrorInfo, message?: string, options?: ErrorOptions) {
     super(info, message ?? KernelError.describe(info) + (info.errno === EPERM_ERRNO ? EPERM_HINT : ''), options);
@@ -23,10 +29,18 @@ export function makeDevlinkError(info: KernelErrorInfo): DevlinkError {
 
 /** The object the caller looked for does not exist (a netdev name no port has, an SF's device). */
 export class NotFoundError extends NetlinkError {
+  /** Always 'NotFoundError': the class, for logs and stack traces. */
   override name = 'NotFoundError';
+  /** Always 'ENODEV', the Node-style code a caller may branch on. */
   readonly code = 'ENODEV';
 }
 
+/**
+ * The step of a lifecycle call that failed: checking the input ('validate'), waiting its
+ * turn behind another call for the same SF ('queue'), the devlink requests ('add-port',
+ * 'configure', 'activate', 'deactivate', 'delete-port'), the waits on the driver
+ * ('wait-attached', 'wait-detached'), and looking the SF up ('find').
+ */
 export type LifecycleStep =
   | 'validate' | 'queue' | 'add-port' | 'configure' | 'activate' | 'deactivate' | 'wait-attached' | 'wait-detached' | 'delete-port' | 'find'
   | 'instance-params';
@@ -68,15 +82,19 @@ const OUTCOME_TEXT: Record<SubfunctionOutcome, string> = {
  * step's own error; `outcome` and `port` say what the call left.
  */
 export class SubfunctionError extends DevlinkError {
+  /** Always 'SubfunctionError': the class, for logs and stack traces. */
   override name = 'SubfunctionError';
   /** True when the kernel refused the step (errno is the kernel's). */
   readonly kernelRefused: boolean;
 
   constructor(
+    /** The step that failed. */
     readonly step: LifecycleStep,
     /** The SF, as the call named it: 'pci/0000:06:00.0 pfnum 0 sfnum 88'. */
     readonly sf: string,
+    /** The step's own error (a DevlinkError, TimeoutError, AbortError, ClosedError, NotFoundError). */
     override readonly cause: unknown,
+    /** What the call left behind, decided by looking: see SubfunctionOutcome. */
     readonly outcome: SubfunctionOutcome,
     /** The port's handle where one exists after the failure (always for 'left' when known). */
     readonly port?: string,

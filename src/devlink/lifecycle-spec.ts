@@ -14,16 +14,21 @@ import { addPortAttrs, portFunctionAttrs } from './requests';
 import type { SfDevices } from './sysfs';
 import type { AddPortOptions, DevlinkPort, ParamValue, PortFunctionCaps, PortFunctionSettings } from './types';
 
+/** The SF a lifecycle call creates or converges: its PF, numbers and function settings. */
 export interface SubfunctionSpec {
   /** The PF's devlink handle: 'pci/0000:06:00.0'. */
   readonly dev: string;
+  /** The PF number the SF belongs to (the PF port's pfnum). */
   readonly pfnum: number;
   /** The SF number; createSubfunction may leave it out where the driver picks one (an ice that allocates). */
   readonly sfnum: number;
   /** 0 (default): this host. Another: an external controller (a BlueField's host), no local device. */
   readonly controller?: number;
+  /** The function's MAC address, '00:00:00:00:88:88'. */
   readonly hwAddr?: string;
+  /** Capabilities to set (roce, migratable, ipsecCrypto, ipsecPacket). */
   readonly caps?: PortFunctionCaps;
+  /** The function's max_io_eqs (newer kernels). */
   readonly maxIoEqs?: number;
   /** Activate the function (default true). */
   readonly activate?: boolean;
@@ -37,9 +42,11 @@ export interface SubfunctionSpec {
   readonly params?: Readonly<Record<string, ParamValue>>;
 }
 
+/** How a lifecycle call runs: its deadline, its abort signal, where sysfs is. */
 export interface LifecycleOptions {
   /** Bound on the whole operation (default 60 s; 0: none). */
   readonly timeoutMs?: number;
+  /** Aborts the call; it then cleans up and rejects with a SubfunctionError (ECANCELED) saying what it left. */
   readonly signal?: AbortSignal;
   /** Where sysfs is: '/sys' (default), or what the transport says (the simulator's tree). */
   readonly sysfsRoot?: string;
@@ -48,9 +55,15 @@ export interface LifecycleOptions {
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type CallOpts = { timeoutMs: number; signal?: AbortSignal };
 
+/** An SF named by its PF and numbers rather than its port handle (destroy, find). */
 export type SfTarget = Pick<SubfunctionSpec, 'dev' | 'pfnum' | 'sfnum' | 'controller'>;
 
+/**
+ * A created or converged SF: its port as the kernel reports it after the call, and (when
+ * attached on this host) its auxiliary device, devlink instance, netdev and RDMA device.
+ */
 export interface Subfunction extends Partial<SfDevices> {
+  /** The SF's port, read after the last step. */
   readonly port: DevlinkPort;
 }
 

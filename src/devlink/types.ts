@@ -35,6 +35,7 @@ function keysOf<T>(keys: { readonly [K in keyof Required<T>]: true }): readonly 
 /** The options every call takes (checked by the engine); allowed in every options object of a call. */
 export const CALL_OPTION_KEYS = keysOf<CallOptions>({ timeoutMs: true, signal: true });
 
+/** A port function's capabilities (DEVLINK_PORT_FN_ATTR_CAPS, newer kernels); each true, false, or absent where not reported. */
 export interface PortFunctionCaps {
   readonly roce?: boolean;
   readonly migratable?: boolean;
@@ -42,6 +43,7 @@ export interface PortFunctionCaps {
   readonly ipsecPacket?: boolean;
 }
 
+/** The keys of PortFunctionCaps, for checking an options object. */
 export const PORT_FUNCTION_CAPS_KEYS = keysOf<PortFunctionCaps>({ roce: true, migratable: true, ipsecCrypto: true, ipsecPacket: true });
 
 /** What DEVLINK_ATTR_PORT_FUNCTION says of a port's function (PF, VF or SF). */
@@ -57,6 +59,7 @@ export interface PortFunction {
   readonly unknown?: readonly UnknownAttr[];
 }
 
+/** A devlink port as `devlink port show` reports it: handle, flavour, type, netdev, numbers and function. */
 export interface DevlinkPort {
   /** 'pci/0000:06:00.0/32768'. */
   readonly handle: string;
@@ -85,6 +88,7 @@ export interface DevlinkPort {
   readonly unknown?: readonly UnknownAttr[];
 }
 
+/** A device's eswitch: mode (legacy or switchdev), inline mode and encap mode, as reported. */
 export interface EswitchInfo {
   readonly handle: string;
   readonly mode?: EswitchModeName | number;
@@ -92,19 +96,23 @@ export interface EswitchInfo {
   readonly encapMode?: EncapModeName | number;
 }
 
+/** The eswitch settings setEswitch changes; absent ones are left as they are. */
 export interface EswitchSettings {
   readonly mode?: EswitchModeName;
   readonly inlineMode?: InlineModeName;
   readonly encapMode?: EncapModeName;
 }
 
+/** The keys of EswitchSettings, for checking an options object. */
 export const ESWITCH_SETTINGS_KEYS = keysOf<EswitchSettings>({ mode: true, inlineMode: true, encapMode: true });
 
+/** What reload() does: the action (driver_reinit, fw_activate) and its limit (no_reset). */
 export interface ReloadOptions {
   readonly action?: 'driver_reinit' | 'fw_activate';
   readonly limit?: 'no_reset';
 }
 
+/** The keys of ReloadOptions, for checking an options object. */
 export const RELOAD_OPTIONS_KEYS = keysOf<ReloadOptions>({ action: true, limit: true });
 
 /** The options of the dumps that can be narrowed to one device: params, ports, rates. */
@@ -113,14 +121,18 @@ export interface DeviceFilter {
   readonly dev?: string;
 }
 
+/** The keys of DeviceFilter, for checking an options object. */
 export const DEVICE_FILTER_KEYS = keysOf<DeviceFilter>({ dev: true });
 
+/** How setParam() sets a value: its configuration mode (runtime, driverinit, permanent). */
 export interface SetParamOptions {
   readonly cmode: 'runtime' | 'driverinit' | 'permanent';
 }
 
+/** The keys of SetParamOptions, for checking an options object. */
 export const SET_PARAM_OPTIONS_KEYS = keysOf<SetParamOptions>({ cmode: true });
 
+/** What `devlink dev info` reports of a device: driver, serial number, and fixed, running and stored versions. */
 export interface DeviceInfo {
   readonly handle: string;
   readonly driver?: string;
@@ -133,8 +145,10 @@ export interface DeviceInfo {
   };
 }
 
+/** A parameter's value: u8/u16/u32 as number, u64 as bigint, string, or flag as boolean. */
 export type ParamValue = number | bigint | string | boolean;
 
+/** A device parameter: its name, whether it is a generic one (or the driver's own), its type, and its value in each configuration mode. */
 export interface DevlinkParam {
   readonly handle: string;
   readonly name: string;
@@ -143,6 +157,7 @@ export interface DevlinkParam {
   readonly values: readonly { readonly cmode: ParamCmodeName | number; readonly value: ParamValue | undefined }[];
 }
 
+/** A rate object: a leaf (a port's) or a node (a group), with its shares, limits and parent. */
 export interface DevlinkRate {
   /** 'pci/0000:06:00.0/32768' for a leaf, 'pci/0000:06:00.0/group1' for a node. */
   readonly handle: string;
@@ -159,6 +174,7 @@ export interface DevlinkRate {
   readonly parent?: string;
 }
 
+/** The rate settings setRate and addRateNode change (tx_share and tx_max in bytes per second); absent ones are left. */
 export interface RateSettings {
   /** Bytes per second. */
   readonly txShare?: bigint | number;
@@ -169,8 +185,10 @@ export interface RateSettings {
   readonly parent?: string;
 }
 
+/** The keys of RateSettings, for checking an options object. */
 export const RATE_SETTINGS_KEYS = keysOf<RateSettings>({ txShare: true, txMax: true, txPriority: true, txWeight: true, parent: true });
 
+/** The port addPort asks for: flavour (pcisf), pfnum, and sfnum, controller or index where given. */
 export interface AddPortOptions {
   readonly flavour: 'pcisf' | PortFlavourName;
   readonly pfnum: number;
@@ -180,6 +198,7 @@ export interface AddPortOptions {
   readonly index?: number;
 }
 
+/** The keys of AddPortOptions, for checking an options object. */
 export const ADD_PORT_OPTIONS_KEYS = keysOf<AddPortOptions>({ flavour: true, pfnum: true, sfnum: true, controller: true, index: true });
 
 /**
@@ -194,10 +213,12 @@ export interface PortFunctionSettings extends PortFunctionCaps {
   readonly maxIoEqs?: number;
 }
 
+/** The keys of PortFunctionSettings, for checking an options object. */
 export const PORT_FUNCTION_SETTINGS_KEYS = keysOf<PortFunctionSettings>({
   hwAddr: true, state: true, roce: true, migratable: true, ipsecCrypto: true, ipsecPacket: true, caps: true, maxIoEqs: true,
 });
 
+/** What reload() reports it did: the actions performed. */
 export interface ReloadResult {
   readonly handle: string;
   /**

@@ -35,6 +35,7 @@ const KERNEL_INFO_KEYS = [
 
 /** The kernel refused a request. Message: the kernel's words first, then strerror, like iproute2. */
 export class KernelError extends NetlinkError implements KernelErrorInfo {
+  /** Always 'KernelError': the class, for logs and stack traces. */
   override name = 'KernelError';
   /** 'EEXIST'. */
   readonly code: string;
@@ -69,6 +70,11 @@ export class KernelError extends NetlinkError implements KernelErrorInfo {
     return strerror(this.errno);
   }
 
+  /**
+   * The message for a kernel error, as iproute2 words it: the kernel's ext-ack sentence
+   * first, then the operation, strerror and errno name, and the attribute path:
+   * `mlx5_core: SF already exist. Choose different sfnum: devlink port-new: File exists (EEXIST)`.
+   */
   static describe(info: KernelErrorInfo): string {
     const parts: string[] = [];
     // the kernel's sentence without its full stop: what follows continues the line
@@ -83,8 +89,10 @@ export class KernelError extends NetlinkError implements KernelErrorInfo {
 
 /** The generic netlink family is not registered in this kernel (nlctrl answered ENOENT). */
 export class FamilyNotFoundError extends KernelError {
+  /** Always 'FamilyNotFoundError': the class, for logs and stack traces. */
   override name = 'FamilyNotFoundError';
   constructor(
+    /** The family's name as asked for ("devlink"). */
     readonly family: string,
     info: KernelErrorInfo,
     /** What a layer above knows of why (what the family needs). */
@@ -96,44 +104,73 @@ export class FamilyNotFoundError extends KernelError {
 
 /** No answer within the call's timeout. */
 export class TimeoutError extends NetlinkError {
+  /** Always 'TimeoutError': the class, for logs and stack traces. */
   override name = 'TimeoutError';
+  /** Always 'ETIMEDOUT', the Node-style code a caller may branch on. */
   readonly code = 'ETIMEDOUT';
   /** `message`: what was waited for, where it was not an answer (a state that did not come). */
-  constructor(readonly op: string, readonly timeoutMs: number, message = `${op}: no answer within ${timeoutMs} ms`) {
+  constructor(
+    /** The operation that failed, as its message names it ("devlink port-new"). */
+    readonly op: string,
+    /** The deadline that passed, in milliseconds. */
+    readonly timeoutMs: number,
+    message = `${op}: no answer within ${timeoutMs} ms`,
+  ) {
     super(message);
   }
 }
 
 /** The caller's AbortSignal fired. `cause` is the signal's reason. */
 export class AbortError extends NetlinkError {
+  /** Always 'AbortError': the class, for logs and stack traces. */
   override name = 'AbortError';
+  /** Always 'ABORT_ERR', the Node-style code a caller may branch on. */
   readonly code = 'ABORT_ERR';
-  constructor(readonly op: string, cause?: unknown) {
+  constructor(
+    /** The operation that failed, as its message names it ("devlink port-new"). */
+    readonly op: string,
+    cause?: unknown,
+  ) {
     super(`${op}: aborted`, { cause });
   }
 }
 
 /** The connection was closed (by the caller or because its socket failed) while the call was pending. */
 export class ClosedError extends NetlinkError {
+  /** Always 'ClosedError': the class, for logs and stack traces. */
   override name = 'ClosedError';
+  /** Always 'ERR_NETLINK_CLOSED', the Node-style code a caller may branch on. */
   readonly code = 'ERR_NETLINK_CLOSED';
-  constructor(readonly op: string, cause?: unknown) {
+  constructor(
+    /** The operation that failed, as its message names it ("devlink port-new"). */
+    readonly op: string,
+    cause?: unknown,
+  ) {
     super(`${op}: the netlink connection is closed`, cause === undefined ? undefined : { cause });
   }
 }
 
 /** A dump was interrupted by a change (NLM_F_DUMP_INTR); its result may be inconsistent. */
 export class DumpInterruptedError extends NetlinkError {
+  /** Always 'DumpInterruptedError': the class, for logs and stack traces. */
   override name = 'DumpInterruptedError';
+  /** Always 'EINTR', the Node-style code a caller may branch on. */
   readonly code = 'EINTR';
-  constructor(readonly op: string, readonly attempts: number) {
+  constructor(
+    /** The operation that failed, as its message names it ("devlink port-new"). */
+    readonly op: string,
+    /** How many times the dump was tried, each time interrupted. */
+    readonly attempts: number,
+  ) {
     super(`${op}: the dump was interrupted by a concurrent change (NLM_F_DUMP_INTR)${attempts > 1 ? ` ${attempts} times` : ''}; retry it`);
   }
 }
 
 /** The receive buffer overran (ENOBUFS) and the reply to this request was lost with it. */
 export class OverrunError extends NetlinkError {
+  /** Always 'OverrunError': the class, for logs and stack traces. */
   override name = 'OverrunError';
+  /** Always 'ENOBUFS', the Node-style code a caller may branch on. */
   readonly code = 'ENOBUFS';
   constructor(readonly op: string) {
     super(`${op}: the socket's receive buffer overran and the reply was lost; the request may or may not have taken effect`);
@@ -142,7 +179,9 @@ export class OverrunError extends NetlinkError {
 
 /** The peer answered something that is not netlink as this library knows it. */
 export class ProtocolError extends NetlinkError {
+  /** Always 'ProtocolError': the class, for logs and stack traces. */
   override name = 'ProtocolError';
+  /** Always 'EPROTO', the Node-style code a caller may branch on. */
   readonly code = 'EPROTO';
 }
 
@@ -152,9 +191,12 @@ export class ProtocolError extends NetlinkError {
  * a larger slot.
  */
 export class TruncatedError extends NetlinkError {
+  /** Always 'TruncatedError': the class, for logs and stack traces. */
   override name = 'TruncatedError';
+  /** Always 'EMSGSIZE', the Node-style code a caller may branch on. */
   readonly code = 'EMSGSIZE';
   constructor(
+    /** The operation that failed, as its message names it ("devlink port-new"). */
     readonly op: string,
     /** The datagram's real length in bytes, as the kernel reported it. */
     readonly length: number,

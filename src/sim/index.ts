@@ -55,8 +55,10 @@ export type { Timing as SimTiming } from './world';
 export { Faults } from './faults';
 export type { InvariantReport } from './invariants';
 
+/** Which kernel the simulator answers as: Linux 6.1's devlink, or a current one (function caps, max_io_eqs, nested devlink). */
 export type KernelFlavor = '6.1' | 'current';
 
+/** What to simulate: the kernel, the mlx5 PFs, the timings, where the sysfs tree goes. */
 export interface SimulatorOptions {
   /** Which kernel to act as; '6.1' by default. */
   readonly kernel?: KernelFlavor;
@@ -66,6 +68,7 @@ export interface SimulatorOptions {
    * close(). Either way its transports tell the Devlink where it is (Transport.sysfsRoot).
    */
   readonly sysfsRoot?: string;
+  /** The PFs, each a devlink instance with its uplink port ('pci/0000:06:00.0', pfnum 0): mlx5_core or ice. */
   readonly devices: readonly SimDeviceOptions[];
   /**
    * The order of mlx5's port add checks: '6.12' (default; on kernel '6.1' the 6.1 messages)
@@ -79,6 +82,7 @@ export interface SimulatorOptions {
   readonly dumpBufferSize?: number;
 }
 
+/** How one client's transport behaves. */
 export interface TransportOptions {
   /** false: a caller without CAP_NET_ADMIN (SET/NEW/DEL answer EPERM). */
   readonly privileged?: boolean;
@@ -87,7 +91,17 @@ export interface TransportOptions {
 /** Family and group ids are handed out per simulator from numbers no kernel uses. */
 let instances = 0;
 
+/**
+ * The kernel's devlink core and the mlx5 driver, simulated for tests on machines without
+ * the hardware: `transport()` gives an in-process client connection
+ * (`Devlink.open({ transport: sim.transport() })`), `listen()` a real netlink socket that
+ * other processes reach with `socket: { peerPort }`. It answers with the kernel's policies,
+ * ext-ack messages, errnos and notification order, runs the SF opstate machine with
+ * `timing`, keeps a sysfs tree under `sysfsRoot`, and injects faults (`faults`).
+ * close() ends every client and removes a temporary sysfs tree.
+ */
 export class Simulator {
+  /** The kernel it answers as. */
   readonly kernel: KernelFlavor;
   /** The devlink family's id (never GENL_ID_CTRL, never a real kernel's small id). */
   readonly familyId: number;
@@ -95,6 +109,7 @@ export class Simulator {
   readonly groupId: number;
   /** Fault injection; see faults.ts. */
   readonly faults = new Faults();
+  /** The simulated PFs, in the order of the options' devices. */
   readonly devices: readonly SimPf[];
   private readonly sched = new Scheduler();
   private readonly genl: GenlKernel;

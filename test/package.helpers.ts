@@ -1,0 +1,52 @@
+/**
+ * Running programs as a user would, for the package and process tests: a command with
+ * its exit status and both streams, and the repository's root (dist/test/.. /..).
+ */
+import { spawn, SpawnOptions } from 'node:child_process';
+import * as path from 'node:path';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunOptions extends Pick<SpawnOptions, 'cwd' | 'env'> {
+  /** Written to the program's stdin, which is then closed. */
+  readonly input?: string;
+  /** Killed (SIGKILL) after this many milliseconds; default 120 s. */
+  readonly timeoutMs?: number;
+}
+
+/** Run a program to its end; never rejects for a non-zero exit (the caller asserts). */
+export function run(cmd: string, args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.end(o.input ?? '');
+  });
+}
+
+/** Like run(), but a non-zero exit rejects with both streams in the message. */
+export async function runOk(cmd: string, args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
+  const r = await run(cmd, args, o);
+  if (r.code !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code ?? r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  }
+  return r;
+}
