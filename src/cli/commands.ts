@@ -4,20 +4,36 @@
  * run a default command when no word is left ("dev" is "dev show").
  */
 import { Args, UsageError } from './args';
-import { agentCmd } from './cmd-agent';
-import { applyCmd } from './cmd-apply';
-import { demoCmd } from './cmd-demo';
-import { devInfo, devReload, devShow, eswitchSet, eswitchShow, paramSet, paramShow } from './cmd-dev';
-import { genlFamilies, genlFamily } from './cmd-genl';
-import { monitorCmd } from './cmd-monitor';
-import { functionSet, portAdd, portDel, portSet, portShow, portSplit, portUnsplit } from './cmd-port';
-import { rateAdd, rateDel, rateSet, rateShow } from './cmd-rate';
-import { sfCreate, sfDestroy, sfEnsure, sfList } from './cmd-sf';
-import { simStart, simStatus, simStop } from './cmd-sim';
 import { helpFor } from './help';
 import type { Session } from './session';
 
 type Run = (s: Session, a: Args) => Promise<void>;
+
+/**
+ * A command whose module is loaded when it runs: a start loads only what the command
+ * needs (YAML for apply, the agent's packages, the simulator only for --sim).
+ */
+function lazy<M>(load: () => Promise<M>, pick: (m: M) => Run): Run {
+  return async (s, a) => pick(await load())(s, a);
+}
+
+const agent = (): Promise<typeof import('./cmd-agent')> => import('./cmd-agent.js');
+const apply = (): Promise<typeof import('./cmd-apply')> => import('./cmd-apply.js');
+const demo = (): Promise<typeof import('./cmd-demo')> => import('./cmd-demo.js');
+const dev = (): Promise<typeof import('./cmd-dev')> => import('./cmd-dev.js');
+const genl = (): Promise<typeof import('./cmd-genl')> => import('./cmd-genl.js');
+const mon = (): Promise<typeof import('./cmd-monitor')> => import('./cmd-monitor.js');
+const port = (): Promise<typeof import('./cmd-port')> => import('./cmd-port.js');
+const rate = (): Promise<typeof import('./cmd-rate')> => import('./cmd-rate.js');
+const sf = (): Promise<typeof import('./cmd-sf')> => import('./cmd-sf.js');
+const sim = (): Promise<typeof import('./cmd-sim')> => import('./cmd-sim.js');
+
+const devShow = lazy(dev, (m) => m.devShow);
+const paramShow = lazy(dev, (m) => m.paramShow);
+const portShow = lazy(port, (m) => m.portShow);
+const rateShow = lazy(rate, (m) => m.rateShow);
+const sfList = lazy(sf, (m) => m.sfList);
+const simStatus = lazy(sim, (m) => m.simStatus);
 
 export interface Command {
   readonly name: string;
@@ -42,43 +58,46 @@ export const TREE: Command = {
       name: 'dev', run: devShow, bare: 'run',
       sub: [
         leaf('show', devShow, { aliases: SHOW }),
-        { name: 'eswitch', bare: 'help', sub: [leaf('set', eswitchSet), leaf('show', eswitchShow)] },
-        leaf('reload', devReload, { bare: 'help', helpWord: true }),
-        { name: 'param', run: paramShow, bare: 'run', sub: [leaf('show', paramShow, { aliases: SHOW }), leaf('set', paramSet)] },
-        leaf('info', devInfo, { helpWord: true }),
+        { name: 'eswitch', bare: 'help', sub: [leaf('set', lazy(dev, (m) => m.eswitchSet)), leaf('show', lazy(dev, (m) => m.eswitchShow))] },
+        leaf('reload', lazy(dev, (m) => m.devReload), { bare: 'help', helpWord: true }),
+        { name: 'param', run: paramShow, bare: 'run', sub: [leaf('show', paramShow, { aliases: SHOW }), leaf('set', lazy(dev, (m) => m.paramSet))] },
+        leaf('info', lazy(dev, (m) => m.devInfo), { helpWord: true }),
       ],
     },
     {
       name: 'port', run: portShow, bare: 'run',
       sub: [
         leaf('show', portShow, { aliases: SHOW }),
-        leaf('set', portSet),
-        leaf('split', portSplit),
-        leaf('unsplit', portUnsplit),
+        leaf('set', lazy(port, (m) => m.portSet)),
+        leaf('split', lazy(port, (m) => m.portSplit)),
+        leaf('unsplit', lazy(port, (m) => m.portUnsplit)),
         {
           name: 'function', bare: 'help',
           sub: [
-            leaf('set', functionSet, { bare: 'help' }),
+            leaf('set', lazy(port, (m) => m.functionSet), { bare: 'help' }),
             {
               name: 'rate', run: rateShow, bare: 'run',
-              sub: [leaf('show', rateShow), leaf('add', rateAdd), leaf('del', rateDel), leaf('set', rateSet)],
+              sub: [leaf('show', rateShow), leaf('add', lazy(rate, (m) => m.rateAdd)), leaf('del', lazy(rate, (m) => m.rateDel)), leaf('set', lazy(rate, (m) => m.rateSet))],
             },
           ],
         },
-        leaf('add', portAdd, { bare: 'help', helpWord: true }),
-        leaf('del', portDel, { bare: 'help', helpWord: true }),
+        leaf('add', lazy(port, (m) => m.portAdd), { bare: 'help', helpWord: true }),
+        leaf('del', lazy(port, (m) => m.portDel), { bare: 'help', helpWord: true }),
       ],
     },
-    leaf('monitor', monitorCmd, { helpWord: true }),
+    leaf('monitor', lazy(mon, (m) => m.monitorCmd), { helpWord: true }),
     {
       name: 'sf', run: sfList, bare: 'run',
-      sub: [leaf('create', sfCreate, { bare: 'help' }), leaf('ensure', sfEnsure, { bare: 'help' }), leaf('destroy', sfDestroy, { bare: 'help' }), leaf('list', sfList, { aliases: ['show'] })],
+      sub: [
+        leaf('create', lazy(sf, (m) => m.sfCreate), { bare: 'help' }), leaf('ensure', lazy(sf, (m) => m.sfEnsure), { bare: 'help' }),
+        leaf('destroy', lazy(sf, (m) => m.sfDestroy), { bare: 'help' }), leaf('list', sfList, { aliases: ['show'] }),
+      ],
     },
-    leaf('apply', applyCmd, { bare: 'help', helpWord: true }),
-    leaf('agent', agentCmd, { bare: 'help', helpWord: true }),
-    { name: 'genl', bare: 'help', sub: [leaf('family', genlFamily, { bare: 'help' }), leaf('families', genlFamilies, { aliases: ['list'] })] },
-    leaf('demo', demoCmd, { helpWord: true }),
-    { name: 'sim', run: simStatus, bare: 'run', sub: [leaf('start', simStart), leaf('stop', simStop), leaf('status', simStatus, { aliases: ['show'] })] },
+    leaf('apply', lazy(apply, (m) => m.applyCmd), { bare: 'help', helpWord: true }),
+    leaf('agent', lazy(agent, (m) => m.agentCmd), { bare: 'help', helpWord: true }),
+    { name: 'genl', bare: 'help', sub: [leaf('family', lazy(genl, (m) => m.genlFamily), { bare: 'help' }), leaf('families', lazy(genl, (m) => m.genlFamilies), { aliases: ['list'] })] },
+    leaf('demo', lazy(demo, (m) => m.demoCmd), { helpWord: true }),
+    { name: 'sim', run: simStatus, bare: 'run', sub: [leaf('start', lazy(sim, (m) => m.simStart)), leaf('stop', lazy(sim, (m) => m.simStop)), leaf('status', simStatus, { aliases: ['show'] })] },
   ],
 };
 

@@ -5,14 +5,14 @@
  * Connections open on first use, so argument mistakes are reported without a kernel.
  */
 import * as path from 'node:path';
-import { Devlink } from '../devlink/devlink';
+import type { Devlink } from '../devlink/devlink';
 import { FamilyNotFoundError } from '../genl/errors';
-import { GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
+import type { GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
 import type { Transport } from '../genl/transport';
 import { UsageError } from './args';
 import { errorLine } from './errors';
 import { Printer } from './output';
-import { SimHandle, startSimulator } from './sim';
+import type { SimHandle } from './sim';
 import { daemonHandle, readSimState, SIM_ENV, simStatePath } from './sim-daemon';
 
 export interface OutStream {
@@ -164,7 +164,7 @@ export class Session {
         if (state !== undefined) return daemonHandle(state);
         if (this.daemonNamed) throw new UsageError(`${SIM_ENV}=${file}: no simulator is running (devlink-sf sim start starts one)`);
       }
-      return startSimulator(this.opts.simConfig);
+      return (await import('./sim.js')).startSimulator(this.opts.simConfig);
     };
     return (this.sim ??= find());
   }
@@ -182,6 +182,8 @@ export class Session {
     const family = this.opts.family ?? 'devlink';
     const open = async (): Promise<Devlink> => {
       try {
+        // loaded when a command needs it: a start loads only what it uses
+        const { Devlink } = await import('../devlink/devlink.js');
         const dl = await Devlink.open({ ...(await this.connection()), family });
         this.connected = true;
         return dl;
@@ -202,6 +204,7 @@ export class Session {
   /** A plain generic netlink connection (genl commands work where devlink does not exist). */
   genl(): Promise<GenericNetlink> {
     const open = async (): Promise<GenericNetlink> => {
+      const { GenericNetlink } = await import('../genl/generic.js');
       const g = await GenericNetlink.open(await this.connection());
       this.connected = true;
       return g;

@@ -7,7 +7,6 @@
  * sysfs tree (which a socket transport cannot tell) and the process id; the simulator
  * removes it when it stops (`sim stop`, SIGTERM, SIGINT).
  */
-import { spawn } from 'node:child_process';
 import { openSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -87,6 +86,8 @@ export async function startDaemon(file: string, configFile?: string): Promise<Si
   if (running !== undefined) throw new UsageError(`A simulator is already running (pid ${running.pid}, state ${file}); devlink-sf sim stop ends it`);
   const log = file.replace(/\.json$/, '') + '.log';
   const args = [SERVER, file, log, ...(configFile !== undefined ? [path.resolve(configFile)] : [])];
+  // child_process is loaded here only: every other command starts without it
+  const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', openSync(log, 'w')] });
   const stdout = child.stdout;
   if (stdout === null) throw new Error('spawn gave the simulator no stdout');
