@@ -29,11 +29,13 @@ import { ConfigWatch, loadDesiredState } from './config';
 import { agentLogger, AgentLogger } from './log';
 import { AgentMetrics, serveMetrics } from './metrics';
 
+/** What Agent.start takes: the file, and how to run. */
 export interface AgentOptions {
   /** The desired-state file (devlink-sf apply's format, YAML or JSON). */
   readonly config: string;
   /** Run on this Devlink (the caller closes it); otherwise the agent opens one with `open`. */
   readonly devlink?: Devlink;
+  /** How the agent opens its own Devlink when none is given (namespace, family, socket). */
   readonly open?: DevlinkOptions;
   /** Delete SFs of the declared devices that the file does not declare (default false). */
   readonly prune?: boolean;
@@ -41,10 +43,17 @@ export interface AgentOptions {
   readonly concurrency?: number;
   /** Bound on one SF's reconcile (default 60 s). */
   readonly timeoutMs?: number;
+  /** Where sysfs is (default: what the transport says, else /sys). */
   readonly sysfsRoot?: string;
+  /** Retry delays of a failing SF (default 500 ms doubling to 60 s, ±20 %). */
   readonly backoff?: BackoffOptions;
   /** Serve /metrics and /healthz here (opt-in; keep it on a local address). */
-  readonly metrics?: { readonly host?: string; readonly port: number };
+  readonly metrics?: {
+    /** The address to listen on (default 127.0.0.1). */
+    readonly host?: string;
+    /** The TCP port (0: any free one; `metricsUrl` tells which). */
+    readonly port: number;
+  };
   /** Where the log goes (default: JSON lines on stdout, human lines on a terminal). */
   readonly logger?: AgentLogger;
   /** Watch the file for changes (default true). */
@@ -66,12 +75,19 @@ interface SfState {
   again: boolean;
 }
 
+/** What the agent keeps, counted from its view of the ports. */
 export interface AgentStats {
+  /** SFs the file declares (on devices whose PF number is known). */
   readonly desired: number;
+  /** Declared SFs whose port exists. */
   readonly present: number;
+  /** Declared SFs in their desired state. */
   readonly converged: number;
+  /** SFs whose last reconcile failed (waiting out a backoff). */
   readonly failing: number;
+  /** Reconciles run (most compare and change nothing). */
   readonly reconciles: number;
+  /** Reconciles that called the lifecycle (create, repair, prune). */
   readonly repairs: number;
 }
 
@@ -111,7 +127,9 @@ export class Agent {
   private lastConfigError: string | undefined;
   /** index()'s cache; dropped at every change the watch yields. */
   private byKey: Map<string, DevlinkPort> | undefined;
+  /** The agent's Prometheus metrics (its own registry). */
   readonly metrics: AgentMetrics;
+  /** Where the agent logs. */
   readonly log: AgentLogger;
   /** The metrics endpoint, when one was asked for. */
   metricsUrl: string | undefined;
@@ -120,6 +138,7 @@ export class Agent {
 
   private constructor(
     private readonly o: AgentOptions,
+    /** The Devlink the agent runs on. */
     readonly dl: Devlink,
     private readonly ownDevlink: boolean,
     private readonly watch: PortWatch,
@@ -372,6 +391,7 @@ export class Agent {
 
   // -- reading -------------------------------------------------------------------------
 
+  /** Counts of what the agent keeps, from the watch's view (no request is made). */
   stats(): AgentStats {
     const ports = this.index();
     let present = 0;
@@ -386,7 +406,13 @@ export class Agent {
     return { desired: this.desired.size, present, converged, failing, ...this.counts };
   }
 
-  health(): { ok: boolean; why?: string } {
+  /** What /healthz says: ok, and why not (or what is wrong while it still works). */
+  health(): {
+    /** Whether it works (false while stopping). */
+    ok: boolean;
+    /** What is wrong, if anything. */
+    why?: string;
+  } {
     if (this.stopping) return { ok: false, why: 'stopping' };
     if (this.lastConfigError) return { ok: true, why: `desired state not valid (the last good one is kept): ${this.lastConfigError}` };
     return { ok: true };

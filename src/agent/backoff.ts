@@ -3,7 +3,9 @@
  * with ±`jitter` (a fraction) so that many SFs failing at once do not retry in step.
  */
 export interface BackoffOptions {
+  /** The delay after the first failure (default 500 ms). */
   readonly initialMs?: number;
+  /** The longest delay (default 60 s). */
   readonly maxMs?: number;
   /** 0..1: the delay is spread over [d·(1−jitter), d·(1+jitter)]. */
   readonly jitter?: number;
@@ -11,9 +13,13 @@ export interface BackoffOptions {
 
 export const BACKOFF_KEYS = ['initialMs', 'maxMs', 'jitter'] as const;
 
+/** Retry delays: `delay(n)` after n failures in a row. */
 export class Backoff {
+  /** The delay after the first failure. */
   readonly initialMs: number;
+  /** The longest delay. */
   readonly maxMs: number;
+  /** The spread, as a fraction of the delay. */
   readonly jitter: number;
 
   constructor(o: BackoffOptions = {}, private readonly random: () => number = Math.random) {

@@ -15,7 +15,12 @@ import { parse as parseYaml } from 'yaml';
 import { DesiredState, parseDesiredState } from '../devlink/apply';
 
 /** Read and check a desired-state file. Throws with the file named. */
-export async function loadDesiredState(file: string): Promise<{ state: DesiredState; text: string }> {
+export async function loadDesiredState(file: string): Promise<{
+  /** The desired state, checked. */
+  state: DesiredState;
+  /** The file's text (to tell a real change from a rewrite of the same). */
+  text: string;
+}> {
   const text = await fs.readFile(file, 'utf8');
   let doc: unknown;
   try {
@@ -26,6 +31,7 @@ export async function loadDesiredState(file: string): Promise<{ state: DesiredSt
   return { state: parseDesiredState(doc), text };
 }
 
+/** What a ConfigWatch tells of the file. */
 export interface ConfigWatchHandlers {
   /** A new good state (its text differs from the last good one). */
   changed(state: DesiredState): void;
@@ -33,6 +39,7 @@ export interface ConfigWatchHandlers {
   invalid(err: unknown): void;
 }
 
+/** The desired-state file, watched through its directory (see above). */
 export class ConfigWatch {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -41,6 +48,7 @@ export class ConfigWatch {
   private closed = false;
 
   constructor(
+    /** The file watched. */
     readonly file: string,
     initialText: string,
     private readonly h: ConfigWatchHandlers,
@@ -79,6 +87,7 @@ export class ConfigWatch {
     return this.reading;
   }
 
+  /** Stop watching (idempotent). */
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);

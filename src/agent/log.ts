@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import pino, { Logger } from 'pino';
 
+/** What the agent logs through: a pino logger, or anything with its four methods. */
 export type AgentLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL' };

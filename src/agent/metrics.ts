@@ -7,19 +7,29 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
 
+/** Where the gauges read their values when scraped. */
 export interface AgentGauges {
+  /** SFs declared. */
   desired(): number;
+  /** Declared SFs present. */
   present(): number;
+  /** Declared SFs converged. */
   converged(): number;
+  /** Resyncs of the port watch. */
   resyncs(): number;
   /** The last error of each SF still failing. */
   lastErrors(): Iterable<[string, string]>;
 }
 
+/** The agent's metrics on a registry of its own. */
 export class AgentMetrics {
+  /** The registry (prom-client): `registry.metrics()` is the text /metrics serves. */
   readonly registry = new Registry();
+  /** devlink_sf_agent_reconciles_total, by result. */
   readonly reconciles: Counter<'result'>;
+  /** devlink_sf_agent_failures_total. */
   readonly failures: Counter;
+  /** devlink_sf_agent_config_reloads_total, by result. */
   readonly configReloads: Counter<'result'>;
 
   constructor(g: AgentGauges) {
@@ -48,6 +58,7 @@ export class AgentMetrics {
     });
   }
 
+  /** The metrics in Prometheus text format. */
   text(): Promise<string> {
     return this.registry.metrics();
   }
@@ -56,7 +67,12 @@ export class AgentMetrics {
 /** Serve /metrics and /healthz on `host:port` (port 0: any free one). */
 export async function serveMetrics(
   m: AgentMetrics, healthy: () => { ok: boolean; why?: string }, host: string, port: number,
-): Promise<{ server: Server; url: string }> {
+): Promise<{
+  /** The HTTP server (close() it to stop). */
+  server: Server;
+  /** Where it listens: http://127.0.0.1:9273. */
+  url: string;
+}> {
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
     if (req.method !== 'GET' && req.method !== 'HEAD') {

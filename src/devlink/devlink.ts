@@ -360,7 +360,10 @@ export class Devlink {
    * Idempotent: find the SF by dev + controller + pfnum + sfnum and converge it to `spec`,
    * or create it. Converges with concurrent callers (other Devlinks, other processes).
    */
-  ensureSubfunction(spec: SubfunctionSpec & LifecycleOptions): Promise<Subfunction & { changed: boolean }> {
+  ensureSubfunction(spec: SubfunctionSpec & LifecycleOptions): Promise<Subfunction & {
+    /** Whether anything was created or set. */
+    changed: boolean;
+  }> {
     return settle(() => this.subfunctions.ensure(spec));
   }
 
@@ -397,7 +400,12 @@ export class Devlink {
   }
 
   /** Counters of the notification reader: notifications that did not decode, overruns. */
-  get eventStats(): Readonly<{ malformed: number; overruns: number }> {
+  get eventStats(): Readonly<{
+    /** Notifications that did not decode. */
+    malformed: number;
+    /** Receive overruns. */
+    overruns: number;
+  }> {
     return this.events.stats;
   }
 }

@@ -22,6 +22,7 @@ import { checkSignal } from './monitor';
 import { dumpPorts, Resync } from './resync';
 import type { DevlinkPort } from './types';
 
+/** What watchPorts() takes. */
 export interface WatchPortsOptions {
   /** Only the ports of this device ('pci/0000:06:00.0'). */
   readonly dev?: string;
@@ -33,7 +34,9 @@ export interface WatchPortsOptions {
 
 export const WATCH_PORTS_KEYS = ['dev', 'signal', 'limit'] as const;
 
+/** One change of the watch's view. */
 export interface PortChange {
+  /** A port appeared, changed, or went. */
   readonly type: 'added' | 'updated' | 'removed';
   /** The port as it is now (for removed: as it was last seen). */
   readonly port: DevlinkPort;
@@ -41,6 +44,7 @@ export interface PortChange {
   readonly previous?: DevlinkPort;
 }
 
+/** What the watch met. */
 export interface PortWatchStats {
   /** Dumps after the first (overruns, undecodable notifications). */
   resyncs: number;
@@ -48,6 +52,7 @@ export interface PortWatchStats {
   malformed: number;
 }
 
+/** A port informer (see above): made by Devlink.watchPorts(). */
 export class PortWatch implements AsyncIterable<PortChange> {
   private view = new Map<string, DevlinkPort>();
   /** What the consumer has been handed (for coalescing when it is behind). */
@@ -62,6 +67,7 @@ export class PortWatch implements AsyncIterable<PortChange> {
   private quiet = false;
   private sub!: NoticeSubscription;
   private readonly resync: Resync<DevlinkPort[]>;
+  /** Resyncs and undecodable notifications met. */
   readonly stats: PortWatchStats = { resyncs: 0, malformed: 0 };
   private readonly onAbort = (): void => void this.close();
 
@@ -128,10 +134,12 @@ export class PortWatch implements AsyncIterable<PortChange> {
     return [...this.view.values()];
   }
 
+  /** One port of the view by handle, or undefined. */
   get(handle: string): DevlinkPort | undefined {
     return this.view.get(handle);
   }
 
+  /** How many ports the view holds. */
   get size(): number {
     return this.view.size;
   }
@@ -219,6 +227,7 @@ export class PortWatch implements AsyncIterable<PortChange> {
     void this.close();
   }
 
+  /** The next change (what `for await` calls). */
   next(): Promise<IteratorResult<PortChange>> {
     if (this.coalesced) this.catchUp();
     const ch = this.queue.shift();
@@ -238,6 +247,7 @@ export class PortWatch implements AsyncIterable<PortChange> {
     return new Promise((resolve) => (this.waiter = resolve));
   }
 
+  /** Iterate the changes; leaving the loop closes the watch. */
   [Symbol.asyncIterator](): AsyncIterator<PortChange> {
     return {
       next: () => this.next(),

@@ -27,11 +27,15 @@ import { DevlinkDriver, Errno, fail, Instance, Netdev, Port, PortNewAttrs } from
 import type { World } from './world';
 import { C, E, EswMode, Flavour, FnOpstate, FnState, PortType } from './uapi';
 
+/** An Intel E810 PF driven by ice (kernel 'current' only: ice has SFs since 6.12). */
 export interface IceDeviceOptions {
   /** "pci/0000:3b:00.0". */
   readonly handle: string;
+  /** Selects this driver. */
   readonly driver: 'ice';
+  /** The PF's number. */
   readonly pfnum: number;
+  /** The eswitch mode at start (default legacy). */
   readonly eswitch?: 'legacy' | 'switchdev';
   /**
    * VSI slots of the PF (func_caps.guar_num_vsi); 64 by default. Two are taken at probe:

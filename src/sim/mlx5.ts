@@ -13,11 +13,15 @@ import { mlx5Info, mlx5Params } from './mlx5-common';
 import type { World } from './world';
 import { E, EswMode, Flavour, FnState, PortType } from './uapi';
 
+/** An NVIDIA ConnectX/BlueField PF driven by mlx5_core. */
 export interface Mlx5DeviceOptions {
   /** "pci/0000:06:00.0". */
   readonly handle: string;
+  /** This driver (the default). */
   readonly driver?: 'mlx5_core';
+  /** The PF's number. */
   readonly pfnum: number;
+  /** The eswitch mode at start (default legacy). */
   readonly eswitch?: 'legacy' | 'switchdev';
   /** SF table capacity (max_num_sf); 256 by default. */
   readonly maxSfs?: number;
