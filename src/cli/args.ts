@@ -5,6 +5,7 @@
  * we share with it. Values are parsed strictly (decimal integers, iproute2's rate
  * units); handles are checked here only for their shape, the library checks the rest.
  */
+import { FN_CAP_NAMES, FN_CAP_WORDS, FnCapName } from '../devlink/constants';
 
 /** A command-line mistake: printed as it is (iproute2 prints no "Error:" for these), exit 1. */
 export class UsageError extends Error {
@@ -203,7 +204,8 @@ export function nextDevOrPort(a: Args): { readonly kind: 'dev'; readonly handle:
 export function nextRateHandle(a: Args): { readonly handle: string; readonly node: boolean } {
   const s = a.next();
   if (s === undefined || slashes(s) !== 2) {
-    throw new UsageError(`${s === undefined ? '' : 'Wrong identification string format.\n'}Expected "bus_name/dev_name/node" or "bus_name/dev_name/port_index" identification.`);
+    const wrong = s === undefined ? '' : 'Wrong identification string format.\n';
+    throw new UsageError(`${wrong}Expected "bus_name/dev_name/node" or "bus_name/dev_name/port_index" identification.`);
   }
   const [bus, dev, id] = s.split('/');
   if (!bus || !dev) throw new UsageError(`Identification "${s}" is invalid`);
@@ -249,4 +251,9 @@ export function parseKeywords(a: Args, handlers: KeywordHandlers): Set<string> {
 /** dl_args_finding_required_validate: the first missing keyword's message. */
 export function requireKeywords(seen: Set<string>, required: ReadonlyArray<readonly [keyword: string, message: string]>): void {
   for (const [k, msg] of required) if (!seen.has(k)) throw new UsageError(msg);
+}
+
+/** `roce enable`, `ipsec_crypto disable`, ...: one keyword per port function capability (iproute2's words). */
+export function capKeywords(into: { -readonly [K in FnCapName]?: boolean }): KeywordHandlers {
+  return FN_CAP_NAMES.map((k) => [FN_CAP_WORDS[k], (x: Args) => (into[k] = nextBool(x))] as const);
 }

@@ -15,6 +15,7 @@ import { Args, matches, nextUint, parseUint, UsageError } from './args';
 import { describeError, Reported } from './errors';
 import { table } from './output';
 import type { Session } from './session';
+import { FN_CAP_NAMES, FN_CAP_WORDS } from '../devlink/constants';
 
 interface ApplyArgs {
   file: string;
@@ -88,9 +89,9 @@ function createDetails(i: PlanItem): string[] {
   if (!sp) return [];
   const d: string[] = [];
   if (sp.hwAddr !== undefined) d.push(`hw_addr ${sp.hwAddr}`);
-  for (const [k, w] of [['roce', 'roce'], ['migratable', 'migratable'], ['ipsecCrypto', 'ipsec_crypto'], ['ipsecPacket', 'ipsec_packet']] as const) {
+  for (const k of FN_CAP_NAMES) {
     const v = sp.caps?.[k];
-    if (v !== undefined) d.push(`${w} ${v ? 'enable' : 'disable'}`);
+    if (v !== undefined) d.push(`${FN_CAP_WORDS[k]} ${v ? 'enable' : 'disable'}`);
   }
   if (sp.maxIoEqs !== undefined) d.push(`max_io_eqs ${sp.maxIoEqs}`);
   d.push(`state ${sp.activate === false ? 'inactive' : 'active'}`);
@@ -110,7 +111,8 @@ function count(plan: readonly PlanItem[], action: PlanItem['action']): number {
 }
 
 export function planSummary(plan: readonly PlanItem[]): string {
-  return `Plan: ${count(plan, 'create')} to create, ${count(plan, 'change')} to change, ${count(plan, 'delete')} to delete, ${count(plan, 'unchanged')} unchanged.\n`;
+  return `Plan: ${count(plan, 'create')} to create, ${count(plan, 'change')} to change, `
+    + `${count(plan, 'delete')} to delete, ${count(plan, 'unchanged')} unchanged.\n`;
 }
 
 const PAST: Record<PlanItem['action'], string> = { create: 'created', change: 'changed', delete: 'deleted', unchanged: 'unchanged' };

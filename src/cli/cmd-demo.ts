@@ -221,7 +221,10 @@ async function applyState(d: Demo): Promise<number[]> {
     }
     const result = await runPlan(dl, todo, {
       sysfsRoot: d.root,
-      onProgress: (done, total, item, error) => s.out(`apply: ${done}/${total} ${error === undefined ? PAST[item.action] : `failed to ${item.action}`} sfnum ${item.sfnum}\n`),
+      onProgress: (done, total, item, error) => {
+        const what = error === undefined ? PAST[item.action] : `failed to ${item.action}`;
+        s.out(`apply: ${done}/${total} ${what} sfnum ${item.sfnum}\n`);
+      },
     });
     d.stats.created += result.created;
     d.stats.destroyed += result.deleted;

@@ -6,7 +6,7 @@ import type { Devlink } from '../devlink/devlink';
 import { NotFoundError } from '../devlink/devlink';
 import type { PortFunctionSettings } from '../devlink/types';
 import {
-  Args, nextBool, nextDevOrPort, nextEnum, nextPortIdent, nextStr, nextUint, parseKeywords, PortIdent, requireKeywords, UsageError,
+  Args, capKeywords, KeywordHandlers, nextDevOrPort, nextEnum, nextPortIdent, nextStr, nextUint, parseKeywords, PortIdent, requireKeywords, UsageError,
 } from './args';
 import { printPort } from './print';
 import type { Session } from './session';
@@ -106,7 +106,7 @@ export async function portUnsplit(s: Session, a: Args): Promise<void> {
 }
 
 /** The keywords of `port function set` (also used by `sf create`). */
-export function functionKeywords(set: { -readonly [K in keyof PortFunctionSettings]: PortFunctionSettings[K] }): ReadonlyArray<readonly [string, (a: Args) => void]> {
+export function functionKeywords(set: { -readonly [K in keyof PortFunctionSettings]: PortFunctionSettings[K] }): KeywordHandlers {
   return [
     ['hw_addr', (x) => (set.hwAddr = nextStr(x))],
     ['state', (x) => {
@@ -114,10 +114,7 @@ export function functionKeywords(set: { -readonly [K in keyof PortFunctionSettin
       if (v !== 'active' && v !== 'inactive') throw new UsageError(`Error: argument "${v}" is wrong: unknown state`);
       set.state = v;
     }],
-    ['roce', (x) => (set.roce = nextBool(x))],
-    ['migratable', (x) => (set.migratable = nextBool(x))],
-    ['ipsec_crypto', (x) => (set.ipsecCrypto = nextBool(x))],
-    ['ipsec_packet', (x) => (set.ipsecPacket = nextBool(x))],
+    ...capKeywords(set),
     ['max_io_eqs', (x) => (set.maxIoEqs = nextUint(x))],
   ];
 }

@@ -18,7 +18,7 @@ import type { LifecycleOptions, Subfunction, SubfunctionSpec } from '../devlink/
 import { findSfDevices, SfDevices } from '../devlink/sysfs';
 import type { DevlinkPort, PortFunctionCaps } from '../devlink/types';
 import {
-  Args, nextBool, nextDevHandle, nextDevOrPort, nextStr, nextUint, parseKeywords, requireKeywords, UsageError,
+  Args, capKeywords, nextDevHandle, nextDevOrPort, nextStr, nextUint, parseKeywords, requireKeywords, UsageError,
 } from './args';
 import { table } from './output';
 import type { Session } from './session';
@@ -102,10 +102,7 @@ function parseSpec(a: Args): { spec: Spec; timeoutMs?: number } {
     ['sfnum', (x) => (spec.sfnum = nextUint(x))],
     ['controller', (x) => (spec.controller = nextUint(x))],
     ['hw_addr', (x) => (spec.hwAddr = nextStr(x))],
-    ['roce', (x) => (caps.roce = nextBool(x))],
-    ['migratable', (x) => (caps.migratable = nextBool(x))],
-    ['ipsec_crypto', (x) => (caps.ipsecCrypto = nextBool(x))],
-    ['ipsec_packet', (x) => (caps.ipsecPacket = nextBool(x))],
+    ...capKeywords(caps),
     ['max_io_eqs', (x) => (spec.maxIoEqs = nextUint(x))],
     ['inactive', () => (spec.activate = false)],
     ['nowait', () => (spec.wait = 'none')],
@@ -157,7 +154,9 @@ async function checkSfPort(dl: Devlink, handle: string): Promise<void> {
     if (e instanceof DevlinkError && e.errno === ENODEV_ERRNO) return;
     throw e;
   }
-  if (port.flavour !== 'pcisf') throw new UsageError(`${handle} is not a sub-function port (flavour ${String(port.flavour ?? 'unknown')}); nothing was changed`);
+  if (port.flavour !== 'pcisf') {
+    throw new UsageError(`${handle} is not a sub-function port (flavour ${String(port.flavour ?? 'unknown')}); nothing was changed`);
+  }
 }
 
 /** sf destroy: deactivate, wait until detached, delete. Nothing to destroy is not an error. */

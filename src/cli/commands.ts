@@ -77,7 +77,10 @@ export const TREE: Command = {
             leaf('set', lazy(port, (m) => m.functionSet), { bare: 'help' }),
             {
               name: 'rate', run: rateShow, bare: 'run',
-              sub: [leaf('show', rateShow), leaf('add', lazy(rate, (m) => m.rateAdd)), leaf('del', lazy(rate, (m) => m.rateDel)), leaf('set', lazy(rate, (m) => m.rateSet))],
+              sub: [
+                leaf('show', rateShow), leaf('add', lazy(rate, (m) => m.rateAdd)), leaf('del', lazy(rate, (m) => m.rateDel)),
+                leaf('set', lazy(rate, (m) => m.rateSet)),
+              ],
             },
           ],
         },
@@ -95,9 +98,15 @@ export const TREE: Command = {
     },
     leaf('apply', lazy(apply, (m) => m.applyCmd), { bare: 'help', helpWord: true }),
     leaf('agent', lazy(agent, (m) => m.agentCmd), { bare: 'help', helpWord: true }),
-    { name: 'genl', bare: 'help', sub: [leaf('family', lazy(genl, (m) => m.genlFamily), { bare: 'help' }), leaf('families', lazy(genl, (m) => m.genlFamilies), { aliases: ['list'] })] },
+    {
+      name: 'genl', bare: 'help',
+      sub: [leaf('family', lazy(genl, (m) => m.genlFamily), { bare: 'help' }), leaf('families', lazy(genl, (m) => m.genlFamilies), { aliases: ['list'] })],
+    },
     leaf('demo', lazy(demo, (m) => m.demoCmd), { helpWord: true }),
-    { name: 'sim', run: simStatus, bare: 'run', sub: [leaf('start', lazy(sim, (m) => m.simStart)), leaf('stop', lazy(sim, (m) => m.simStop)), leaf('status', simStatus, { aliases: ['show'] })] },
+    {
+      name: 'sim', run: simStatus, bare: 'run',
+      sub: [leaf('start', lazy(sim, (m) => m.simStart)), leaf('stop', lazy(sim, (m) => m.simStop)), leaf('status', simStatus, { aliases: ['show'] })],
+    },
   ],
 };
 

@@ -51,7 +51,8 @@ export function describeError(e: unknown, ctx: ErrorContext = {}): string | unde
   if (e instanceof FamilyNotFoundError) return errorLine(`generic netlink family "${e.family}" not found`) + `kernel answers: ${e.strerror}\n`;
   if (e instanceof SubfunctionError) {
     const cause = describeError(e.cause, ctx) ?? errorLine(String(e.cause));
-    const fate = e.outcome === 'rolled-back' ? ' (the port was deleted again)' : e.outcome === 'left' ? ` (left behind: ${e.port ?? 'a port that could not be looked up'})` : '';
+    const left = ` (left behind: ${e.port ?? 'a port that could not be looked up'})`;
+    const fate = e.outcome === 'rolled-back' ? ' (the port was deleted again)' : e.outcome === 'left' ? left : '';
     return `${cause}${e.sf}: failed at step ${e.step}${fate}\n`;
   }
   if (e instanceof KernelError) return kernelErrorLines(e);

@@ -7,6 +7,7 @@ import type {
   DeviceInfo, DevlinkDevice, DevlinkParam, DevlinkPort, DevlinkRate, EswitchInfo, ParamValue, PortFunction,
 } from '../devlink/types';
 import { formatRate, Printer } from './output';
+import { FN_CAP_NAMES, FN_CAP_WORDS } from '../devlink/constants';
 
 const FLAVOURS = new Set(['physical', 'cpu', 'dsa', 'pcipf', 'pcivf', 'pcisf', 'virtual']);
 const PORT_TYPES = new Set(['notset', 'auto', 'eth', 'ib']);
@@ -50,8 +51,6 @@ export function printPort(p: Printer, port: DevlinkPort): void {
   p.portHandleEnd();
 }
 
-const CAPS = [['roce', 'roce'], ['migratable', 'migratable'], ['ipsecCrypto', 'ipsec_crypto'], ['ipsecPacket', 'ipsec_packet']] as const;
-
 /** pr_out_port_function, with the capabilities, max_io_eqs and nested devlink of newer iproute2. */
 function printPortFunction(p: Printer, f: PortFunction): void {
   p.objectStart('function');
@@ -59,7 +58,8 @@ function printPortFunction(p: Printer, f: PortFunction): void {
   if (f.hwAddr !== undefined) p.str('hw_addr', 'hw_addr ', f.hwAddr);
   if (f.state !== undefined) p.str('state', ' state ', stateName(f.state, ['inactive', 'active']));
   if (f.opstate !== undefined) p.str('opstate', ' opstate ', stateName(f.opstate, ['attached', 'detached']));
-  for (const [k, word] of CAPS) {
+  for (const k of FN_CAP_NAMES) {
+    const word = FN_CAP_WORDS[k];
     const v = f.caps?.[k];
     if (v !== undefined) p.str(word, ` ${word} `, v ? 'enable' : 'disable');
   }
