@@ -27,6 +27,8 @@ import { CallOptions, checkCallOptions, checkConnectionOptions, ConnectionOption
 import { kernelErrorOf, wrapSendError } from './call-errors';
 import { AbortError, ClosedError, DumpInterruptedError, KernelError, KernelErrorInfo, OverrunError, TimeoutError, TruncatedError } from './errors';
 import { forEachMessage, NlMsg, parseDone, parseError } from './message';
+import { Notification, NotificationFanout, NotificationListener } from './notify';
+export type { Notification, NotificationListener } from './notify';
 import { AsyncQueue } from './queue';
 import { BatchWriter } from './batch';
 import { DeadlineTimer, now } from './deadline-timer';
@@ -88,21 +90,6 @@ export interface DumpSpec extends RequestSpec {
   readonly retryInterrupted?: number;
 }
 
-export type Notification =
-  | { readonly kind: 'message'; readonly msg: NlMsg; readonly group: number }
-  | { readonly kind: 'overrun' };
-
-/**
- * A synchronous subscriber (listen()): told of each notification and overrun at the moment
- * it is read, in order with the replies of requests that set `onReply`; then of the end.
- * It must not throw (an exception is counted in stats.listenerErrors and dropped).
- */
-export interface NotificationListener {
-  notification(n: Notification): void;
-  /** The connection closed; nothing more comes. */
-  closed?(): void;
-}
-
 export interface ConnectionStats {
   sent: number;
   sends: number;
@@ -152,10 +139,8 @@ export class Connection {
   private flushScheduled = false;
   private dumpHolder: Pending | undefined;
   private readonly dumpQueue: Pending[] = [];
-  private readonly subscribers = new Set<AsyncQueue<Notification>>();
-  private readonly listeners = new Set<NotificationListener>();
+  private readonly notify: NotificationFanout;
   private readonly timeoutMs: number;
-  private readonly notificationLimit: number;
   private closedBy: ClosedError | undefined;
   /** poll()'s stop condition after a send: every request has its answer. */
   private readonly nothingPending = (): boolean => this.pending.size === 0;
@@ -198,7 +183,7 @@ export class Connection {
   ) {
     checkConnectionOptions(opts);
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.notificationLimit = opts.notificationLimit ?? 65536;
+    this.notify = new NotificationFanout(opts.notificationLimit ?? 65536, () => this.stats.listenerErrors++);
     transport.start({
       message: (buf, from) => this.onDatagram(buf, from),
       truncated: (seq, length, info) => this.onTruncated(seq, length, info),
@@ -249,10 +234,7 @@ export class Connection {
 
   /** Receive notifications (sequence 0 / multicast) until `close()` of the stream or the connection. */
   subscribe(): AsyncQueue<Notification> {
-    const q: AsyncQueue<Notification> = new AsyncQueue<Notification>(this.notificationLimit, () => this.subscribers.delete(q));
-    if (this.closedBy) q.end();
-    else this.subscribers.add(q);
-    return q;
+    return this.notify.subscribe();
   }
 
   /**
@@ -260,24 +242,7 @@ export class Connection {
    * returns the function that stops it. A closed connection calls `closed` at once.
    */
   listen(l: NotificationListener): () => void {
-    if (this.closedBy) {
-      l.closed?.();
-      return () => {};
-    }
-    this.listeners.add(l);
-    return () => {
-      this.listeners.delete(l);
-    };
-  }
-
-  private tell(n: Notification): void {
-    for (const l of this.listeners) {
-      try {
-        l.notification(n);
-      } catch {
-        this.stats.listenerErrors++;
-      }
-    }
+    return this.notify.listen(l);
   }
 
   /** Close the socket; every pending call rejects with ClosedError, subscriptions end. */
@@ -303,17 +268,7 @@ export class Connection {
     this.deadlines.cancel();
     for (const i of [this.flushImmediate, this.loopTurnImmediate, this.overrunImmediate]) if (i !== undefined) clearImmediate(i);
     this.flushImmediate = this.loopTurnImmediate = this.overrunImmediate = undefined;
-    for (const s of this.subscribers) s.end();
-    this.subscribers.clear();
-    const listeners = [...this.listeners];
-    this.listeners.clear();
-    for (const l of listeners) {
-      try {
-        l.closed?.();
-      } catch {
-        this.stats.listenerErrors++;
-      }
-    }
+    this.notify.end();
     this.transport.close();
   }
 
@@ -451,8 +406,7 @@ export class Connection {
     }
     this.stats.truncated++;
     if (info.group !== 0 || seq === 0) {
-      for (const s of this.subscribers) markOverrun(s);
-      this.tell(OVERRUN);
+      this.notify.overrun();
       return;
     }
     const p = this.pending.get(seq);
@@ -466,12 +420,7 @@ export class Connection {
 
   private dispatch(m: NlMsg, group: number): void {
     if (group !== 0 || m.seq === 0) {
-      if (this.subscribers.size === 0 && this.listeners.size === 0) return;
-      const n: Notification = { kind: 'message', msg: m, group };
-      for (const s of this.subscribers) {
-        if (!s.push(n)) markOverrun(s);
-      }
-      this.tell(n);
+      if (this.notify.wanted) this.notify.message(m, group);
       return;
     }
     const p = this.pending.get(m.seq);
@@ -626,8 +575,7 @@ export class Connection {
    */
   private onOverrun(): void {
     this.stats.overruns++;
-    for (const s of this.subscribers) markOverrun(s);
-    this.tell(OVERRUN);
+    this.notify.overrun();
     if (this.transport.peerPort !== 0) return;
     for (const p of this.pending.values()) if (p.state === State.SENT && !p.dump) p.atRisk = true;
     if (this.overrunCheck) return;
@@ -645,9 +593,3 @@ export class Connection {
   }
 }
 
-const OVERRUN: Notification = { kind: 'overrun' };
-
-/** Tell a subscriber it lost notifications: one marker, not one per lost message. */
-function markOverrun(s: AsyncQueue<Notification>): void {
-  if (s.last?.kind !== 'overrun') s.force({ kind: 'overrun' });
-}
