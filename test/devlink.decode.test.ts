@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { decodeMessage, portFrom, deviceFrom, eswitchFrom, paramFrom, rateFrom } from '../src/devlink/decode';
 import { forEachMessage, NlMsg } from '../src/genl/message';
-import { MalformedError } from '../src/attrs/errors';
+import { ProtocolError } from '../src/genl/errors';
 
 /** A u16 length / u16 type / payload / zero padding attribute. */
 function attr(type: number, payload: Buffer | string): Buffer {
@@ -80,8 +80,17 @@ describe('devlink decode', () => {
     assert.equal(p.flavour, 42);
   });
 
-  it('a port attribute of the wrong size is a MalformedError naming it', () => {
-    assert.throws(() => decodeMessage(message(7, 0, str(1, 'pci'), u16(3, 1))), (e: unknown) => e instanceof MalformedError && e.path === '.port-index');
+  it('a port attribute of the wrong size is kept raw and flagged; the port still decodes (unless its identity is the one)', () => {
+    const wide = Buffer.alloc(8);
+    wide.writeUInt32LE(7, 0);
+    // DEVLINK_ATTR_PORT_PCI_SF_NUMBER (164) widened to 8 bytes by a future kernel
+    const sf = message(7, 0, str(1, 'pci'), str(2, 'x'), u32(3, 32768), u16(77, 7), attr(164, wide));
+    const p = portFrom(decodeMessage(sf));
+    assert.equal(p.handle, 'pci/x/32768');
+    assert.equal(p.sfnum, undefined);
+    assert.deepEqual(p.unknown, [{ type: 164, data: wide, wrongSize: { name: 'port-pci-sf-number', expected: 4 } }]);
+    // the port index is what names the port: without it, the message is no port
+    assert.throws(() => portFrom(decodeMessage(message(7, 0, str(1, 'pci'), str(2, 'x'), u16(3, 1)))), ProtocolError);
   });
 
   it('devices, eswitch, params and rates', () => {

@@ -31,7 +31,7 @@ export function compileDecoder(set: AttrSet<AttrDefs>, h: DecoderHelpers): RunDe
   if (!attrs.every((c) => IDENT.test(c.key) && Number.isInteger(c.id))) return undefined;
   const cases = attrs.map((c, i) => {
     const size = FIXED_SIZE[c.kind];
-    const check = size >= 0 ? `if (l !== ${size}) badSize(C[${i}], l, p);` : '';
+    const check = size >= 0 ? `if (l !== ${size}) { (o.$unknown ??= []).push(wrongSize(C[${i}], t, b, a, l)); break; }` : '';
     let read: string;
     switch (c.kind) {
       case Kind.U8: read = 'b[a]'; break;
@@ -65,13 +65,13 @@ export function compileDecoder(set: AttrSet<AttrDefs>, h: DecoderHelpers): RunDe
       if (p < end) leftover(end - p, p);
       return o;
     };`;
-  const make = new Function('C', 'MAX', 'val', 'str', 'named', 'badSize', 'tooDeep', 'tooShort', 'pastEnd', 'leftover', 'Buffer', source) as (
+  const make = new Function('C', 'MAX', 'val', 'str', 'named', 'wrongSize', 'tooDeep', 'tooShort', 'pastEnd', 'leftover', 'Buffer', source) as (
     ...args: unknown[]
   ) => RunDecoder;
   const tooDeep = (start: number): never => {
     throw new MalformedError(`nesting deeper than ${h.maxDepth}`, start);
   };
-  return make(attrs, h.maxDepth, h.value, h.string, named, badSize, tooDeep, tooShort, pastEnd, leftover, Buffer);
+  return make(attrs, h.maxDepth, h.value, h.string, named, wrongSize, tooDeep, tooShort, pastEnd, leftover, Buffer);
 }
 
 function named(c: CompiledAttr, n: number): unknown {
@@ -79,10 +79,12 @@ function named(c: CompiledAttr, n: number): unknown {
   return name !== undefined ? name : n;
 }
 
-// The errors, worded as decode.ts words them.
-function badSize(c: CompiledAttr, len: number, p: number): never {
-  throw new MalformedError(`payload of ${len} bytes for a ${c.def.type} (expects ${FIXED_SIZE[c.kind]})`, p, '.' + c.name);
+/** A known attribute of another size than its type's: kept raw and flagged, as decode.ts keeps it. */
+function wrongSize(c: CompiledAttr, type: number, b: Buffer, a: number, l: number): UnknownAttr {
+  return { type, data: Buffer.from(b.subarray(a, a + l)), wrongSize: { name: c.name, expected: FIXED_SIZE[c.kind] } };
 }
+
+// The errors, worded as decode.ts words them.
 function tooShort(len: number, p: number): never {
   throw new MalformedError(`attribute length ${len} below 4`, p);
 }

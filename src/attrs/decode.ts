@@ -2,11 +2,12 @@
  * Table-driven decoding of a run of attributes into a typed object.
  *
  * Every read is bounds-checked: an attribute length below NLA_HDRLEN, one that runs past
- * the end of its container, a payload of the wrong size for its type, leftover bytes
- * shorter than an attribute header, and nesting deeper than MAX_NEST_DEPTH all raise
- * MalformedError, never another kind of exception. Each attribute's length is checked
- * against its type once, then read without further checks (libmnl's habit).
- * Attributes the table does not know are kept in `$unknown`.
+ * the end of its container, leftover bytes shorter than an attribute header, and nesting
+ * deeper than MAX_NEST_DEPTH all raise MalformedError, never another kind of exception.
+ * Each attribute's length is checked against its type once, then read without further
+ * checks (libmnl's habit). Attributes the table does not know are kept in `$unknown`, and
+ * so is a known fixed-size attribute whose payload has another size (flagged `wrongSize`):
+ * a newer kernel widening one attribute must not make a whole port or event undecodable.
  */
 import { MalformedError } from './errors';
 import { AttrDefs, AttrSet, CompiledAttr, Decoded, FIXED_SIZE, Kind, UnknownAttr } from './schema';
@@ -72,8 +73,10 @@ function genericRun(set: AttrSet<AttrDefs>, buf: Buffer, start: number, end: num
     if (len < NLA_HDRLEN) throw new MalformedError(`attribute length ${len} below ${NLA_HDRLEN}`, p);
     if (len > end - p) throw new MalformedError(`attribute length ${len} runs past the end`, p);
     const c = byId[rawType & NLA_TYPE_MASK];
-    if (c === undefined) {
-      (out.$unknown ??= []).push({ type: rawType, data: Buffer.from(buf.subarray(p + NLA_HDRLEN, p + len)) });
+    const size = c === undefined ? -1 : FIXED_SIZE[c.kind];
+    if (c === undefined || (size >= 0 && len - NLA_HDRLEN !== size)) {
+      const data = Buffer.from(buf.subarray(p + NLA_HDRLEN, p + len));
+      (out.$unknown ??= []).push(c === undefined ? { type: rawType, data } : { type: rawType, data, wrongSize: { name: c.name, expected: size } });
     } else {
       let v: unknown;
       try {

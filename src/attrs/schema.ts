@@ -51,6 +51,11 @@ export interface UnknownAttr {
   /** The attribute type as received, flag bits included. */
   readonly type: number;
   readonly data: Buffer;
+  /**
+   * Set when the table knows the attribute but its payload has another size than its
+   * type's (a newer kernel widening it): kept raw here rather than failing the message.
+   */
+  readonly wrongSize?: { readonly name: string; readonly expected: number };
 }
 
 type EnumName<E> = E extends EnumDef ? Extract<keyof E, string> : never;
