@@ -108,6 +108,11 @@ const REFUSED: readonly (readonly [string, Call, string, RegExp?])[] = [
   ['setRate: txWeight a string', (dl) => dl.setRate(PORT, as({ txWeight: '5' })), 'txWeight'],
   ['setRate: settings a number', (dl) => dl.setRate(PORT, as(1000)), 'options'],
   ['deleteRateNode: misspelt call option', (dl) => dl.deleteRateNode(`${PF0}/group1`, as({ signl: undefined })), 'signl'],
+  ['setRate: a traffic class past 7', (dl) => dl.setRate(PORT, { tcBws: [{ index: 8, bw: 1 }] }), 'tcBws[0].index'],
+  ['setRate: tcBws an object', (dl) => dl.setRate(PORT, as({ tcBws: { index: 0, bw: 1 } })), 'tcBws'],
+  ['setRate: a misspelt tcBws key', (dl) => dl.setRate(PORT, as({ tcBws: [{ index: 0, bandwidth: 1 }] })), 'tcBws[0].bandwidth'],
+  ['setNotifyFilter: a device and a port', (dl) => dl.setNotifyFilter({ dev: PF0, port: PORT }), 'port'],
+  ['setNotifyFilter: misspelt dev', (dl) => dl.setNotifyFilter(as({ device: PF0 })), 'device'],
 ];
 
 describe('devlink options: checked before anything is sent', () => {
@@ -135,7 +140,7 @@ describe('devlink options: checked before anything is sent', () => {
     const methods = [
       'devices', 'device', 'info', 'infos', 'eswitch', 'setEswitch', 'reload', 'params', 'param', 'setParam', 'ports', 'port',
       'addPort', 'deletePort', 'setPortFunction', 'setPortType', 'splitPort', 'unsplitPort', 'rates', 'rate', 'addRateNode',
-      'setRate', 'deleteRateNode',
+      'setRate', 'deleteRateNode', 'setNotifyFilter',
     ];
     for (const m of methods) assert.ok(REFUSED.some(([what]) => what.startsWith(`${m}:`)), m);
   });

@@ -34,6 +34,8 @@ export const Cmd = {
   RATE_GET: 74, RATE_SET: 75, RATE_NEW: 76, RATE_DEL: 77,
   LINECARD_GET: 78, LINECARD_SET: 79, LINECARD_NEW: 80, LINECARD_DEL: 81,
   SELFTESTS_GET: 82, SELFTESTS_RUN: 83,
+  /** Linux 6.9+: this socket's notifications narrowed to one device or port, in the kernel. */
+  NOTIFY_FILTER_SET: 84,
 } as const;
 
 export type CmdName = keyof typeof Cmd;

@@ -181,5 +181,6 @@ export function rateFrom(a: DevlinkDecoded): DevlinkRate {
   if (a.rateTxPriority !== undefined) r.txPriority = a.rateTxPriority;
   if (a.rateTxWeight !== undefined) r.txWeight = a.rateTxWeight;
   if (a.rateParentNodeName !== undefined) r.parent = a.rateParentNodeName;
+  if (a.rateTcBws !== undefined) r.tcBws = a.rateTcBws.map((t) => ({ index: t.rateTcIndex ?? 0, bw: t.rateTcBw ?? 0 }));
   return r;
 }

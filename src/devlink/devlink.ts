@@ -56,6 +56,9 @@ const FILTER_KEYS = [...DEVICE_FILTER_KEYS, ...CALL_OPTION_KEYS];
 const RELOAD_KEYS = [...RELOAD_OPTIONS_KEYS, ...CALL_OPTION_KEYS];
 const SET_PARAM_KEYS = [...SET_PARAM_OPTIONS_KEYS, ...CALL_OPTION_KEYS];
 
+/** DEVLINK_ATTR_RATE_TC_BWS. */
+const TC_BWS_ATTR = 180;
+
 /** IFNAMSIZ (include/uapi/linux/if.h): a netdev name and its NUL; dev_valid_name() refuses longer names. */
 const IFNAMSIZ = 16;
 
@@ -327,12 +330,38 @@ export class Devlink {
   async addRateNode(handle: string, settings: RateSettings = {}, opts: CallOptions = {}): Promise<void> {
     const r = parseRateHandle(handle);
     if (r.node === undefined) throw new ValidationError('rate', `${describeValue(handle)} names a leaf (a port); rate nodes are BUS/DEV/NAME`);
-    await this.request(Cmd.RATE_NEW, { ...rateAttrs(r), ...rateSettingsAttrs(settings) }, opts);
+    await this.request(Cmd.RATE_NEW, { ...rateAttrs(r), ...this.rateSettings(settings) }, opts);
   }
 
   /** Set a rate object's tx_share, tx_max, tx_priority, tx_weight or parent. */
   async setRate(handle: string, settings: RateSettings, opts: CallOptions = {}): Promise<void> {
-    await this.request(Cmd.RATE_SET, { ...rateHandleAttrs(handle), ...rateSettingsAttrs(settings) }, opts);
+    await this.request(Cmd.RATE_SET, { ...rateHandleAttrs(handle), ...this.rateSettings(settings) }, opts);
+  }
+
+  /**
+   * Rate settings as attributes. Traffic-class shares need DEVLINK_ATTR_RATE_TC_BWS (180,
+   * Linux 6.16): a kernel whose family says it knows fewer attributes would refuse them
+   * (6.1: EINVAL) or, with liberal per-op policies, ignore them; they are refused here.
+   */
+  private rateSettings(settings: RateSettings): DevlinkRequestAttrs {
+    const a = rateSettingsAttrs(settings);
+    const max = this.family.maxAttr;
+    if (a.rateTcBws !== undefined && max !== 0 && max < TC_BWS_ATTR) {
+      throw new ValidationError('tcBws', `this kernel's devlink knows attributes up to ${max}; traffic-class shares need ${TC_BWS_ATTR} (Linux 6.16+)`);
+    }
+    return a;
+  }
+
+  /**
+   * Narrow this connection's notifications to one device (or one port of it) in the kernel
+   * (DEVLINK_CMD_NOTIFY_FILTER_SET, Linux 6.9+); with neither, every notification again.
+   * It applies to every reader of this Devlink (monitor, port watches, the lifecycle).
+   */
+  async setNotifyFilter(o: { dev?: string; port?: string } & CallOptions = {}): Promise<void> {
+    const { dev, port, ...call } = checkKeys(o, '', ['dev', 'port', ...CALL_OPTION_KEYS]);
+    if (dev !== undefined && port !== undefined) throw new ValidationError('port', 'give a device or a port, not both');
+    const attrs: DevlinkRequestAttrs = port !== undefined ? portAttrs(parsePortHandle(port)) : dev !== undefined ? devAttrs(parseDevHandle(dev)) : {};
+    await this.request(Cmd.NOTIFY_FILTER_SET, attrs, call);
   }
 
   /** Delete a rate node. */

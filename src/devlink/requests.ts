@@ -173,5 +173,14 @@ export function rateSettingsAttrs(settings: RateSettings): DevlinkRequestAttrs {
   if (s.txMax !== undefined) a.rateTxMax = checkU64(s.txMax, 'txMax');
   // '' detaches from the parent (iproute2's noparent sends the empty string)
   if (s.parent !== undefined) a.rateParentNodeName = s.parent === '' ? '' : checkNameString(s.parent, 'parent', 'a rate node name');
+  if (s.tcBws !== undefined) {
+    if (!Array.isArray(s.tcBws)) throw new ValidationError('tcBws', 'expected a list of { index, bw }');
+    a.rateTcBws = s.tcBws.map((t: unknown, i) => {
+      const o = checkKeys(t as { index?: unknown; bw?: unknown }, `tcBws[${i}]`, ['index', 'bw']);
+      const index = checkUint(o.index, `tcBws[${i}].index`, 8);
+      if (index > 7) throw new ValidationError(`tcBws[${i}].index`, `${index} is not a traffic class (0..7)`);
+      return { rateTcIndex: index, rateTcBw: checkUint(o.bw, `tcBws[${i}].bw`, 32) };
+    });
+  }
   return a;
 }

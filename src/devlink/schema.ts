@@ -172,6 +172,17 @@ export const devlinkAttrs = defineAttrSet('devlink', {
   selftests: { id: 176, type: 'binary' },
   rateTxPriority: { id: 177, type: 'u32' },
   rateTxWeight: { id: 178, type: 'u32' },
+  regionDirect: { id: 179, type: 'flag' },
+  /** One nest per traffic class, each with RATE_TC_INDEX and RATE_TC_BW (Linux 6.16+). */
+  rateTcBws: { id: 180, type: 'nest', multi: true, nested: (): AttrSet<AttrDefs> => rateTcBwAttrs },
+  rateTcIndex: { id: 181, type: 'u8' },
+  rateTcBw: { id: 182, type: 'u32' },
+});
+
+/** Inside DEVLINK_ATTR_RATE_TC_BWS: the top-level numbers, as the kernel nests them. */
+export const rateTcBwAttrs = defineAttrSet('rate-tc-bws', {
+  rateTcIndex: { id: 181, type: 'u8' },
+  rateTcBw: { id: 182, type: 'u32' },
 });
 
 export type DevlinkAttrs = typeof devlinkAttrs.defs;

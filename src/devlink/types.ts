@@ -172,6 +172,16 @@ export interface DevlinkRate {
   readonly txPriority?: number;
   readonly txWeight?: number;
   readonly parent?: string;
+  /** Bandwidth share per traffic class (Linux 6.16+): index 0..7, bw a relative weight. */
+  readonly tcBws?: readonly RateTcBw[];
+}
+
+/** One traffic class's bandwidth share. */
+export interface RateTcBw {
+  /** The traffic class, 0..7. */
+  readonly index: number;
+  /** Its relative share. */
+  readonly bw: number;
 }
 
 /** The rate settings setRate and addRateNode change (tx_share and tx_max in bytes per second); absent ones are left. */
@@ -183,10 +193,12 @@ export interface RateSettings {
   readonly txWeight?: number;
   /** Parent node name; '' detaches from the parent. */
   readonly parent?: string;
+  /** Bandwidth share per traffic class (Linux 6.16+; refused before sending where the kernel's devlink is older). */
+  readonly tcBws?: readonly RateTcBw[];
 }
 
 /** The keys of RateSettings, for checking an options object. */
-export const RATE_SETTINGS_KEYS = keysOf<RateSettings>({ txShare: true, txMax: true, txPriority: true, txWeight: true, parent: true });
+export const RATE_SETTINGS_KEYS = keysOf<RateSettings>({ txShare: true, txMax: true, txPriority: true, txWeight: true, parent: true, tcBws: true });
 
 /** The port addPort asks for: flavour (pcisf), pfnum, and sfnum, controller or index where given. */
 export interface AddPortOptions {
