@@ -11,13 +11,14 @@ import { FamilyNotFoundError, ProtocolError } from '../genl/errors';
 import { GENL_OPEN_KEYS, GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
 import { NlMsg } from '../genl/message';
 import { Family } from '../genl/nlctrl';
-import { Cmd, cmdName, DEVLINK_GENL_NAME, ParamType, ReloadAction, ReloadLimit } from './constants';
+import { Cmd, cmdName, DEVLINK_GENL_NAME, ParamType } from './constants';
 import { deviceFrom, decodeMessage, eswitchFrom, infoFrom, paramFrom, portFrom, rateFrom } from './decode';
 import { makeDevlinkError, NotFoundError } from './errors';
 import { DevlinkEvents } from './events';
 import { checkName, checkNameString, DevHandle, isPortHandle, parseDevHandle, parsePortHandle, parseRateHandle } from './handle';
 import { DevlinkMonitor, monitor, MonitorOptions } from './monitor';
 import { PortWatch, WatchPortsOptions } from './port-watch';
+import { reloadRequest, reloadResultFrom } from './reload';
 import { LifecycleOptions, SfTarget, Subfunction, SubfunctionManager, SubfunctionSpec } from './subfunction';
 import {
   addPortAttrs, devAttrs, DevlinkRequestAttrs, devlinkRequest, eswitchAttrs, PARAM_CMODES, paramSetRequest,
@@ -180,21 +181,17 @@ export class Devlink {
     await this.request(Cmd.ESWITCH_SET, eswitchAttrs(parseDevHandle(handle), settings), opts);
   }
 
+  /** DEVLINK_CMD_RELOAD, optionally into another network namespace (reload.ts). */
   async reload(handle: string, o: ReloadOptions & CallOptions = {}): Promise<ReloadResult> {
     const h = parseDevHandle(handle);
-    const { action, limit, ...call } = checkKeys(o, '', RELOAD_KEYS);
-    const a: { -readonly [K in keyof DevlinkRequestAttrs]: DevlinkRequestAttrs[K] } = devAttrs(h);
-    if (action !== undefined) a.reloadAction = ReloadAction[checkName(action, 'action', ['driver_reinit', 'fw_activate'] as const)];
-    if (limit !== undefined) {
-      // selector: DEVLINK_RELOAD_LIMITS_VALID_MASK, as iproute2 sends it
-      const bit = 1 << ReloadLimit[checkName(limit, 'limit', ['no_reset'] as const)];
-      a.reloadLimits = { value: bit, selector: (1 << (ReloadLimit.no_reset + 1)) - 1 };
+    const { action, limit, netns, ...call } = checkKeys(o, '', RELOAD_KEYS);
+    const req = reloadRequest(h, { action, limit, netns });
+    try {
+      const replies = await this.request(Cmd.RELOAD, req.attrs, call);
+      return reloadResultFrom(h, replies.length ? decodeMessage(replies[0]) : undefined);
+    } finally {
+      req.close();
     }
-    const replies = await this.request(Cmd.RELOAD, a, call);
-    const performed = replies.length ? decodeMessage(replies[0]).reloadActionsPerformed : undefined;
-    if (performed === undefined) return { handle: `${h.bus}/${h.dev}` };
-    const names = Object.entries(ReloadAction).filter(([, v]) => performed.value & (1 << v)).map(([k]) => k);
-    return { handle: `${h.bus}/${h.dev}`, actionsPerformed: names };
   }
 
   // -- params --------------------------------------------------------------------------

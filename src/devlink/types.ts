@@ -100,12 +100,20 @@ export interface EswitchSettings {
 
 export const ESWITCH_SETTINGS_KEYS = keysOf<EswitchSettings>({ mode: true, inlineMode: true, encapMode: true });
 
+/**
+ * A network namespace: a name in /var/run/netns ('ns1'), a path ('/proc/1234/ns/net'),
+ * an open descriptor of one ({ fd }), a process's ({ pid }), or a peer id ({ id }).
+ */
+export type NetnsTarget = string | { readonly fd: number } | { readonly pid: number } | { readonly id: number };
+
 export interface ReloadOptions {
   readonly action?: 'driver_reinit' | 'fw_activate';
   readonly limit?: 'no_reset';
+  /** Move the instance (and what its driver re-creates: netdevs, RDMA devices) there. */
+  readonly netns?: NetnsTarget;
 }
 
-export const RELOAD_OPTIONS_KEYS = keysOf<ReloadOptions>({ action: true, limit: true });
+export const RELOAD_OPTIONS_KEYS = keysOf<ReloadOptions>({ action: true, limit: true, netns: true });
 
 /** The options of the dumps that can be narrowed to one device: params, ports, rates. */
 export interface DeviceFilter {

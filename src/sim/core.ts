@@ -138,17 +138,23 @@ export class DevlinkCore {
     return { cmd, portid: 0, seq: 0, flags: 0 };
   }
 
+  /** Registered, and in the namespace of the simulator's sockets (netns.ts). */
+  visible(inst: Instance): boolean {
+    return inst.registered && inst.netns === undefined;
+  }
+
   notifyDevice(inst: Instance, cmd: number): void {
+    if (inst.netns !== undefined) return;
     this.multicast(fillDevice(this.family, this.ntf(cmd), inst));
   }
 
   notifyPort(port: Port, cmd: number): void {
-    if (!port.instance.registered) return;
+    if (!this.visible(port.instance)) return;
     this.multicast(fillPort(this.family, this.ntf(cmd), port, new ExtAck()));
   }
 
   notifyRate(rate: Rate, cmd: number): void {
-    if (!rate.instance.registered) return;
+    if (!this.visible(rate.instance)) return;
     this.multicast(fillRate(this.family, this.ntf(cmd), rate));
   }
 
@@ -165,7 +171,7 @@ export class DevlinkCore {
     if (!bus || !dev) throw new Errno(-E.EINVAL);
     const b = cstr(buf, bus.data, bus.len);
     const d = cstr(buf, dev.data, dev.len);
-    const inst = this.instances.find((i) => i.registered && i.bus === b && i.dev === d);
+    const inst = this.instances.find((i) => this.visible(i) && i.bus === b && i.dev === d);
     if (!inst) throw new Errno(-E.ENODEV);
     return inst;
   }
@@ -236,7 +242,7 @@ export class DevlinkCore {
     if (this.family.flavor === 'current' && tb && (tb[A.BUS_NAME] || tb[A.DEV_NAME])) {
       return { instances: [this.instanceFromAttrs(ctx.req.buf, tb)], filtered: true };
     }
-    return { instances: this.instances.filter((i) => i.registered), filtered: false };
+    return { instances: this.instances.filter((i) => this.visible(i)), filtered: false };
   }
 
   /** Ports of an instance in dump order: list order on 6.1, index order (xarray) later. */
