@@ -19,6 +19,8 @@ import { checkName, checkNameString, DevHandle, isPortHandle, parseDevHandle, pa
 import { DevlinkMonitor, monitor, MonitorOptions } from './monitor';
 import { PortWatch, WatchPortsOptions } from './port-watch';
 import { reloadRequest, reloadResultFrom } from './reload';
+import { health, HealthReporter, HealthReporterSettings } from './health';
+import { FmsgObject } from './fmsg';
 import { LifecycleOptions, SfTarget, Subfunction, SubfunctionManager, SubfunctionSpec } from './subfunction';
 import {
   addPortAttrs, devAttrs, DevlinkRequestAttrs, devlinkRequest, eswitchAttrs, PARAM_CMODES, paramSetRequest,
@@ -298,6 +300,40 @@ export class Devlink {
 
   async deleteRateNode(handle: string, opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.RATE_DEL, rateHandleAttrs(handle), opts);
+  }
+
+  // -- health reporters (health.ts) -----------------------------------------------------
+
+  /** Every health reporter, or those of one device (its ports' included). */
+  healthReporters(o: DeviceFilter & CallOptions = {}): Promise<HealthReporter[]> {
+    return settle(() => health.list(this, o));
+  }
+
+  /** One reporter of a device ('pci/0000:06:00.0') or a port ('pci/0000:06:00.0/65535'). */
+  healthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<HealthReporter> {
+    return settle(() => health.get(this, handle, name, opts));
+  }
+
+  /** Run the reporter's recovery (nothing happens when it is healthy). */
+  recoverHealthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<void> {
+    return settle(() => health.recover(this, handle, name, opts));
+  }
+
+  diagnoseHealthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<FmsgObject> {
+    return settle(() => health.diagnose(this, handle, name, opts));
+  }
+
+  /** The reporter's stored dump (the kernel takes one first when it has none). */
+  healthReporterDump(handle: string, name: string, opts: CallOptions = {}): Promise<FmsgObject> {
+    return settle(() => health.dump(this, handle, name, opts));
+  }
+
+  clearHealthReporterDump(handle: string, name: string, opts: CallOptions = {}): Promise<void> {
+    return settle(() => health.clearDump(this, handle, name, opts));
+  }
+
+  setHealthReporter(handle: string, name: string, settings: HealthReporterSettings, opts: CallOptions = {}): Promise<void> {
+    return settle(() => health.set(this, handle, name, settings, opts));
   }
 
   // -- sub-functions -------------------------------------------------------------------

@@ -14,3 +14,7 @@ export { findSfDevices } from './sysfs';
 export type { SfDevices } from './sysfs';
 export { parseDesiredState, planApply, runPlan, applyDesiredState } from './apply';
 export type { DesiredState, DesiredSf, PlanItem, PlanAction, ApplyOptions, ApplyResult } from './apply';
+export { FmsgObject } from './fmsg';
+export type { FmsgValue, FmsgScalar, FmsgArray } from './fmsg';
+export { HealthState } from './health';
+export type { HealthReporter, HealthReporterSettings, HealthStateName } from './health';

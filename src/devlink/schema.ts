@@ -61,6 +61,19 @@ export const reloadStatsAttrs: AttrSet<AttrDefs> = defineAttrSet('dl-reload-stat
   reloadActionStats: { id: 163, type: 'nest', multi: true, nested: (): AttrSet<AttrDefs> => reloadStatsAttrs },
 });
 
+/** DEVLINK_ATTR_HEALTH_REPORTER: one reporter as devlink_nl_health_reporter_fill writes it. */
+export const healthReporterAttrs = defineAttrSet('dl-health-reporter', {
+  healthReporterName: { id: 115, type: 'string' },
+  healthReporterState: { id: 116, type: 'u8' },
+  healthReporterErrCount: { id: 117, type: 'u64' },
+  healthReporterRecoverCount: { id: 118, type: 'u64' },
+  healthReporterDumpTs: { id: 119, type: 'u64' },
+  healthReporterGracefulPeriod: { id: 120, type: 'u64' },
+  healthReporterAutoRecover: { id: 121, type: 'u8' },
+  healthReporterDumpTsNs: { id: 137, type: 'u64' },
+  healthReporterAutoDump: { id: 141, type: 'u8' },
+});
+
 /** enum devlink_attr: the top-level attributes of every devlink message. */
 export const devlinkAttrs = defineAttrSet('devlink', {
   busName: { id: 1, type: 'string' },
@@ -122,8 +135,10 @@ export const devlinkAttrs = defineAttrSet('devlink', {
   infoVersionStored: { id: 102, type: 'nest', multi: true, nested: () => infoVersionAttrs },
   sbPoolCellSize: { id: 105, type: 'u32' },
   fmsg: { id: 106, type: 'binary' },
-  healthReporter: { id: 114, type: 'binary' },
+  healthReporter: { id: 114, type: 'nest', nested: () => healthReporterAttrs },
   healthReporterName: { id: 115, type: 'string' },
+  healthReporterGracefulPeriod: { id: 120, type: 'u64' },
+  healthReporterAutoRecover: { id: 121, type: 'u8' },
   flashUpdateFileName: { id: 122, type: 'string' },
   flashUpdateComponent: { id: 123, type: 'string' },
   flashUpdateStatusMsg: { id: 124, type: 'string' },
@@ -142,6 +157,7 @@ export const devlinkAttrs = defineAttrSet('devlink', {
   netnsFd: { id: 138, type: 'u32' },
   netnsPid: { id: 139, type: 'u32' },
   netnsId: { id: 140, type: 'u32' },
+  healthReporterAutoDump: { id: 141, type: 'u8' },
   trapPolicerId: { id: 142, type: 'u32' },
   trapPolicerRate: { id: 143, type: 'u64' },
   trapPolicerBurst: { id: 144, type: 'u64' },

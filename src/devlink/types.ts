@@ -5,6 +5,7 @@
  * run-time check of unknown keys (checkKeys) reads those lists.
  */
 import type { UnknownAttr } from '../attrs/schema';
+import type { HealthReporter } from './health';
 import type { CallOptions } from '../genl/connection';
 import type {
   EncapModeName, EswitchModeName, FnOpstateName, FnStateName, InlineModeName, ParamCmodeName,
@@ -220,5 +221,7 @@ export type DevlinkEvent =
   | { readonly type: 'dev-new' | 'dev-del'; readonly device: DevlinkDevice }
   | { readonly type: 'port-new' | 'port-del'; readonly port: DevlinkPort }
   | { readonly type: 'rate-new' | 'rate-del'; readonly rate: DevlinkRate }
+  /** DEVLINK_CMD_HEALTH_REPORTER_RECOVER: a reporter's state or counters changed (an error reported, a recovery). */
+  | { readonly type: 'health'; readonly reporter: HealthReporter }
   | { readonly type: 'resync'; readonly reason: 'overrun'; readonly devices: readonly DevlinkDevice[]; readonly ports: readonly DevlinkPort[] }
   | { readonly type: 'other'; readonly cmd: string; readonly attrs: Readonly<Record<string, unknown>> };

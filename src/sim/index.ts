@@ -38,6 +38,8 @@ import { ops61, opsCurrent } from './ops';
 import { Scheduler } from './scheduler';
 import { SimSocket } from './socket';
 import { Sysfs } from './sysfs';
+import { reportersOf } from './health';
+import { setSyndrome } from './mlx5-health';
 import { C, DEVLINK_ATTR_MAX_6_1 } from './uapi';
 import { Timing, World } from './world';
 
@@ -183,6 +185,20 @@ export class Simulator {
   }
 
   /** Check the model's invariants (no duplicate sfnum, unique indices, ...); throws on a violation. */
+  /**
+   * A driver reports an error to a health reporter (devlink_health_report) of the instance
+   * `handle`, or of its port `port`: counted, announced, dumped and recovered as the
+   * reporter's settings say. Returns 0 or the negative errno (-ECANCELED within the grace
+   * period). `syndrome` sets what mlx5's fw reporter diagnoses.
+   */
+  reportHealth(handle: string, reporter: string, o: { port?: number; syndrome?: number } = {}): number {
+    const inst = this.core.instances.find((i) => i.handle === handle);
+    const r = inst && reportersOf(inst).find((x) => x.ops.name === reporter && x.port?.index === o.port);
+    if (!inst || !r) throw new Error(`the simulator has no health reporter ${reporter} on ${handle}${o.port !== undefined ? `/${o.port}` : ''}`);
+    if (o.syndrome !== undefined) setSyndrome(inst, o.syndrome);
+    return r.report();
+  }
+
   checkInvariants(): InvariantReport {
     return checkInvariants(this.core, this.devices);
   }

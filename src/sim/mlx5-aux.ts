@@ -9,6 +9,7 @@ import { DevlinkDriver, Errno, Instance, Netdev, Port } from './model';
 import type { Sf } from './mlx5-sf';
 import type { World } from './world';
 import { mlx5Params, mlx5Info } from './mlx5-common';
+import { mlx5EnReporters, mlx5FwReporters } from './mlx5-health';
 import { E, Flavour, PortType } from './uapi';
 
 export interface AuxSf {
@@ -55,6 +56,7 @@ export function createAux(sf: Sf): AuxSf {
   const name = `mlx5_core.sf.${id}`;
   const inst = core.createInstance('auxiliary', name, sfDriver(sf));
   for (const p of mlx5Params(false)) inst.params.push(p);
+  mlx5FwReporters(core, inst, false);
   core.register(inst);
   const vhca = w.nextVhcaId();
   const port: Port = {
@@ -64,6 +66,7 @@ export function createAux(sf: Sf): AuxSf {
   core.portRegister(port);
   const netdev = { ifindex: w.nextIfindex(), name: sfNetdevName(sf.pf.pci, sf.pf.pfnum, sf.sfnum) };
   core.portTypeEthSet(port, netdev);
+  mlx5EnReporters(core, port);
   const rdma = w.nextRdmaName();
   const aux: AuxSf = { world: w, id, name, inst, port, netdev, rdma, pci: sf.pf.pci };
   w.sysfs?.addSf(aux, sf.sfnum, sf.mac, aux.pci);

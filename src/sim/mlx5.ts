@@ -10,6 +10,7 @@ import { ExtAck } from './policy';
 import { DevlinkDriver, Errno, fail, Instance, Port, PortOps, Rate } from './model';
 import { MLX5, Sf, SfTable } from './mlx5-sf';
 import { mlx5Info, mlx5Params } from './mlx5-common';
+import { mlx5EnReporters, mlx5FwReporters } from './mlx5-health';
 import type { World } from './world';
 import { E, EswMode, Flavour, FnState, PortType } from './uapi';
 
@@ -77,6 +78,8 @@ export class Mlx5Pf {
       splittable: false, ops: {}, rate: undefined,
     };
     this.inst.ports.push(this.uplink);
+    mlx5FwReporters(core, this.inst, true);
+    mlx5EnReporters(core, this.uplink);
     core.register(this.inst);
     if (opts.eswitch === 'switchdev') this.enterSwitchdev();
   }
