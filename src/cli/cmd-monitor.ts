@@ -14,7 +14,10 @@ import { decodeMessage, deviceFrom, paramFrom, portFrom, rateFrom } from '../dev
 import { MalformedError } from '../attrs/errors';
 import type { NlMsg } from '../genl/message';
 import { genlCmd } from '../genl/message';
+import { uptime } from 'os';
+import { reporterFrom } from '../devlink/health';
 import { Args, UsageError } from './args';
+import { printReporter } from './print-health';
 import { monFooter, monHeader, printDev, printParam, printPort, printRate } from './print';
 import type { Session } from './session';
 
@@ -28,7 +31,7 @@ function describe(cmd: number): { obj: string; verb: string } | undefined {
   for (const [obj, base] of groups) {
     if (cmd >= base && cmd < base + 4) return { obj, verb: VERBS[cmd - base] };
   }
-  return undefined;
+  return cmd === Cmd.HEALTH_REPORTER_RECOVER ? { obj: 'health', verb: 'status' } : undefined;
 }
 
 export async function monitorCmd(s: Session, a: Args): Promise<void> {
@@ -93,6 +96,11 @@ function printEvent(s: Session, msg: NlMsg, wanted: readonly string[]): void {
       if (attrs.portIndex === undefined) return;
       monHeader(p, what.obj, what.verb);
       printPort(p, portFrom(attrs));
+      break;
+    case 'health':
+      if (attrs.healthReporter === undefined) return;
+      monHeader(p, what.obj, what.verb);
+      printReporter(p, reporterFrom(attrs), uptime);
       break;
     case 'param':
       if (attrs.param === undefined) return;

@@ -9,6 +9,7 @@ import { applyCmd } from './cmd-apply';
 import { demoCmd } from './cmd-demo';
 import { devInfo, devReload, devShow, eswitchSet, eswitchShow, paramSet, paramShow } from './cmd-dev';
 import { genlFamilies, genlFamily } from './cmd-genl';
+import { healthDiagnose, healthDumpClear, healthDumpShow, healthRecover, healthSet, healthShow } from './cmd-health';
 import { monitorCmd } from './cmd-monitor';
 import { functionSet, portAdd, portDel, portSet, portShow, portSplit, portUnsplit } from './cmd-port';
 import { rateAdd, rateDel, rateSet, rateShow } from './cmd-rate';
@@ -66,6 +67,14 @@ export const TREE: Command = {
         },
         leaf('add', portAdd, { bare: 'help', helpWord: true }),
         leaf('del', portDel, { bare: 'help', helpWord: true }),
+      ],
+    },
+    {
+      name: 'health', run: healthShow, bare: 'run',
+      sub: [
+        leaf('show', healthShow, { aliases: SHOW }), leaf('recover', healthRecover), leaf('diagnose', healthDiagnose),
+        { name: 'dump', run: healthDumpShow, bare: 'run', sub: [leaf('show', healthDumpShow, { aliases: SHOW }), leaf('clear', healthDumpClear)] },
+        leaf('set', healthSet),
       ],
     },
     leaf('monitor', monitorCmd, { helpWord: true }),

@@ -1,0 +1,88 @@
+/**
+ * devlink health: show, recover, diagnose, dump show, dump clear, set, with iproute2's
+ * arguments ({ DEV | DEV/PORT_INDEX | NETDEV } reporter NAME [ grace_period MSEC ]
+ * [ auto_recover BOOL ] [ auto_dump BOOL ]), messages and output.
+ */
+import * as os from 'os';
+import type { Devlink } from '../devlink/devlink';
+import type { HealthReporterSettings } from '../devlink/health';
+import { Args, nextBool, nextDevOrPort, nextStr, parseKeywords, requireKeywords, UsageError } from './args';
+import { resolvePort } from './cmd-port';
+import { printFmsg, printReporter } from './print-health';
+import type { Session } from './session';
+
+interface Target {
+  readonly dl: Devlink;
+  readonly handle: string;
+  readonly reporter: string;
+  readonly settings: HealthReporterSettings;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** dl_argv_uint64_t. */
+function nextU64(a: Args): bigint {
+  const s = a.next();
+  if (s === undefined) throw new UsageError('Unsigned number argument expected');
+  if (!/^\d+$/.test(s) || BigInt(s) > U64_MAX) throw new UsageError(`"${s}" is not a number or not within range`);
+  return BigInt(s);
+}
+
+/** The handle, then `reporter NAME` and, where `settings`, the three settings. */
+async function parseTarget(s: Session, a: Args, settings = false): Promise<Target> {
+  const id = nextDevOrPort(a);
+  let reporter = '';
+  const set: { -readonly [K in keyof HealthReporterSettings]: HealthReporterSettings[K] } = {};
+  const handlers: [string, (x: Args) => void][] = [['reporter', (x) => (reporter = nextStr(x))]];
+  if (settings) {
+    handlers.push(
+      ['grace_period', (x) => (set.gracePeriodMs = nextU64(x))],
+      ['auto_recover', (x) => (set.autoRecover = nextBool(x))],
+      ['auto_dump', (x) => (set.autoDump = nextBool(x))],
+    );
+  }
+  requireKeywords(parseKeywords(a, handlers), [['reporter', "Reporter's name is expected."]]);
+  const dl = await s.devlink();
+  const handle = id.kind === 'dev' ? id.handle : await resolvePort(dl, id);
+  return { dl, handle, reporter, settings: set };
+}
+
+/** health show [ { DEV | DEV/PORT_INDEX } reporter NAME ]. */
+export async function healthShow(s: Session, a: Args): Promise<void> {
+  const one = a.empty ? undefined : await parseTarget(s, a);
+  const dl = one?.dl ?? (await s.devlink());
+  const reporters = one ? [await dl.healthReporter(one.handle, one.reporter)] : await dl.healthReporters();
+  s.printer.sectionStart('health');
+  try {
+    for (const r of reporters) printReporter(s.printer, r, os.uptime);
+  } finally {
+    s.printer.sectionEnd();
+  }
+}
+
+export async function healthRecover(s: Session, a: Args): Promise<void> {
+  const t = await parseTarget(s, a);
+  await t.dl.recoverHealthReporter(t.handle, t.reporter);
+}
+
+export async function healthDiagnose(s: Session, a: Args): Promise<void> {
+  const t = await parseTarget(s, a);
+  printFmsg(s.printer, await t.dl.diagnoseHealthReporter(t.handle, t.reporter));
+}
+
+export async function healthDumpShow(s: Session, a: Args): Promise<void> {
+  const t = await parseTarget(s, a);
+  printFmsg(s.printer, await t.dl.healthReporterDump(t.handle, t.reporter));
+}
+
+export async function healthDumpClear(s: Session, a: Args): Promise<void> {
+  const t = await parseTarget(s, a);
+  await t.dl.clearHealthReporterDump(t.handle, t.reporter);
+}
+
+/** health set: with no setting iproute2 sends a SET that changes nothing; the reporter is looked up instead. */
+export async function healthSet(s: Session, a: Args): Promise<void> {
+  const t = await parseTarget(s, a, true);
+  if (Object.keys(t.settings).length === 0) await t.dl.healthReporter(t.handle, t.reporter);
+  else await t.dl.setHealthReporter(t.handle, t.reporter, t.settings);
+}

@@ -1,0 +1,51 @@
+/**
+ * --help texts of health (iproute2's grammar).
+ */
+
+const P = 'auxiliary/mlx5_core.sf.4/65536';
+const USAGE = `Usage: devlink-sf health show [ { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME ]
+       devlink-sf health recover { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
+       devlink-sf health diagnose { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
+       devlink-sf health dump show { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
+       devlink-sf health dump clear { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
+       devlink-sf health set { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
+                             [ grace_period MSEC ]
+                             [ auto_recover { true | false } ]
+                             [ auto_dump    { true | false } ]
+`;
+
+export const HEALTH_HELP: Readonly<Record<string, string>> = {
+  health: `${USAGE}
+Health reporters of devices and ports: their state (healthy, error), error and recovery
+counts, and what they diagnose and dump. mlx5 has fw and fw_fatal on every device (an SF's
+own included) and tx and rx on each netdev's port. "devlink-sf monitor health" prints each
+error and recovery as it happens.
+
+Examples:
+  devlink-sf health show
+  devlink-sf health diagnose ${P} reporter tx
+  devlink-sf health set ${P} reporter tx grace_period 1000 auto_recover true
+`,
+  'health show': `Usage: devlink-sf health show [ { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME ]
+
+Every reporter, grouped by device and port, or one.
+`,
+  'health recover': `Usage: devlink-sf health recover { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
+
+Run the reporter's recovery; nothing happens while it is healthy.
+`,
+  'health diagnose': `Usage: devlink-sf health diagnose { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
+
+What the driver reports about the reporter's object now (for tx: each send queue with its
+completion and event queues).
+`,
+  'health dump': `Usage: devlink-sf health dump show { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
+       devlink-sf health dump clear { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
+
+The dump stored at the last error (one is taken now if none is stored), or forget it.
+`,
+  'health set': `${USAGE.split('\n').slice(5).join('\n').replace(/^ {7}devlink-sf/, 'Usage: devlink-sf')}
+grace_period: the least time between two automatic recoveries, in ms; auto_recover and
+auto_dump: whether an error is recovered and dumped without being asked.
+`,
+};
