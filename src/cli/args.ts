@@ -78,6 +78,14 @@ export function nextUint(a: Args, max = U32_MAX): number {
   return n;
 }
 
+/** dl_argv_uint64_t. */
+export function nextU64(a: Args): bigint {
+  const s = a.next();
+  if (s === undefined) throw new UsageError('Unsigned number argument expected');
+  if (!/^\d+$/.test(s) || BigInt(s) >= 1n << 64n) throw new UsageError(`"${s}" is not a number or not within range`);
+  return BigInt(s);
+}
+
 /** dl_argv_str. */
 export function nextStr(a: Args): string {
   const s = a.next();

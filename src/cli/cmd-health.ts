@@ -6,7 +6,7 @@
 import * as os from 'os';
 import type { Devlink } from '../devlink/devlink';
 import type { HealthReporterSettings } from '../devlink/health';
-import { Args, nextBool, nextDevOrPort, nextStr, parseKeywords, requireKeywords, UsageError } from './args';
+import { Args, nextBool, nextDevOrPort, nextStr, nextU64, parseKeywords, requireKeywords } from './args';
 import { resolvePort } from './cmd-port';
 import { printFmsg, printReporter } from './print-health';
 import type { Session } from './session';
@@ -16,16 +16,6 @@ interface Target {
   readonly handle: string;
   readonly reporter: string;
   readonly settings: HealthReporterSettings;
-}
-
-const U64_MAX = (1n << 64n) - 1n;
-
-/** dl_argv_uint64_t. */
-function nextU64(a: Args): bigint {
-  const s = a.next();
-  if (s === undefined) throw new UsageError('Unsigned number argument expected');
-  if (!/^\d+$/.test(s) || BigInt(s) > U64_MAX) throw new UsageError(`"${s}" is not a number or not within range`);
-  return BigInt(s);
 }
 
 /** The handle, then `reporter NAME` and, where `settings`, the three settings. */

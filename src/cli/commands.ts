@@ -9,6 +9,7 @@ import { applyCmd } from './cmd-apply';
 import { demoCmd } from './cmd-demo';
 import { devInfo, devReload, devShow, eswitchSet, eswitchShow, paramSet, paramShow } from './cmd-dev';
 import { genlFamilies, genlFamily } from './cmd-genl';
+import { resourceSet, resourceShow } from './cmd-resource';
 import { healthDiagnose, healthDumpClear, healthDumpShow, healthRecover, healthSet, healthShow } from './cmd-health';
 import { monitorCmd } from './cmd-monitor';
 import { functionSet, portAdd, portDel, portSet, portShow, portSplit, portUnsplit } from './cmd-port';
@@ -77,6 +78,7 @@ export const TREE: Command = {
         leaf('set', healthSet),
       ],
     },
+    { name: 'resource', bare: 'help', sub: [leaf('show', resourceShow), leaf('set', resourceSet)] },
     leaf('monitor', monitorCmd, { helpWord: true }),
     {
       name: 'sf', run: sfList, bare: 'run',

@@ -4,13 +4,13 @@
  */
 import { DEVLINK_HELP } from './help-devlink';
 import { OWN_HELP } from './help-own';
-import { HEALTH_HELP } from './help-health';
+import { OBJECT_HELP } from './help-objects';
 
 const D = 'pci/0000:06:00.0';
 
 const TOP = `Usage: devlink-sf [ OPTIONS ] OBJECT { COMMAND | help }
        devlink-sf [ OPTIONS ] -b FILE
-where  OBJECT := { dev | port | health | monitor | sf | apply | agent | genl | demo }
+where  OBJECT := { dev | port | health | resource | monitor | sf | apply | agent | genl | demo }
        OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -i[ec] | -f[orce] | -N[etns] NETNS |
                     --family NAME | --sim | --sim-config FILE | --sysfs DIR | -V | --version | -h | --help }
 
@@ -44,7 +44,7 @@ Examples:
 Run "devlink-sf OBJECT --help" for an object's commands.
 `;
 
-const HELP: Readonly<Record<string, string>> = { '': TOP, ...DEVLINK_HELP, ...HEALTH_HELP, ...OWN_HELP };
+const HELP: Readonly<Record<string, string>> = { '': TOP, ...DEVLINK_HELP, ...OBJECT_HELP, ...OWN_HELP };
 
 /** The help of `path`, or of the nearest command above it. */
 export function helpFor(path: readonly string[]): string {

@@ -21,6 +21,7 @@ import { PortWatch, WatchPortsOptions } from './port-watch';
 import { reloadRequest, reloadResultFrom } from './reload';
 import { health, HealthReporter, HealthReporterSettings } from './health';
 import { FmsgObject } from './fmsg';
+import { DevlinkResource, DpipeTable, resources } from './resources';
 import { LifecycleOptions, SfTarget, Subfunction, SubfunctionManager, SubfunctionSpec } from './subfunction';
 import {
   addPortAttrs, devAttrs, DevlinkRequestAttrs, devlinkRequest, eswitchAttrs, PARAM_CMODES, paramSetRequest,
@@ -334,6 +335,23 @@ export class Devlink {
 
   setHealthReporter(handle: string, name: string, settings: HealthReporterSettings, opts: CallOptions = {}): Promise<void> {
     return settle(() => health.set(this, handle, name, settings, opts));
+  }
+
+  // -- resources (resources.ts) ---------------------------------------------------------
+
+  /** The device's resources as a tree (EOPNOTSUPP from a driver that has none). */
+  resources(dev: string, opts: CallOptions = {}): Promise<DevlinkResource[]> {
+    return settle(() => resources.list(this, dev, opts));
+  }
+
+  /** The device's dpipe tables (the resources' users). */
+  dpipeTables(dev: string, opts: CallOptions = {}): Promise<DpipeTable[]> {
+    return settle(() => resources.tables(this, dev, opts));
+  }
+
+  /** Set a resource's size by path ('kvd/linear') or id; it applies at the next reload. */
+  setResourceSize(dev: string, resource: string | bigint, size: number | bigint, opts: CallOptions = {}): Promise<void> {
+    return settle(() => resources.set(this, dev, resource, size, opts));
   }
 
   // -- sub-functions -------------------------------------------------------------------

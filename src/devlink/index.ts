@@ -18,3 +18,4 @@ export { FmsgObject } from './fmsg';
 export type { FmsgValue, FmsgScalar, FmsgArray } from './fmsg';
 export { HealthState } from './health';
 export type { HealthReporter, HealthReporterSettings, HealthStateName } from './health';
+export type { DevlinkResource, DpipeTable } from './resources';

@@ -61,6 +61,39 @@ export const reloadStatsAttrs: AttrSet<AttrDefs> = defineAttrSet('dl-reload-stat
   reloadActionStats: { id: 163, type: 'nest', multi: true, nested: (): AttrSet<AttrDefs> => reloadStatsAttrs },
 });
 
+/** DEVLINK_ATTR_RESOURCE: one resource (devlink_resource_put), its children in a RESOURCE_LIST of their own. */
+export const resourceAttrs: AttrSet<AttrDefs> = defineAttrSet('dl-resource', {
+  resourceList: { id: 63, type: 'nest', nested: (): AttrSet<AttrDefs> => resourceListAttrs },
+  resourceName: { id: 65, type: 'string' },
+  resourceId: { id: 66, type: 'u64' },
+  resourceSize: { id: 67, type: 'u64' },
+  resourceSizeNew: { id: 68, type: 'u64' },
+  resourceSizeValid: { id: 69, type: 'u8' },
+  resourceSizeMin: { id: 70, type: 'u64' },
+  resourceSizeMax: { id: 71, type: 'u64' },
+  resourceSizeGran: { id: 72, type: 'u64' },
+  resourceUnit: { id: 73, type: 'u8' },
+  resourceOcc: { id: 74, type: 'u64' },
+});
+
+/** DEVLINK_ATTR_RESOURCE_LIST. */
+export const resourceListAttrs: AttrSet<AttrDefs> = defineAttrSet('dl-resource-list', {
+  resource: { id: 64, type: 'nest', multi: true, nested: (): AttrSet<AttrDefs> => resourceAttrs },
+});
+
+/** DEVLINK_ATTR_DPIPE_TABLE (what resource show needs of it; matches and actions are kept unknown). */
+export const dpipeTableAttrs = defineAttrSet('dl-dpipe-table', {
+  dpipeTableName: { id: 29, type: 'string' },
+  dpipeTableSize: { id: 30, type: 'u64' },
+  dpipeTableCountersEnabled: { id: 33, type: 'u8' },
+  dpipeTableResourceId: { id: 75, type: 'u64' },
+  dpipeTableResourceUnits: { id: 76, type: 'u64' },
+});
+
+export const dpipeTablesAttrs = defineAttrSet('dl-dpipe-tables', {
+  dpipeTable: { id: 28, type: 'nest', multi: true, nested: () => dpipeTableAttrs },
+});
+
 /** DEVLINK_ATTR_HEALTH_REPORTER: one reporter as devlink_nl_health_reporter_fill writes it. */
 export const healthReporterAttrs = defineAttrSet('dl-health-reporter', {
   healthReporterName: { id: 115, type: 'string' },
@@ -102,12 +135,12 @@ export const devlinkAttrs = defineAttrSet('devlink', {
   sbOccMax: { id: 24, type: 'u32' },
   eswitchMode: { id: 25, type: 'u16', enum: EswitchMode },
   eswitchInlineMode: { id: 26, type: 'u8', enum: InlineMode },
-  dpipeTables: { id: 27, type: 'binary' },
+  dpipeTables: { id: 27, type: 'nest', nested: () => dpipeTablesAttrs },
   dpipeTableName: { id: 29, type: 'string' },
   dpipeTableCountersEnabled: { id: 33, type: 'u8' },
   pad: { id: 61, type: 'binary' },
   eswitchEncapMode: { id: 62, type: 'u8', enum: EncapMode },
-  resourceList: { id: 63, type: 'binary' },
+  resourceList: { id: 63, type: 'nest', nested: (): AttrSet<AttrDefs> => resourceListAttrs },
   resourceId: { id: 66, type: 'u64' },
   resourceSize: { id: 67, type: 'u64' },
   portFlavour: { id: 77, type: 'u16', enum: PortFlavour },

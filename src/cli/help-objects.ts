@@ -1,5 +1,5 @@
 /**
- * --help texts of health (iproute2's grammar).
+ * --help texts of health and resource (iproute2's grammar).
  */
 
 const P = 'auxiliary/mlx5_core.sf.4/65536';
@@ -14,7 +14,16 @@ const USAGE = `Usage: devlink-sf health show [ { DEV | DEV/PORT_INDEX } reporter
                              [ auto_dump    { true | false } ]
 `;
 
-export const HEALTH_HELP: Readonly<Record<string, string>> = {
+const RESOURCE_USAGE = `Usage: devlink-sf resource show DEV
+       devlink-sf resource set DEV path PATH size SIZE
+`;
+
+export const OBJECT_HELP: Readonly<Record<string, string>> = {
+  resource: `${RESOURCE_USAGE}
+A device's resources as a tree (size, occupancy, bounds, the dpipe tables that use each);
+set changes a resource's size by its path from the top ("kvd/linear"), applied at the next
+reload. mlx5 has no resources: its devices answer "Operation not supported".
+`,
   health: `${USAGE}
 Health reporters of devices and ports: their state (healthy, error), error and recovery
 counts, and what they diagnose and dump. mlx5 has fw and fw_fatal on every device (an SF's
