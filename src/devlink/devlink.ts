@@ -21,6 +21,7 @@ import { PortWatch, WatchPortsOptions } from './port-watch';
 import { reloadRequest, reloadResultFrom } from './reload';
 import { health, HealthReporter, HealthReporterSettings } from './health';
 import { FmsgObject } from './fmsg';
+import { flash, FlashOptions, FlashUpdate } from './flash';
 import { DevlinkResource, DpipeTable, resources } from './resources';
 import { LifecycleOptions, SfTarget, Subfunction, SubfunctionManager, SubfunctionSpec } from './subfunction';
 import {
@@ -335,6 +336,14 @@ export class Devlink {
 
   setHealthReporter(handle: string, name: string, settings: HealthReporterSettings, opts: CallOptions = {}): Promise<void> {
     return settle(() => health.set(this, handle, name, settings, opts));
+  }
+
+  /**
+   * Flash a firmware file (a name under /lib/firmware): iterate the result for the
+   * progress, await its `done` for the outcome. Input is checked before anything is sent.
+   */
+  flash(dev: string, o: FlashOptions & CallOptions): FlashUpdate {
+    return flash(this, dev, o);
   }
 
   // -- resources (resources.ts) ---------------------------------------------------------

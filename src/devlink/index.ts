@@ -19,3 +19,5 @@ export type { FmsgValue, FmsgScalar, FmsgArray } from './fmsg';
 export { HealthState } from './health';
 export type { HealthReporter, HealthReporterSettings, HealthStateName } from './health';
 export type { DevlinkResource, DpipeTable } from './resources';
+export { FlashOverwrite } from './flash';
+export type { FlashOptions, FlashUpdate, FlashOverwriteName } from './flash';

@@ -216,6 +216,14 @@ export interface ReloadResult {
   readonly actionsPerformed?: readonly string[];
 }
 
+/** A flash update's progress (FLASH_UPDATE, FLASH_UPDATE_STATUS, FLASH_UPDATE_END notifications). */
+export type FlashEvent =
+  | { readonly type: 'flash'; readonly phase: 'begin' | 'end'; readonly handle: string }
+  | {
+    readonly type: 'flash'; readonly phase: 'status'; readonly handle: string; readonly message?: string; readonly component?: string;
+    readonly done: bigint; readonly total: bigint; readonly timeoutS: bigint;
+  };
+
 /** Events from monitor(). */
 export type DevlinkEvent =
   | { readonly type: 'dev-new' | 'dev-del'; readonly device: DevlinkDevice }
@@ -223,5 +231,6 @@ export type DevlinkEvent =
   | { readonly type: 'rate-new' | 'rate-del'; readonly rate: DevlinkRate }
   /** DEVLINK_CMD_HEALTH_REPORTER_RECOVER: a reporter's state or counters changed (an error reported, a recovery). */
   | { readonly type: 'health'; readonly reporter: HealthReporter }
+  | FlashEvent
   | { readonly type: 'resync'; readonly reason: 'overrun'; readonly devices: readonly DevlinkDevice[]; readonly ports: readonly DevlinkPort[] }
   | { readonly type: 'other'; readonly cmd: string; readonly attrs: Readonly<Record<string, unknown>> };

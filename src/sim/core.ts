@@ -13,6 +13,7 @@ import { portDoit, portDump } from './cmd-port';
 import { devDoit, devDump } from './cmd-dev';
 import { rateDoit, rateDump, rateFromAttrs, rateNodeFromAttrs } from './cmd-rate';
 import { healthDoit, healthDump } from './cmd-health';
+import { flashDoit } from './cmd-flash';
 
 /** What a doit gets: the parsed request and a way to reply (genlmsg_reply). */
 export interface DoCtx {
@@ -217,7 +218,7 @@ export class DevlinkCore {
     const t = this.preDoit(op, ctx);
     if (op.cmd === C.NOTIFY_FILTER_SET) return;
     if (!t) throw new Errno(-E.EOPNOTSUPP);
-    if (portDoit(this, ctx, t) || devDoit(this, ctx, t) || rateDoit(this, ctx, t) || healthDoit(this, ctx, t)) return;
+    if (portDoit(this, ctx, t) || devDoit(this, ctx, t) || rateDoit(this, ctx, t) || healthDoit(this, ctx, t) || flashDoit(this, ctx, t)) return;
     // commands the driver implements nothing for
     throw new Errno(-E.EOPNOTSUPP);
   }

@@ -40,6 +40,7 @@ import { SimSocket } from './socket';
 import { Sysfs } from './sysfs';
 import { reportersOf } from './health';
 import { setSyndrome } from './mlx5-health';
+import { setFirmwareDir } from './cmd-flash';
 import { C, DEVLINK_ATTR_MAX_6_1 } from './uapi';
 import { Timing, World } from './world';
 
@@ -64,6 +65,8 @@ export interface SimulatorOptions {
   readonly timing?: Partial<Timing>;
   /** Largest dump datagram; 32 KiB by default (what the kernel sends a reader with a large buffer). */
   readonly dumpBufferSize?: number;
+  /** Where flash updates find their files (request_firmware's /lib/firmware by default). */
+  readonly firmwareDir?: string;
 }
 
 export interface TransportOptions {
@@ -103,6 +106,7 @@ export class Simulator {
     this.nextPort = 0x40000000 + n * 0x10000;
     const family: FamilyCtx = { id: this.familyId, flavor: this.kernel };
     this.core = new DevlinkCore(family, (msg) => this.multicast(msg));
+    if (opts.firmwareDir !== undefined) setFirmwareDir(this.core, opts.firmwareDir);
     this.genl = new GenlKernel(this.faults, this.sched, opts.dumpBufferSize ?? 32768);
     this.genl.add(nlctrlFamily(this.genl));
     this.genl.add(this.devlinkFamily());

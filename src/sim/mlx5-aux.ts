@@ -10,6 +10,7 @@ import type { Sf } from './mlx5-sf';
 import type { World } from './world';
 import { mlx5Params, mlx5Info } from './mlx5-common';
 import { mlx5EnReporters, mlx5FwReporters } from './mlx5-health';
+import { setFlashKind } from './cmd-flash';
 import { E, Flavour, PortType } from './uapi';
 
 export interface AuxSf {
@@ -57,6 +58,7 @@ export function createAux(sf: Sf): AuxSf {
   const inst = core.createInstance('auxiliary', name, sfDriver(sf));
   for (const p of mlx5Params(false)) inst.params.push(p);
   mlx5FwReporters(core, inst, false);
+  setFlashKind(inst, 'no-mcqi');
   core.register(inst);
   const vhca = w.nextVhcaId();
   const port: Port = {
