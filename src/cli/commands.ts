@@ -10,6 +10,7 @@ import { demoCmd } from './cmd-demo';
 import { devInfo, devReload, devShow, eswitchSet, eswitchShow, paramSet, paramShow } from './cmd-dev';
 import { genlFamilies, genlFamily } from './cmd-genl';
 import { resourceSet, resourceShow } from './cmd-resource';
+import { devFlash } from './cmd-flash';
 import { healthDiagnose, healthDumpClear, healthDumpShow, healthRecover, healthSet, healthShow } from './cmd-health';
 import { monitorCmd } from './cmd-monitor';
 import { functionSet, portAdd, portDel, portSet, portShow, portSplit, portUnsplit } from './cmd-port';
@@ -47,6 +48,7 @@ export const TREE: Command = {
         leaf('reload', devReload, { bare: 'help', helpWord: true }),
         { name: 'param', run: paramShow, bare: 'run', sub: [leaf('show', paramShow, { aliases: SHOW }), leaf('set', paramSet)] },
         leaf('info', devInfo, { helpWord: true }),
+        leaf('flash', devFlash, { bare: 'help', helpWord: true }),
       ],
     },
     {

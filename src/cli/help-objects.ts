@@ -19,6 +19,15 @@ const RESOURCE_USAGE = `Usage: devlink-sf resource show DEV
 `;
 
 export const OBJECT_HELP: Readonly<Record<string, string>> = {
+  'dev flash': `Usage: devlink-sf dev flash DEV file PATH [ component NAME ] [ overwrite SECTION ]
+
+Flash a firmware file (PATH is looked up by the kernel under /lib/firmware) and show the
+driver's progress as it comes: one line per step, with a percentage on a terminal.
+SECTION is settings or identifiers (each may be given).
+
+Example:
+  devlink-sf dev flash pci/0000:06:00.0 file mlnx/fw-ConnectX6Dx.mfa2
+`,
   resource: `${RESOURCE_USAGE}
 A device's resources as a tree (size, occupancy, bounds, the dpipe tables that use each);
 set changes a resource's size by its path from the top ("kvd/linear"), applied at the next
