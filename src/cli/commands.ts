@@ -11,6 +11,7 @@ import { devInfo, devReload, devShow, eswitchSet, eswitchShow, paramSet, paramSh
 import { genlFamilies, genlFamily } from './cmd-genl';
 import { resourceSet, resourceShow } from './cmd-resource';
 import { devFlash } from './cmd-flash';
+import { trapGroupSet, trapGroupShow, trapPolicerSet, trapPolicerShow, trapSet, trapShow } from './cmd-trap';
 import { healthDiagnose, healthDumpClear, healthDumpShow, healthRecover, healthSet, healthShow } from './cmd-health';
 import { monitorCmd } from './cmd-monitor';
 import { functionSet, portAdd, portDel, portSet, portShow, portSplit, portUnsplit } from './cmd-port';
@@ -81,6 +82,14 @@ export const TREE: Command = {
       ],
     },
     { name: 'resource', bare: 'help', sub: [leaf('show', resourceShow), leaf('set', resourceSet)] },
+    {
+      name: 'trap', run: trapShow, bare: 'run',
+      sub: [
+        leaf('show', trapShow, { aliases: SHOW }), leaf('set', trapSet),
+        { name: 'group', run: trapGroupShow, bare: 'run', sub: [leaf('show', trapGroupShow, { aliases: SHOW }), leaf('set', trapGroupSet)] },
+        { name: 'policer', run: trapPolicerShow, bare: 'run', sub: [leaf('show', trapPolicerShow, { aliases: SHOW }), leaf('set', trapPolicerSet)] },
+      ],
+    },
     leaf('monitor', monitorCmd, { helpWord: true }),
     {
       name: 'sf', run: sfList, bare: 'run',

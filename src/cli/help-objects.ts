@@ -19,6 +19,18 @@ const RESOURCE_USAGE = `Usage: devlink-sf resource show DEV
 `;
 
 export const OBJECT_HELP: Readonly<Record<string, string>> = {
+  trap: `Usage: devlink-sf trap set DEV trap TRAP [ action { trap | drop | mirror } ]
+       devlink-sf trap show [ DEV trap TRAP ]
+       devlink-sf trap group set DEV group GROUP [ action { trap | drop | mirror } ]
+                              [ policer POLICER ] [ nopolicer ]
+       devlink-sf trap group show [ DEV group GROUP ]
+       devlink-sf trap policer set DEV policer POLICER [ rate RATE ] [ burst BURST ]
+       devlink-sf trap policer show DEV policer POLICER
+
+Packet traps: what the device does with packets it drops or traps (mlx5: ingress_vlan_filter
+and dmac_filter in group l2_drops, which can be set to trap outside switchdev mode). With -s,
+each with its rx statistics.
+`,
   'dev flash': `Usage: devlink-sf dev flash DEV file PATH [ component NAME ] [ overwrite SECTION ]
 
 Flash a firmware file (PATH is looked up by the kernel under /lib/firmware) and show the

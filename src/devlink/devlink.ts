@@ -21,6 +21,9 @@ import { PortWatch, WatchPortsOptions } from './port-watch';
 import { reloadRequest, reloadResultFrom } from './reload';
 import { health, HealthReporter, HealthReporterSettings } from './health';
 import { FmsgObject } from './fmsg';
+import {
+  DevlinkTrap, DevlinkTrapGroup, DevlinkTrapPolicer, TrapActionName, TrapGroupSettings, TrapPolicerSettings, traps,
+} from './traps';
 import { flash, FlashOptions, FlashUpdate } from './flash';
 import { DevlinkResource, DpipeTable, resources } from './resources';
 import { LifecycleOptions, SfTarget, Subfunction, SubfunctionManager, SubfunctionSpec } from './subfunction';
@@ -344,6 +347,24 @@ export class Devlink {
    */
   flash(dev: string, o: FlashOptions & CallOptions): FlashUpdate {
     return flash(this, dev, o);
+  }
+
+  // -- traps (traps.ts) ------------------------------------------------------------------
+
+  traps(o: DeviceFilter & CallOptions = {}): Promise<DevlinkTrap[]> { return settle(() => traps.list(this, o)); }
+  trap(dev: string, name: string, opts: CallOptions = {}): Promise<DevlinkTrap> { return settle(() => traps.get(this, dev, name, opts)); }
+  setTrapAction(dev: string, name: string, action: TrapActionName, opts: CallOptions = {}): Promise<void> {
+    return settle(() => traps.set(this, dev, name, action, opts));
+  }
+  trapGroups(o: DeviceFilter & CallOptions = {}): Promise<DevlinkTrapGroup[]> { return settle(() => traps.groups(this, o)); }
+  trapGroup(dev: string, name: string, opts: CallOptions = {}): Promise<DevlinkTrapGroup> { return settle(() => traps.group(this, dev, name, opts)); }
+  setTrapGroup(dev: string, name: string, s: TrapGroupSettings, opts: CallOptions = {}): Promise<void> {
+    return settle(() => traps.setGroup(this, dev, name, s, opts));
+  }
+  trapPolicers(o: DeviceFilter & CallOptions = {}): Promise<DevlinkTrapPolicer[]> { return settle(() => traps.policers(this, o)); }
+  trapPolicer(dev: string, id: number, opts: CallOptions = {}): Promise<DevlinkTrapPolicer> { return settle(() => traps.policer(this, dev, id, opts)); }
+  setTrapPolicer(dev: string, id: number, s: TrapPolicerSettings, opts: CallOptions = {}): Promise<void> {
+    return settle(() => traps.setPolicer(this, dev, id, s, opts));
   }
 
   // -- resources (resources.ts) ---------------------------------------------------------

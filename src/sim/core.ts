@@ -14,6 +14,7 @@ import { devDoit, devDump } from './cmd-dev';
 import { rateDoit, rateDump, rateFromAttrs, rateNodeFromAttrs } from './cmd-rate';
 import { healthDoit, healthDump } from './cmd-health';
 import { flashDoit } from './cmd-flash';
+import { trapDoit, trapDump } from './cmd-trap';
 
 /** What a doit gets: the parsed request and a way to reply (genlmsg_reply). */
 export interface DoCtx {
@@ -218,7 +219,7 @@ export class DevlinkCore {
     const t = this.preDoit(op, ctx);
     if (op.cmd === C.NOTIFY_FILTER_SET) return;
     if (!t) throw new Errno(-E.EOPNOTSUPP);
-    if (portDoit(this, ctx, t) || devDoit(this, ctx, t) || rateDoit(this, ctx, t) || healthDoit(this, ctx, t) || flashDoit(this, ctx, t)) return;
+    if (portDoit(this, ctx, t) || devDoit(this, ctx, t) || rateDoit(this, ctx, t) || healthDoit(this, ctx, t) || flashDoit(this, ctx, t) || trapDoit(this, ctx, t)) return;
     // commands the driver implements nothing for
     throw new Errno(-E.EOPNOTSUPP);
   }
@@ -226,7 +227,7 @@ export class DevlinkCore {
   /** Run a dumpit: returns 0 or the negative errno NLMSG_DONE carries. */
   dumpit(op: OpDef, ctx: DumpCtx): number {
     try {
-      if (portDump(this, ctx) || devDump(this, ctx) || rateDump(this, ctx) || healthDump(this, ctx)) return 0;
+      if (portDump(this, ctx) || devDump(this, ctx) || rateDump(this, ctx) || healthDump(this, ctx) || trapDump(this, ctx)) return 0;
       return 0;
     } catch (e) {
       if (e instanceof Errno) return e.err;

@@ -11,6 +11,7 @@ import type { World } from './world';
 import { mlx5Params, mlx5Info } from './mlx5-common';
 import { mlx5EnReporters, mlx5FwReporters } from './mlx5-health';
 import { setFlashKind } from './cmd-flash';
+import { mlx5Traps } from './cmd-trap';
 import { E, Flavour, PortType } from './uapi';
 
 export interface AuxSf {
@@ -59,6 +60,7 @@ export function createAux(sf: Sf): AuxSf {
   for (const p of mlx5Params(false)) inst.params.push(p);
   mlx5FwReporters(core, inst, false);
   setFlashKind(inst, 'no-mcqi');
+  mlx5Traps(inst, () => false);
   core.register(inst);
   const vhca = w.nextVhcaId();
   const port: Port = {
