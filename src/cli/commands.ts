@@ -11,6 +11,7 @@ import { devInfo, devReload, devShow, eswitchSet, eswitchShow, paramSet, paramSh
 import { genlFamilies, genlFamily } from './cmd-genl';
 import { resourceSet, resourceShow } from './cmd-resource';
 import { devFlash } from './cmd-flash';
+import { regionDel, regionDump, regionNew, regionRead, regionShow } from './cmd-region';
 import { trapGroupSet, trapGroupShow, trapPolicerSet, trapPolicerShow, trapSet, trapShow } from './cmd-trap';
 import { healthDiagnose, healthDumpClear, healthDumpShow, healthRecover, healthSet, healthShow } from './cmd-health';
 import { monitorCmd } from './cmd-monitor';
@@ -82,6 +83,10 @@ export const TREE: Command = {
       ],
     },
     { name: 'resource', bare: 'help', sub: [leaf('show', resourceShow), leaf('set', resourceSet)] },
+    {
+      name: 'region', run: regionShow, bare: 'run',
+      sub: [leaf('show', regionShow, { aliases: SHOW }), leaf('del', regionDel), leaf('new', regionNew), leaf('dump', regionDump), leaf('read', regionRead)],
+    },
     {
       name: 'trap', run: trapShow, bare: 'run',
       sub: [

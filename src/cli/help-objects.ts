@@ -19,6 +19,15 @@ const RESOURCE_USAGE = `Usage: devlink-sf resource show DEV
 `;
 
 export const OBJECT_HELP: Readonly<Record<string, string>> = {
+  region: `Usage: devlink-sf region show [ DEV/REGION ]
+       devlink-sf region del DEV/REGION snapshot SNAPSHOT_ID
+       devlink-sf region new DEV/REGION [ snapshot SNAPSHOT_ID ]
+       devlink-sf region dump DEV/REGION snapshot SNAPSHOT_ID
+       devlink-sf region read DEV/REGION snapshot SNAPSHOT_ID address ADDRESS length LENGTH
+
+Memory regions a driver exposes (netdevsim's dummy, mlx4's cr-space; mlx5 has none) and
+their snapshots: taken, listed, read as hex and deleted.
+`,
   trap: `Usage: devlink-sf trap set DEV trap TRAP [ action { trap | drop | mirror } ]
        devlink-sf trap show [ DEV trap TRAP ]
        devlink-sf trap group set DEV group GROUP [ action { trap | drop | mirror } ]

@@ -10,7 +10,7 @@ const D = 'pci/0000:06:00.0';
 
 const TOP = `Usage: devlink-sf [ OPTIONS ] OBJECT { COMMAND | help }
        devlink-sf [ OPTIONS ] -b FILE
-where  OBJECT := { dev | port | health | resource | trap | monitor | sf | apply | agent | genl | demo }
+where  OBJECT := { dev | port | health | resource | region | trap | monitor | sf | apply | agent | genl | demo }
        OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -i[ec] | -f[orce] | -N[etns] NETNS |
                     --family NAME | --sim | --sim-config FILE | --sysfs DIR | -V | --version | -h | --help }
 

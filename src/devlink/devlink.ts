@@ -21,6 +21,7 @@ import { PortWatch, WatchPortsOptions } from './port-watch';
 import { reloadRequest, reloadResultFrom } from './reload';
 import { health, HealthReporter, HealthReporterSettings } from './health';
 import { FmsgObject } from './fmsg';
+import { DevlinkRegion, RegionChunk, RegionReadOptions, regions } from './regions';
 import {
   DevlinkTrap, DevlinkTrapGroup, DevlinkTrapPolicer, TrapActionName, TrapGroupSettings, TrapPolicerSettings, traps,
 } from './traps';
@@ -366,6 +367,21 @@ export class Devlink {
   setTrapPolicer(dev: string, id: number, s: TrapPolicerSettings, opts: CallOptions = {}): Promise<void> {
     return settle(() => traps.setPolicer(this, dev, id, s, opts));
   }
+
+  // -- regions (regions.ts) --------------------------------------------------------------
+
+  regions(o: DeviceFilter & CallOptions = {}): Promise<DevlinkRegion[]> { return settle(() => regions.list(this, o)); }
+  /** One region by 'BUS/DEV/REGION'. */
+  region(handle: string, opts: CallOptions = {}): Promise<DevlinkRegion> { return settle(() => regions.get(this, handle, opts)); }
+  /** Take a snapshot; resolves with its id (the kernel's choice when none is given). */
+  newRegionSnapshot(handle: string, snapshot?: number, opts: CallOptions = {}): Promise<number> {
+    return settle(() => regions.newSnapshot(this, handle, snapshot, opts));
+  }
+  deleteRegionSnapshot(handle: string, snapshot: number, opts: CallOptions = {}): Promise<void> {
+    return settle(() => regions.deleteSnapshot(this, handle, snapshot, opts));
+  }
+  /** A snapshot's bytes (all of them, or `length` from `address`), as the kernel's chunks. */
+  readRegion(handle: string, o: RegionReadOptions & CallOptions = {}): Promise<RegionChunk[]> { return settle(() => regions.read(this, handle, o)); }
 
   // -- resources (resources.ts) ---------------------------------------------------------
 

@@ -94,6 +94,23 @@ export const dpipeTablesAttrs = defineAttrSet('dl-dpipe-tables', {
   dpipeTable: { id: 28, type: 'nest', multi: true, nested: () => dpipeTableAttrs },
 });
 
+/** DEVLINK_ATTR_REGION_SNAPSHOTS and its REGION_SNAPSHOT entries. */
+export const regionSnapshotAttrs = defineAttrSet('dl-region-snapshot', {
+  regionSnapshotId: { id: 92, type: 'u32' },
+});
+export const regionSnapshotsAttrs = defineAttrSet('dl-region-snapshots', {
+  regionSnapshot: { id: 91, type: 'nest', multi: true, nested: () => regionSnapshotAttrs },
+});
+
+/** DEVLINK_ATTR_REGION_CHUNKS and its REGION_CHUNK entries. */
+export const regionChunkAttrs = defineAttrSet('dl-region-chunk', {
+  regionChunkData: { id: 95, type: 'binary' },
+  regionChunkAddr: { id: 96, type: 'u64' },
+});
+export const regionChunksAttrs = defineAttrSet('dl-region-chunks', {
+  regionChunk: { id: 94, type: 'nest', multi: true, nested: () => regionChunkAttrs },
+});
+
 /** DEVLINK_ATTR_HEALTH_REPORTER: one reporter as devlink_nl_health_reporter_fill writes it. */
 export const healthReporterAttrs = defineAttrSet('dl-health-reporter', {
   healthReporterName: { id: 115, type: 'string' },
@@ -156,9 +173,9 @@ export const devlinkAttrs = defineAttrSet('devlink', {
   paramValueCmode: { id: 87, type: 'u8', enum: ParamCmode },
   regionName: { id: 88, type: 'string' },
   regionSize: { id: 89, type: 'u64' },
-  regionSnapshots: { id: 90, type: 'binary' },
+  regionSnapshots: { id: 90, type: 'nest', nested: () => regionSnapshotsAttrs },
   regionSnapshotId: { id: 92, type: 'u32' },
-  regionChunks: { id: 93, type: 'binary' },
+  regionChunks: { id: 93, type: 'nest', nested: () => regionChunksAttrs },
   regionChunkAddr: { id: 96, type: 'u64' },
   regionChunkLen: { id: 97, type: 'u64' },
   infoDriverName: { id: 98, type: 'string' },
