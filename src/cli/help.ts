@@ -14,14 +14,14 @@ where  OBJECT := { dev | port | health | resource | region | trap | monitor | sf
        OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -i[ec] | -f[orce] | -N[etns] NETNS |
                     --family NAME | --sim | --sim-config FILE | --sysfs DIR | -V | --version | -h | --help }
 
-Manage devlink sub-functions (mlx5 SFs) over generic netlink. The dev, port and monitor
-commands take iproute2's devlink arguments (words may be shortened: "p sh" is "port show")
+Manage devlink sub-functions (mlx5 SFs) over generic netlink. The dev, port, health,
+resource, region, trap and monitor commands take iproute2's devlink arguments (words may be shortened: "p sh" is "port show")
 and print what iproute2's devlink prints, in text and with -j as JSON. sf, apply, genl and
 demo are this tool's own.
 
 Options:
   -j, --json          JSON output            -p, --pretty      indented JSON (with -j)
-  -s, --statistics    dev show: reload statistics
+  -s, --statistics    dev show: reload statistics; trap: rx statistics
   -i, --iec           rates with IEC prefixes (Kibit)
   -b, --batch FILE    one command per line ("-" for stdin); stops at the first failure
   -f, --force         with -b: go on after a failure
