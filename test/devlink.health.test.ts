@@ -17,6 +17,8 @@ import type { DevlinkEvent } from '../src/devlink/types';
 import { Simulator } from '../src/sim';
 import { cat, genlmsg, nla, strz, u32, u64 } from './helpers/bytes';
 import { PF0, simSession } from './cli.helpers';
+import { Printer } from '../src/cli/output';
+import { printFmsgItems } from '../src/cli/print-health';
 
 const FAMILY = 0x1f;
 const HANDLE = [nla(1, strz('pci')), nla(2, strz('0000:06:00.0'))];
@@ -241,5 +243,18 @@ describe('cli health', () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('cli health: printing a formatted message stream', () => {
+  it('an unbalanced stream (netdevsim 6.1\'s dummy) prints up to the extra end, as iproute2, and says so', () => {
+    const items = fmsgItems(cat(OBJ, PAIR, name('a'), val(1, [1]), END, PAIR, name('n'), OBJ, PAIR, name('b'), val(6, [0]), END, END, END, END, END, PAIR, name('lost'), val(1, [2]), END));
+    const text = new Printer({ json: false, pretty: false });
+    assert.equal(printFmsgItems(text, items), false);
+    assert.equal(text.take(), ' a: 1\n  n:\n    b: false\n');
+    const json = new Printer({ json: true, pretty: false });
+    assert.equal(printFmsgItems(json, items), false);
+    json.finish();
+    assert.equal(json.take(), '{"a":1,"n":{"b":false}}\n');
   });
 });

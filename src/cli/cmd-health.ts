@@ -5,10 +5,11 @@
  */
 import * as os from 'os';
 import type { Devlink } from '../devlink/devlink';
-import type { HealthReporterSettings } from '../devlink/health';
+import type { FmsgItem } from '../devlink/fmsg';
+import { health, HealthReporterSettings } from '../devlink/health';
 import { Args, nextBool, nextDevOrPort, nextStr, nextU64, parseKeywords, requireKeywords } from './args';
 import { resolvePort } from './cmd-port';
-import { printFmsg, printReporter } from './print-health';
+import { printFmsgItems, printReporter } from './print-health';
 import type { Session } from './session';
 
 interface Target {
@@ -55,14 +56,19 @@ export async function healthRecover(s: Session, a: Args): Promise<void> {
   await t.dl.recoverHealthReporter(t.handle, t.reporter);
 }
 
+/** An unbalanced stream stops the output where iproute2's stops, with its words and status. */
+function printStream(s: Session, items: readonly FmsgItem[]): void {
+  if (!printFmsgItems(s.printer, items)) s.err('kernel answers: Success\n');
+}
+
 export async function healthDiagnose(s: Session, a: Args): Promise<void> {
   const t = await parseTarget(s, a);
-  printFmsg(s.printer, await t.dl.diagnoseHealthReporter(t.handle, t.reporter));
+  printStream(s, await health.diagnoseItems(t.dl, t.handle, t.reporter, {}));
 }
 
 export async function healthDumpShow(s: Session, a: Args): Promise<void> {
   const t = await parseTarget(s, a);
-  printFmsg(s.printer, await t.dl.healthReporterDump(t.handle, t.reporter));
+  printStream(s, await health.dumpItems(t.dl, t.handle, t.reporter, {}));
 }
 
 export async function healthDumpClear(s: Session, a: Args): Promise<void> {

@@ -4,8 +4,7 @@
  * as a stream of groups (objects and arrays open a new, indented line with "name:")
  * and "name: value" pairs.
  */
-import type { FmsgValue } from '../devlink/fmsg';
-import { FmsgObject } from '../devlink/fmsg';
+import type { FmsgItem, FmsgScalar } from '../devlink/fmsg';
 import type { HealthReporter } from '../devlink/health';
 import type { Printer } from './output';
 
@@ -62,12 +61,40 @@ export function printReporter(p: Printer, r: HealthReporter, uptimeS: () => numb
 }
 
 /**
- * A formatted message, as cmd_fmsg_object_cb prints its stream. `name` is the pending
- * pair name (pr_out_fmsg_name prints and forgets it).
+ * A formatted message's stream, printed as cmd_fmsg_object_cb prints it: objects and
+ * arrays open groups, pairs only carry the name the next value or group prints. An end
+ * without a start (a driver's unbalanced stream: netdevsim's "dummy" reporter on 6.1)
+ * stops the printing there, as it stops iproute2's; false then.
  */
-export function printFmsg(p: Printer, root: FmsgObject): void {
+export function printFmsgItems(p: Printer, items: readonly FmsgItem[]): boolean {
   p.setNewlineCount(1); // cmd_fmsg_init: no newline before the first group
-  printObject(p, root, undefined);
+  const stack: ('obj' | 'pair' | 'arr')[] = [];
+  let name: string | undefined;
+  const takeName = (): string | undefined => {
+    const n = name;
+    name = undefined;
+    return n;
+  };
+  for (const it of items) {
+    switch (it.kind) {
+      case 'obj': stack.push('obj'); groupStart(p, takeName(), () => p.jsonOpen()); break;
+      case 'arr': stack.push('arr'); groupStart(p, takeName(), () => p.jsonArrayOpen()); break;
+      case 'pair': stack.push('pair'); break;
+      case 'end': {
+        const top = stack.pop();
+        if (top === undefined) return false;
+        if (top === 'obj') groupEnd(p, () => p.jsonClose());
+        else if (top === 'arr') groupEnd(p, () => p.jsonArrayClose());
+        break;
+      }
+      case 'name': name = it.name; break;
+      case 'value':
+        pendingName(p, takeName());
+        printScalar(p, it.value);
+        break;
+    }
+  }
+  return true;
 }
 
 function pendingName(p: Printer, name: string | undefined): void {
@@ -101,35 +128,14 @@ function groupEnd(p: Printer, json: () => void): void {
   p.indentDec();
 }
 
-function printObject(p: Printer, o: FmsgObject, name: string | undefined): void {
-  groupStart(p, name, () => p.jsonOpen());
-  for (const [n, v] of o.entries) printValue(p, v, n);
-  groupEnd(p, () => p.jsonClose());
-}
-
-function printValue(p: Printer, v: FmsgValue, name: string | undefined): void {
-  if (v instanceof FmsgObject) {
-    printObject(p, v, name);
-  } else if (Array.isArray(v)) {
-    groupStart(p, name, () => p.jsonArrayOpen());
-    for (const item of v as readonly FmsgValue[]) printValue(p, item, undefined);
-    groupEnd(p, () => p.jsonArrayClose());
-  } else {
-    pendingName(p, name);
-    printScalar(p, v as Exclude<FmsgValue, FmsgObject | readonly FmsgValue[]>);
-  }
-}
-
-/** fmsg_value_show; binary as pr_out_binary_value: "%02x " each, 16 to a line. */
-function printScalar(p: Printer, v: boolean | number | bigint | string | Buffer): void {
+/** fmsg_value_show; binary as pr_out_binary_value: "%02x " each, 16 to a line (JSON: the bytes, no array of their own). */
+function printScalar(p: Printer, v: FmsgScalar): void {
   p.checkIndentNewline();
   if (typeof v === 'boolean') p.bool(undefined, '', v);
   else if (typeof v === 'number' || typeof v === 'bigint') p.uint(undefined, '', v);
   else if (typeof v === 'string') p.str(undefined, '', v);
   else if (p.json) {
-    p.jsonArrayOpen();
     for (const b of v) p.uint(undefined, '', b);
-    p.jsonArrayClose();
   } else {
     for (let i = 0; i < v.length; i++) {
       p.out(`${v[i].toString(16).padStart(2, '0')} `);

@@ -109,14 +109,19 @@ export function reporterFrom(a: DevlinkDecoded): HealthReporter {
   return out;
 }
 
-/** The fmsg stream of every message, joined, then read as one tree. */
-export function fmsgFrom(msgs: readonly NlMsg[]): FmsgObject {
+/** The fmsg stream of every message, joined. */
+export function fmsgItemsFrom(msgs: readonly NlMsg[]): FmsgItem[] {
   const items: FmsgItem[] = [];
   for (const m of msgs) {
     const f = decodeMessage(m).fmsg;
     if (f) items.push(...fmsgItems(f));
   }
-  return fmsgTree(items);
+  return items;
+}
+
+/** The fmsg stream of every message, read as one tree. */
+export function fmsgFrom(msgs: readonly NlMsg[]): FmsgObject {
+  return fmsgTree(fmsgItemsFrom(msgs));
 }
 
 /** The calls Devlink's health methods are made of (devlink.ts delegates here). */
@@ -140,12 +145,21 @@ export const health = {
   },
 
   async diagnose(dl: Devlink, handle: string, name: string, call: CallOptions): Promise<FmsgObject> {
-    return fmsgFrom(await dl.request(Cmd.HEALTH_REPORTER_DIAGNOSE, reporterAttrs(handle, name), call));
+    return fmsgTree(await health.diagnoseItems(dl, handle, name, call));
+  },
+
+  /** The stream as the kernel sent it (for printers that follow it item by item, as iproute2's). */
+  async diagnoseItems(dl: Devlink, handle: string, name: string, call: CallOptions): Promise<FmsgItem[]> {
+    return fmsgItemsFrom(await dl.request(Cmd.HEALTH_REPORTER_DIAGNOSE, reporterAttrs(handle, name), call));
   },
 
   /** The stored dump, taken now if there is none (the kernel's dump get does). */
   async dump(dl: Devlink, handle: string, name: string, call: CallOptions): Promise<FmsgObject> {
-    return fmsgFrom(await dl.dump(Cmd.HEALTH_REPORTER_DUMP_GET, reporterAttrs(handle, name), call));
+    return fmsgTree(await health.dumpItems(dl, handle, name, call));
+  },
+
+  async dumpItems(dl: Devlink, handle: string, name: string, call: CallOptions): Promise<FmsgItem[]> {
+    return fmsgItemsFrom(await dl.dump(Cmd.HEALTH_REPORTER_DUMP_GET, reporterAttrs(handle, name), call));
   },
 
   async clearDump(dl: Devlink, handle: string, name: string, call: CallOptions): Promise<void> {

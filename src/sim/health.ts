@@ -79,7 +79,15 @@ export class FmsgWriter {
   u64(name: string, v: bigint): this { return this.put(name, FmsgNla.U64, v); }
   bool(name: string, v: boolean): this { return this.put(name, FmsgNla.FLAG, v); }
   string(name: string, v: string): this { return this.put(name, FmsgNla.NUL_STRING, v); }
-  binary(name: string, v: Buffer): this { return this.put(name, FmsgNla.BINARY, v); }
+  /** devlink_fmsg_binary_pair_put: an array pair holding the bytes (in chunks of at most 4 KiB). */
+  binary(name: string, v: Buffer): this {
+    this.arrPairStart(name);
+    for (let at = 0; at < v.length || at === 0; at += 4096) {
+      this.items.push({ t: 'value', type: FmsgNla.BINARY, value: v.subarray(at, at + 4096) });
+      if (v.length === 0) break;
+    }
+    return this.arrPairEnd();
+  }
 }
 
 export interface ReporterOps {

@@ -63,9 +63,7 @@ function cqEq(f: FmsgWriter, i: number): void {
 function resourceDump(f: FmsgWriter, label: string, index?: number): void {
   f.pairObjStart(label);
   if (index !== undefined) f.u32('index', index);
-  f.arrPairStart('data');
-  f.items.push({ t: 'value', type: 11, value: Buffer.alloc(64) });
-  f.arrPairEnd().pairObjEnd();
+  f.binary('data', Buffer.alloc(64)).pairObjEnd();
 }
 
 const txOps: ReporterOps = {
