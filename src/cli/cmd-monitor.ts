@@ -18,6 +18,7 @@ import { uptime } from 'os';
 import { reporterFrom } from '../devlink/health';
 import { Args, UsageError } from './args';
 import { printReporter } from './print-health';
+import { printMoreEvent } from './print-events';
 import { monFooter, monHeader, printDev, printParam, printPort, printRate } from './print';
 import type { Session } from './session';
 
@@ -31,6 +32,13 @@ function describe(cmd: number): { obj: string; verb: string } | undefined {
   for (const [obj, base] of groups) {
     if (cmd >= base && cmd < base + 4) return { obj, verb: VERBS[cmd - base] };
   }
+  const more: [string, number][] = [['region', Cmd.REGION_GET], ['trap', Cmd.TRAP_GET], ['trap-group', Cmd.TRAP_GROUP_GET]];
+  for (const [obj, base] of more) {
+    if (cmd >= base && cmd < base + 4) return { obj, verb: VERBS[cmd - base] };
+  }
+  if (cmd === Cmd.FLASH_UPDATE) return { obj: 'flash', verb: 'begin' };
+  if (cmd === Cmd.FLASH_UPDATE_END) return { obj: 'flash', verb: 'end' };
+  if (cmd === Cmd.FLASH_UPDATE_STATUS) return { obj: 'flash', verb: 'status' };
   return cmd === Cmd.HEALTH_REPORTER_RECOVER ? { obj: 'health', verb: 'status' } : undefined;
 }
 
@@ -96,6 +104,9 @@ function printEvent(s: Session, msg: NlMsg, wanted: readonly string[]): void {
       if (attrs.portIndex === undefined) return;
       monHeader(p, what.obj, what.verb);
       printPort(p, portFrom(attrs));
+      break;
+    case 'region': case 'trap': case 'trap-group': case 'flash':
+      if (!printMoreEvent(s, what, genlCmd(msg), attrs)) return;
       break;
     case 'health':
       if (attrs.healthReporter === undefined) return;

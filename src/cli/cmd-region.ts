@@ -17,21 +17,23 @@ function nextRegion(a: Args): string {
 }
 
 /** pr_out_region: what the message holds (a snapshot notification has its id and no size). */
-function printRegion(p: Printer, r: Partial<DevlinkRegion> & { readonly handle: string }, one?: number): void {
+export function printRegion(p: Printer, r: Partial<DevlinkRegion> & { readonly handle: string }, one?: number): void {
   if (p.json) p.jsonOpen(r.handle);
   else p.out(`${r.handle}:`);
   if (r.size !== undefined) {
     p.checkIndentNewline();
     p.uint('size', 'size ', r.size);
   }
-  const ids = one !== undefined ? [one] : r.snapshots ?? [];
-  p.spaceUnlessAtIndent();
-  if (p.json) {
-    p.jsonArrayOpen('snapshot');
-    for (const id of ids) p.uint(undefined, '', id);
-    p.jsonArrayClose();
-  } else {
-    p.out(one !== undefined ? `snapshot ${one}` : `snapshot [${ids.join(' ')}]`);
+  const ids = one !== undefined ? [one] : r.snapshots;
+  if (ids !== undefined) {
+    p.spaceUnlessAtIndent();
+    if (p.json) {
+      p.jsonArrayOpen('snapshot');
+      for (const id of ids) p.uint(undefined, '', id);
+      p.jsonArrayClose();
+    } else {
+      p.out(one !== undefined ? `snapshot ${one}` : `snapshot [${ids.join(' ')}]`);
+    }
   }
   if (r.maxSnapshots !== undefined) {
     p.checkIndentNewline();

@@ -34,9 +34,10 @@ function printStats(s: Session, st: TrapStats): void {
   p.objectEnd();
 }
 
-function printTrap(s: Session, t: DevlinkTrap): void {
+/** pr_out_trap; `array` false in the monitor. */
+export function printTrap(s: Session, t: DevlinkTrap, array = true): void {
   const p = s.printer;
-  p.handleStart(t.handle, true, true);
+  p.handleStart(t.handle, true, array);
   p.checkIndentNewline();
   p.str('name', 'name ', t.name);
   p.str('type', ' type ', typeof t.type === 'string' ? t.type : '<unknown type>');
@@ -47,9 +48,9 @@ function printTrap(s: Session, t: DevlinkTrap): void {
   p.handleEnd();
 }
 
-function printGroup(s: Session, g: DevlinkTrapGroup): void {
+export function printGroup(s: Session, g: DevlinkTrapGroup, array = true): void {
   const p = s.printer;
-  p.handleStart(g.handle, true, true);
+  p.handleStart(g.handle, true, array);
   p.checkIndentNewline();
   p.str('name', 'name ', g.name);
   p.bool('generic', ' generic ', g.generic);
@@ -90,7 +91,7 @@ function target(a: Args, keyword: string, missing: string, more: [string, (x: Ar
 export async function trapShow(s: Session, a: Args): Promise<void> {
   const one = a.empty ? undefined : target(a, 'trap', "Trap's name is expected.");
   const dl = await s.devlink();
-  await show(s, 'trap', one ? dl.trap(one.dev, one.name).then((t) => [t]) : dl.traps(), printTrap);
+  await show(s, 'trap', one ? dl.trap(one.dev, one.name).then((t) => [t]) : dl.traps(), (x, t) => printTrap(x, t));
 }
 
 export async function trapSet(s: Session, a: Args): Promise<void> {
@@ -105,7 +106,7 @@ export async function trapSet(s: Session, a: Args): Promise<void> {
 export async function trapGroupShow(s: Session, a: Args): Promise<void> {
   const one = a.empty ? undefined : target(a, 'group', "Trap group's name is expected.");
   const dl = await s.devlink();
-  await show(s, 'trap_group', one ? dl.trapGroup(one.dev, one.name).then((g) => [g]) : dl.trapGroups(), printGroup);
+  await show(s, 'trap_group', one ? dl.trapGroup(one.dev, one.name).then((g) => [g]) : dl.trapGroups(), (x, g) => printGroup(x, g));
 }
 
 export async function trapGroupSet(s: Session, a: Args): Promise<void> {

@@ -92,3 +92,37 @@ describe('real kernel: reload into a namespace, health, resources, regions, trap
     await same(['region', 'show', `${DEV}/dummy`]);
   });
 });
+
+describe('real kernel: monitor health, side by side with iproute2', function () {
+  this.timeout(60_000);
+  before(() => requireGuest());
+
+  it('two errors reported by netdevsim (break_health): the same lines', async () => {
+    const { spawn } = await import('node:child_process');
+    const start = (cmd: string, args: string[]): { out: () => string; stop: () => Promise<void> } => {
+      const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      return {
+        out: () => out,
+        stop: () => new Promise((resolve) => {
+          c.on('exit', () => resolve());
+          c.kill('SIGINT');
+        }),
+      };
+    };
+    const theirs = start('devlink', ['monitor', 'health']);
+    const ours = start('node', ['bin/devlink-sf.js', 'monitor', 'health']);
+    await new Promise((r) => setTimeout(r, 1500));
+    const brk = `/sys/kernel/debug/netdevsim/netdevsim${DEV.split('netdevsim').pop()}/health/break_health`;
+    for (let i = 0; i < 2; i++) {
+      sh('sh', ['-c', `echo 1 > ${brk} || true`]);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    await theirs.stop();
+    await ours.stop();
+    assert.ok(theirs.out().includes('[health,status]'), `iproute2 printed: ${theirs.out()}`);
+    assert.equal(ours.out(), theirs.out());
+  });
+});
