@@ -221,6 +221,9 @@ describe('devlink health on the simulator (mlx5 PF and SF)', function () {
     await assert.rejects(dl.healthReporterDump(sfDev, 'fw'), is('EOPNOTSUPP'));
     await assert.rejects(dl.diagnoseHealthReporter(sfDev, 'fw_fatal'), is('EOPNOTSUPP'));
     await assert.rejects(dl.healthReporterDump(sfDev, 'fw_fatal'), is('EPERM'));
+    // no mlx5 reporter has a test op; the reporter is looked up first
+    await assert.rejects(dl.testHealthReporter(sfPort, 'tx'), is('EOPNOTSUPP'));
+    await assert.rejects(dl.testHealthReporter(sfDev, 'tx'), is('EINVAL'));
   });
 });
 

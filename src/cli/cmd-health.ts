@@ -71,6 +71,11 @@ export async function healthDumpShow(s: Session, a: Args): Promise<void> {
   printStream(s, await health.dumpItems(t.dl, t.handle, t.reporter, {}));
 }
 
+export async function healthTest(s: Session, a: Args): Promise<void> {
+  const t = await parseTarget(s, a);
+  await t.dl.testHealthReporter(t.handle, t.reporter);
+}
+
 export async function healthDumpClear(s: Session, a: Args): Promise<void> {
   const t = await parseTarget(s, a);
   await t.dl.clearHealthReporterDump(t.handle, t.reporter);

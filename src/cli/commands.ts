@@ -13,7 +13,7 @@ import { resourceSet, resourceShow } from './cmd-resource';
 import { devFlash } from './cmd-flash';
 import { regionDel, regionDump, regionNew, regionRead, regionShow } from './cmd-region';
 import { trapGroupSet, trapGroupShow, trapPolicerSet, trapPolicerShow, trapSet, trapShow } from './cmd-trap';
-import { healthDiagnose, healthDumpClear, healthDumpShow, healthRecover, healthSet, healthShow } from './cmd-health';
+import { healthDiagnose, healthDumpClear, healthDumpShow, healthRecover, healthSet, healthShow, healthTest } from './cmd-health';
 import { monitorCmd } from './cmd-monitor';
 import { functionSet, portAdd, portDel, portSet, portShow, portSplit, portUnsplit } from './cmd-port';
 import { rateAdd, rateDel, rateSet, rateShow } from './cmd-rate';
@@ -77,7 +77,7 @@ export const TREE: Command = {
     {
       name: 'health', run: healthShow, bare: 'run',
       sub: [
-        leaf('show', healthShow, { aliases: SHOW }), leaf('recover', healthRecover), leaf('diagnose', healthDiagnose),
+        leaf('show', healthShow, { aliases: SHOW }), leaf('recover', healthRecover), leaf('diagnose', healthDiagnose), leaf('test', healthTest),
         { name: 'dump', run: healthDumpShow, bare: 'run', sub: [leaf('show', healthDumpShow, { aliases: SHOW }), leaf('clear', healthDumpClear)] },
         leaf('set', healthSet),
       ],

@@ -6,6 +6,7 @@ const P = 'auxiliary/mlx5_core.sf.4/65536';
 const USAGE = `Usage: devlink-sf health show [ { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME ]
        devlink-sf health recover { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
        devlink-sf health diagnose { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
+       devlink-sf health test { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
        devlink-sf health dump show { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
        devlink-sf health dump clear { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
        devlink-sf health set { DEV | DEV/PORT_INDEX } reporter REPORTER_NAME
@@ -83,7 +84,7 @@ completion and event queues).
 
 The dump stored at the last error (one is taken now if none is stored), or forget it.
 `,
-  'health set': `${USAGE.split('\n').slice(5).join('\n').replace(/^ {7}devlink-sf/, 'Usage: devlink-sf')}
+  'health set': `${USAGE.split('\n').slice(6).join('\n').replace(/^ {7}devlink-sf/, 'Usage: devlink-sf')}
 grace_period: the least time between two automatic recoveries, in ms; auto_recover and
 auto_dump: whether an error is recovered and dumped without being asked.
 `,

@@ -334,6 +334,11 @@ export class Devlink {
     return settle(() => health.dump(this, handle, name, opts));
   }
 
+  /** Ask the driver to report a test error to the reporter. */
+  testHealthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<void> {
+    return settle(() => health.test(this, handle, name, opts));
+  }
+
   clearHealthReporterDump(handle: string, name: string, opts: CallOptions = {}): Promise<void> {
     return settle(() => health.clearDump(this, handle, name, opts));
   }

@@ -162,6 +162,11 @@ export const health = {
     return fmsgItemsFrom(await dl.dump(Cmd.HEALTH_REPORTER_DUMP_GET, reporterAttrs(handle, name), call));
   },
 
+  /** HEALTH_REPORTER_TEST: the driver reports a test error (netdevsim's dummy does). */
+  async test(dl: Devlink, handle: string, name: string, call: CallOptions): Promise<void> {
+    await dl.request(Cmd.HEALTH_REPORTER_TEST, reporterAttrs(handle, name), call);
+  },
+
   async clearDump(dl: Devlink, handle: string, name: string, call: CallOptions): Promise<void> {
     await dl.request(Cmd.HEALTH_REPORTER_DUMP_CLEAR, reporterAttrs(handle, name), call);
   },

@@ -127,6 +127,10 @@ export function healthDoit(core: DevlinkCore, ctx: DoCtx, t: Target): boolean {
       ctx.reply(bareDone(req));
       return true;
     }
+    case C.HEALTH_REPORTER_TEST:
+      // no mlx5 reporter has ops->test
+      reporterFromAttrs(t.inst, req.buf, tb);
+      throw new Errno(-E.EOPNOTSUPP);
     case C.HEALTH_REPORTER_DUMP_CLEAR: {
       const r = reporterFromAttrs(t.inst, req.buf, tb);
       if (!r.ops.dump) throw new Errno(-E.EOPNOTSUPP);
