@@ -53,9 +53,14 @@ describe('real kernel: reload into a namespace, health, resources, regions, trap
       e.errno === 22 && /Unknown network namespace/.test(e.extMessage ?? ''));
   });
 
-  it('dev reload DEV netns NS, as iproute2 (then back with a PID from inside)', async () => {
+  it('dev reload DEV netns NS, and back with -N NS ... netns 1, as iproute2 does', async () => {
     const ours = await run(['dev', 'reload', DEV, 'netns', NS]);
     assert.deepEqual(ours, { code: 0, out: '', err: '' });
+    // back from inside the namespace: -N opens the socket there; "1" is no name, so a PID
+    assert.deepEqual(await run(['-N', NS, 'dev', 'reload', DEV, 'netns', '1']), { code: 0, out: '', err: '' });
+    assert.ok((await dl.devices()).some((d) => d.handle === DEV));
+    // and iproute2 does the same round trip
+    sh('devlink', ['dev', 'reload', DEV, 'netns', NS]);
     sh('ip', ['netns', 'exec', NS, 'devlink', 'dev', 'reload', DEV, 'netns', '1']);
     assert.ok((await dl.devices()).some((d) => d.handle === DEV));
   });
