@@ -7,6 +7,8 @@
 import type { FlashOverwriteName } from '../devlink/flash';
 import { Args, nextDevHandle, nextStr, parseKeywords, requireKeywords, UsageError } from './args';
 import type { Session } from './session';
+import { DevlinkError } from '../devlink/errors';
+import { errorLine } from './errors';
 
 const SECTIONS: readonly FlashOverwriteName[] = ['settings', 'identifiers'];
 
@@ -47,6 +49,11 @@ export async function devFlash(s: Session, a: Args): Promise<void> {
       if (e.total > 0n && tty) s.out(` ${String((e.done * 100n) / e.total).padStart(3)}%`);
       last = { ...(e.message !== undefined ? { msg: e.message } : {}), ...(e.component !== undefined ? { component: e.component } : {}), pc: e.total > 0n };
     }
+  } catch (e) {
+    // iproute2 flashes from a child process whose error reaches the user as the kernel's
+    // message alone (no "kernel answers" line)
+    if (e instanceof DevlinkError && e.extMessage) throw new UsageError(errorLine(e.extMessage));
+    throw e;
   } finally {
     await update.done.catch(() => undefined);
   }
