@@ -129,7 +129,7 @@ describe('cli --sim-config', () => {
 
   it('names the field that is wrong, by its path', async () => {
     const cases: [string, string][] = [
-      ['{"bogus":1}', 'invalid bogus: unknown option; known: kernel, sysfsRoot, devices, mlx5PortAddOrder, timing, dumpBufferSize'],
+      ['{"bogus":1}', 'invalid bogus: unknown option; known: kernel, sysfsRoot, devices, mlx5PortAddOrder, firmwareDir, timing, dumpBufferSize'],
       ['kernel: "5.4"\ndevices: []', 'invalid kernel: expected "6.1" or "current", got "5.4"'],
       ['devices: []', 'invalid devices: expected a non-empty list of devices, got an array'],
       ['{}', 'invalid devices: is required'],

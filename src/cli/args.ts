@@ -79,6 +79,19 @@ export function nextUint(a: Args, max = U32_MAX): number {
   return n;
 }
 
+/**
+ * dl_argv_uint64_t: get_u64, i.e. strtoull: leading white space and a sign are taken, a
+ * negative number wraps (" -1" is 2^64 - 1, how devlink.sh resets a resource's size).
+ */
+export function nextU64(a: Args): bigint {
+  const s = a.next();
+  if (s === undefined) throw new UsageError('Unsigned number argument expected');
+  const m = /^[ \t\n\v\f\r]*([+-]?)(\d+)$/.exec(s);
+  const v = m ? BigInt(m[2]) : undefined;
+  if (!m || v === undefined || v >= 1n << 64n) throw new UsageError(`"${s}" is not a number or not within range`);
+  return m[1] === '-' ? BigInt.asUintN(64, -v) : v;
+}
+
 /** dl_argv_str. */
 export function nextStr(a: Args): string {
   const s = a.next();

@@ -2,9 +2,11 @@
  * devlink dev: show, eswitch show/set, info, param show/set, reload, with iproute2's
  * arguments, messages and output.
  */
+import * as fs from 'fs';
 import { Cmd } from '../devlink/constants';
+import { netnsPathOf } from '../devlink/reload';
 import { decodeMessage, deviceFrom } from '../devlink/decode';
-import type { DevlinkParam, ParamValue } from '../devlink/types';
+import type { DevlinkParam, NetnsTarget, ParamValue } from '../devlink/types';
 import {
   Args, nextDevHandle, nextEnum, nextStr, parseBool, parseKeywords, parseUint, requireKeywords, UsageError,
 } from './args';
@@ -141,17 +143,35 @@ function paramValueOf(p: DevlinkParam, s: string): ParamValue {
   }
 }
 
-/** dev reload DEV [action driver_reinit|fw_activate] [limit no_reset]. */
+/** dev reload DEV [netns { PID | NAME | PATH }] [action driver_reinit|fw_activate] [limit no_reset]. */
 export async function devReload(s: Session, a: Args): Promise<void> {
   const dev = nextDevHandle(a);
   let action: 'driver_reinit' | 'fw_activate' | undefined;
   let limit: 'no_reset' | undefined;
+  let netns: NetnsTarget | undefined;
   parseKeywords(a, [
+    ['netns', (x) => (netns = nextNetns(x))],
     ['action', (x) => (action = nextEnum(x, ['driver_reinit', 'fw_activate'] as const, 'reload action'))],
     ['limit', (x) => (limit = nextEnum(x, ['no_reset'] as const, 'reload limit'))],
   ]);
   const dl = await s.devlink();
-  const r = await dl.reload(dev, { ...(action ? { action } : {}), ...(limit ? { limit } : {}) });
+  const r = await dl.reload(dev, { ...(netns !== undefined ? { netns } : {}), ...(action ? { action } : {}), ...(limit ? { limit } : {}) });
   // the kernel answers with the actions performed only when an action or limit was given
   if (r.actionsPerformed !== undefined) printReload(s.printer, r.actionsPerformed);
+}
+
+/**
+ * iproute2's netns argument: a name in /var/run/netns or a path if one can be opened,
+ * else a PID (netns_get_fd, then dl_argv_uint32_t).
+ */
+function nextNetns(a: Args): NetnsTarget {
+  const word = nextStr(a);
+  try {
+    fs.accessSync(netnsPathOf(word), fs.constants.R_OK);
+    return word;
+  } catch {
+    const pid = parseUint(word);
+    if (pid === undefined) throw new UsageError(`"${word}" is not a number or not within range`);
+    return { pid };
+  }
 }

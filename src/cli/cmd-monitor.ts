@@ -20,7 +20,7 @@ import { Args, UsageError } from './args';
 import { eventKind, MONITOR_OBJECTS, printEvent } from './events';
 import type { Session } from './session';
 
-const OBJECTS = ['all', ...MONITOR_OBJECTS, 'health', 'trap', 'trap-group', 'trap-policer', 'lc'];
+const OBJECTS = ['all', ...MONITOR_OBJECTS, 'trap-policer', 'lc'];
 
 /** The reload statistics of a device that has just appeared (undefined if it is gone again). */
 async function devStats(dl: Devlink, d: DevlinkDevice): Promise<unknown> {
@@ -56,7 +56,7 @@ export async function monitorCmd(s: Session, a: Args): Promise<void> {
       }
       const kind = eventKind(ev);
       if (kind === undefined || (!all && !wanted.includes(kind.obj))) continue;
-      printEvent(p, ev, ev.type === 'dev-new' ? await devStats(dl, ev.device) : undefined);
+      printEvent(p, ev, ev.type === 'dev-new' ? await devStats(dl, ev.device) : undefined, s);
       s.flush();
     }
   } finally {

@@ -27,6 +27,11 @@ const port = (): Promise<typeof import('./cmd-port')> => import('./cmd-port.js')
 const rate = (): Promise<typeof import('./cmd-rate')> => import('./cmd-rate.js');
 const sf = (): Promise<typeof import('./cmd-sf')> => import('./cmd-sf.js');
 const sim = (): Promise<typeof import('./cmd-sim')> => import('./cmd-sim.js');
+const flash = (): Promise<typeof import('./cmd-flash')> => import('./cmd-flash.js');
+const health = (): Promise<typeof import('./cmd-health')> => import('./cmd-health.js');
+const region = (): Promise<typeof import('./cmd-region')> => import('./cmd-region.js');
+const resource = (): Promise<typeof import('./cmd-resource')> => import('./cmd-resource.js');
+const trap = (): Promise<typeof import('./cmd-trap')> => import('./cmd-trap.js');
 
 const devShow = lazy(dev, (m) => m.devShow);
 const paramShow = lazy(dev, (m) => m.paramShow);
@@ -34,6 +39,9 @@ const portShow = lazy(port, (m) => m.portShow);
 const rateShow = lazy(rate, (m) => m.rateShow);
 const sfList = lazy(sf, (m) => m.sfList);
 const simStatus = lazy(sim, (m) => m.simStatus);
+const healthShow = lazy(health, (m) => m.healthShow);
+const regionShow = lazy(region, (m) => m.regionShow);
+const trapShow = lazy(trap, (m) => m.trapShow);
 
 export interface Command {
   readonly name: string;
@@ -62,6 +70,7 @@ export const TREE: Command = {
         leaf('reload', lazy(dev, (m) => m.devReload), { bare: 'help', helpWord: true }),
         { name: 'param', run: paramShow, bare: 'run', sub: [leaf('show', paramShow, { aliases: SHOW }), leaf('set', lazy(dev, (m) => m.paramSet))] },
         leaf('info', lazy(dev, (m) => m.devInfo), { helpWord: true }),
+        leaf('flash', lazy(flash, (m) => m.devFlash), { bare: 'help', helpWord: true }),
       ],
     },
     {
@@ -86,6 +95,40 @@ export const TREE: Command = {
         },
         leaf('add', lazy(port, (m) => m.portAdd), { bare: 'help', helpWord: true }),
         leaf('del', lazy(port, (m) => m.portDel), { bare: 'help', helpWord: true }),
+      ],
+    },
+    {
+      name: 'health', run: healthShow, bare: 'run',
+      sub: [
+        leaf('show', healthShow, { aliases: SHOW }), leaf('recover', lazy(health, (m) => m.healthRecover)),
+        leaf('diagnose', lazy(health, (m) => m.healthDiagnose)), leaf('test', lazy(health, (m) => m.healthTest)),
+        {
+          name: 'dump', run: lazy(health, (m) => m.healthDumpShow), bare: 'run',
+          sub: [leaf('show', lazy(health, (m) => m.healthDumpShow), { aliases: SHOW }), leaf('clear', lazy(health, (m) => m.healthDumpClear))],
+        },
+        leaf('set', lazy(health, (m) => m.healthSet)),
+      ],
+    },
+    { name: 'resource', bare: 'help', sub: [leaf('show', lazy(resource, (m) => m.resourceShow)), leaf('set', lazy(resource, (m) => m.resourceSet))] },
+    {
+      name: 'region', run: regionShow, bare: 'run',
+      sub: [
+        leaf('show', regionShow, { aliases: SHOW }), leaf('del', lazy(region, (m) => m.regionDel)), leaf('new', lazy(region, (m) => m.regionNew)),
+        leaf('dump', lazy(region, (m) => m.regionDump)), leaf('read', lazy(region, (m) => m.regionRead)),
+      ],
+    },
+    {
+      name: 'trap', run: trapShow, bare: 'run',
+      sub: [
+        leaf('show', trapShow, { aliases: SHOW }), leaf('set', lazy(trap, (m) => m.trapSet)),
+        {
+          name: 'group', run: lazy(trap, (m) => m.trapGroupShow), bare: 'run',
+          sub: [leaf('show', lazy(trap, (m) => m.trapGroupShow), { aliases: SHOW }), leaf('set', lazy(trap, (m) => m.trapGroupSet))],
+        },
+        {
+          name: 'policer', run: lazy(trap, (m) => m.trapPolicerShow), bare: 'run',
+          sub: [leaf('show', lazy(trap, (m) => m.trapPolicerShow), { aliases: SHOW }), leaf('set', lazy(trap, (m) => m.trapPolicerSet))],
+        },
       ],
     },
     leaf('monitor', lazy(mon, (m) => m.monitorCmd), { helpWord: true }),

@@ -13,7 +13,8 @@ export const DEVLINK_HELP: Readonly<Record<string, string>> = {
        devlink-sf dev info [ DEV ]
        devlink-sf dev param show [ DEV [ name PARAMETER ] ]
        devlink-sf dev param set DEV name PARAMETER value VALUE cmode { runtime | driverinit | permanent }
-       devlink-sf dev reload DEV [ action { driver_reinit | fw_activate } ] [ limit no_reset ]
+       devlink-sf dev reload DEV [ netns { PID | NAME | PATH } ]
+                                 [ action { driver_reinit | fw_activate } ] [ limit no_reset ]
 
 DEV is a devlink handle, BUS/DEVICE: ${D}.
 
@@ -93,12 +94,17 @@ Examples:
   devlink-sf dev param set ${D} name max_macs value 64 cmode driverinit
   devlink-sf dev param set ${D} name enable_roce value false cmode driverinit
 `,
-  'dev reload': `Usage: devlink-sf dev reload DEV [ action { driver_reinit | fw_activate } ] [ limit no_reset ]
+  'dev reload': `Usage: devlink-sf dev reload DEV [ netns { PID | NAME | PATH } ]
+                                 [ action { driver_reinit | fw_activate } ] [ limit no_reset ]
 
-Reload the driver (or activate new firmware) and print what the kernel did.
+Reload the driver (or activate new firmware) and print what the kernel did. With netns,
+the instance moves into that network namespace (a name in /var/run/netns, a path such
+as /proc/PID/ns/net, or a PID) with the netdevs and RDMA devices its driver re-creates:
+this is how an SF goes into a container.
 
-Example:
+Examples:
   devlink-sf dev reload ${D} action driver_reinit
+  devlink-sf dev reload auxiliary/mlx5_core.sf.4 netns ns1
 `,
   port: `Usage: devlink-sf port show [ DEV/PORT_INDEX | NETDEV | DEV ]
        devlink-sf port add DEV flavour pcisf pfnum PFNUM sfnum SFNUM [ controller CNUM ]

@@ -4,23 +4,24 @@
  */
 import { DEVLINK_HELP } from './help-devlink';
 import { OWN_HELP } from './help-own';
+import { OBJECT_HELP } from './help-objects';
 
 const D = 'pci/0000:06:00.0';
 
 const TOP = `Usage: devlink-sf [ OPTIONS ] OBJECT { COMMAND | help }
        devlink-sf [ OPTIONS ] -b FILE
-where  OBJECT := { dev | port | monitor | sf | apply | agent | genl | demo | sim }
+where  OBJECT := { dev | port | health | resource | region | trap | monitor | sf | apply | agent | genl | demo | sim }
        OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -i[ec] | -f[orce] | -N[etns] NETNS |
                     --family NAME | --sim | --sim-config FILE | --sysfs DIR | -V | --version | -h | --help }
 
-Manage devlink sub-functions (mlx5 SFs) over generic netlink. The dev, port and monitor
-commands take iproute2's devlink arguments (words may be shortened: "p sh" is "port show")
-and print what iproute2's devlink prints, in text and with -j as JSON. sf, apply, genl,
-demo and sim are this tool's own.
+Manage devlink sub-functions (mlx5 SFs) over generic netlink. The dev, port, health,
+resource, region, trap and monitor commands take iproute2's devlink arguments (words may
+be shortened: "p sh" is "port show") and print what iproute2's devlink prints, in text and
+with -j as JSON. sf, apply, agent, genl, demo and sim are this tool's own.
 
 Options:
   -j, --json          JSON output            -p, --pretty      indented JSON (with -j)
-  -s, --statistics    dev show: reload statistics
+  -s, --statistics    dev show: reload statistics; trap: rx statistics
   -i, --iec           rates with IEC prefixes (Kibit)
   -b, --batch FILE    one command per line ("-" for stdin); stops at the first failure
   -f, --force         with -b: go on after a failure
@@ -43,7 +44,7 @@ Examples:
 Run "devlink-sf OBJECT --help" for an object's commands.
 `;
 
-const HELP: Readonly<Record<string, string>> = { '': TOP, ...DEVLINK_HELP, ...OWN_HELP };
+const HELP: Readonly<Record<string, string>> = { '': TOP, ...DEVLINK_HELP, ...OBJECT_HELP, ...OWN_HELP };
 
 /** The help of `path`, or of the nearest command above it. */
 export function helpFor(path: readonly string[]): string {

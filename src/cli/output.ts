@@ -183,6 +183,16 @@ export class Printer {
     this.newlines = 0;
   }
 
+  /** __pr_out_indent_newline: a space between fields, unless at the start of a line. */
+  spaceUnlessAtIndent(): void {
+    if (!this.atIndent && !this.json) this.out(' ');
+  }
+
+  /** JSON only: a member's name (jsonw_name). */
+  jsonName(name: string): void {
+    this.json?.name(name);
+  }
+
   /** Forces the "just wrote a newline" count (pr_out_reload_actions_performed does). */
   setNewlineCount(n: number): void {
     this.newlines = n;

@@ -101,6 +101,7 @@ const options = object<SimulatorOptions>({
     return out;
   },
   mlx5PortAddOrder: oneOf<Mlx5PortAddOrder>('6.12', 'newest'),
+  firmwareDir: text,
   timing,
   dumpBufferSize: integer(4096, 1 << 30),
 });

@@ -11,13 +11,22 @@ import { FamilyNotFoundError, ProtocolError } from '../genl/errors';
 import { GENL_OPEN_KEYS, GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
 import { NlMsg } from '../genl/message';
 import { Family } from '../genl/nlctrl';
-import { Cmd, cmdName, DEVLINK_GENL_NAME, ParamType, ReloadAction, ReloadLimit } from './constants';
+import { Cmd, cmdName, DEVLINK_GENL_NAME, ParamType } from './constants';
 import { deviceFrom, decodeMessage, eswitchFrom, infoFrom, paramFrom, portFrom, rateFrom } from './decode';
 import { makeDevlinkError, NotFoundError } from './errors';
 import { DevlinkEvents } from './events';
 import { checkName, checkNameString, DevHandle, isPortHandle, parseDevHandle, parsePortHandle, parseRateHandle } from './handle';
 import { DevlinkMonitor, monitor, MonitorOptions } from './monitor';
 import { PortWatch, WatchPortsOptions } from './port-watch';
+import { reloadRequest, reloadResultFrom } from './reload';
+import { health, HealthReporter, HealthReporterSettings } from './health';
+import { FmsgObject } from './fmsg';
+import { DevlinkRegion, RegionChunk, RegionReadOptions, regions } from './regions';
+import {
+  DevlinkTrap, DevlinkTrapGroup, DevlinkTrapPolicer, TrapActionName, TrapGroupSettings, TrapPolicerSettings, traps,
+} from './traps';
+import { flash, FlashOptions, FlashUpdate } from './flash';
+import { DevlinkResource, DpipeTable, resources } from './resources';
 import { LifecycleOptions, SfTarget, Subfunction, SubfunctionManager, SubfunctionSpec } from './subfunction';
 import {
   addPortAttrs, devAttrs, DevlinkRequestAttrs, devlinkRequest, eswitchAttrs, PARAM_CMODES, paramSetRequest,
@@ -208,22 +217,17 @@ export class Devlink {
     await this.request(Cmd.ESWITCH_SET, eswitchAttrs(parseDevHandle(handle), settings), opts);
   }
 
-  /** Reload a device (devlink dev reload): its driver, or a firmware activation; says what was done. */
+  /** Reload a device (devlink dev reload): its driver, or a firmware activation, optionally into another network namespace (reload.ts); says what was done. */
   async reload(handle: string, o: ReloadOptions & CallOptions = {}): Promise<ReloadResult> {
     const h = parseDevHandle(handle);
-    const { action, limit, ...call } = checkKeys(o, '', RELOAD_KEYS);
-    const a: { -readonly [K in keyof DevlinkRequestAttrs]: DevlinkRequestAttrs[K] } = devAttrs(h);
-    if (action !== undefined) a.reloadAction = ReloadAction[checkName(action, 'action', ['driver_reinit', 'fw_activate'] as const)];
-    if (limit !== undefined) {
-      // selector: DEVLINK_RELOAD_LIMITS_VALID_MASK, as iproute2 sends it
-      const bit = 1 << ReloadLimit[checkName(limit, 'limit', ['no_reset'] as const)];
-      a.reloadLimits = { value: bit, selector: (1 << (ReloadLimit.no_reset + 1)) - 1 };
+    const { action, limit, netns, ...call } = checkKeys(o, '', RELOAD_KEYS);
+    const req = reloadRequest(h, { action, limit, netns });
+    try {
+      const replies = await this.request(Cmd.RELOAD, req.attrs, call);
+      return reloadResultFrom(h, replies.length ? decodeMessage(replies[0]) : undefined);
+    } finally {
+      req.close();
     }
-    const replies = await this.request(Cmd.RELOAD, a, call);
-    const performed = replies.length ? decodeMessage(replies[0]).reloadActionsPerformed : undefined;
-    if (performed === undefined) return { handle: `${h.bus}/${h.dev}` };
-    const names = Object.entries(ReloadAction).filter(([, v]) => performed.value & (1 << v)).map(([k]) => k);
-    return { handle: `${h.bus}/${h.dev}`, actionsPerformed: names };
   }
 
   // -- params --------------------------------------------------------------------------
@@ -367,6 +371,103 @@ export class Devlink {
   /** Delete a rate node. */
   async deleteRateNode(handle: string, opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.RATE_DEL, rateHandleAttrs(handle), opts);
+  }
+
+  // -- health reporters (health.ts) -----------------------------------------------------
+
+  /** Every health reporter, or those of one device (its ports' included). */
+  healthReporters(o: DeviceFilter & CallOptions = {}): Promise<HealthReporter[]> {
+    return settle(() => health.list(this, o));
+  }
+
+  /** One reporter of a device ('pci/0000:06:00.0') or a port ('pci/0000:06:00.0/65535'). */
+  healthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<HealthReporter> {
+    return settle(() => health.get(this, handle, name, opts));
+  }
+
+  /** Run the reporter's recovery (nothing happens when it is healthy). */
+  recoverHealthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<void> {
+    return settle(() => health.recover(this, handle, name, opts));
+  }
+
+  diagnoseHealthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<FmsgObject> {
+    return settle(() => health.diagnose(this, handle, name, opts));
+  }
+
+  /** The reporter's stored dump (the kernel takes one first when it has none). */
+  healthReporterDump(handle: string, name: string, opts: CallOptions = {}): Promise<FmsgObject> {
+    return settle(() => health.dump(this, handle, name, opts));
+  }
+
+  /** Ask the driver to report a test error to the reporter. */
+  testHealthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<void> {
+    return settle(() => health.test(this, handle, name, opts));
+  }
+
+  clearHealthReporterDump(handle: string, name: string, opts: CallOptions = {}): Promise<void> {
+    return settle(() => health.clearDump(this, handle, name, opts));
+  }
+
+  setHealthReporter(handle: string, name: string, settings: HealthReporterSettings, opts: CallOptions = {}): Promise<void> {
+    return settle(() => health.set(this, handle, name, settings, opts));
+  }
+
+  /**
+   * Flash a firmware file (a name under /lib/firmware): iterate the result for the
+   * progress, await its `done` for the outcome. Input is checked before anything is sent.
+   */
+  flash(dev: string, o: FlashOptions & CallOptions): FlashUpdate {
+    return flash(this, dev, o);
+  }
+
+  // -- traps (traps.ts) ------------------------------------------------------------------
+
+  traps(o: DeviceFilter & CallOptions = {}): Promise<DevlinkTrap[]> { return settle(() => traps.list(this, o)); }
+  trap(dev: string, name: string, opts: CallOptions = {}): Promise<DevlinkTrap> { return settle(() => traps.get(this, dev, name, opts)); }
+  setTrapAction(dev: string, name: string, action: TrapActionName, opts: CallOptions = {}): Promise<void> {
+    return settle(() => traps.set(this, dev, name, action, opts));
+  }
+  trapGroups(o: DeviceFilter & CallOptions = {}): Promise<DevlinkTrapGroup[]> { return settle(() => traps.groups(this, o)); }
+  trapGroup(dev: string, name: string, opts: CallOptions = {}): Promise<DevlinkTrapGroup> { return settle(() => traps.group(this, dev, name, opts)); }
+  setTrapGroup(dev: string, name: string, s: TrapGroupSettings, opts: CallOptions = {}): Promise<void> {
+    return settle(() => traps.setGroup(this, dev, name, s, opts));
+  }
+  trapPolicers(o: DeviceFilter & CallOptions = {}): Promise<DevlinkTrapPolicer[]> { return settle(() => traps.policers(this, o)); }
+  trapPolicer(dev: string, id: number, opts: CallOptions = {}): Promise<DevlinkTrapPolicer> { return settle(() => traps.policer(this, dev, id, opts)); }
+  setTrapPolicer(dev: string, id: number, s: TrapPolicerSettings, opts: CallOptions = {}): Promise<void> {
+    return settle(() => traps.setPolicer(this, dev, id, s, opts));
+  }
+
+  // -- regions (regions.ts) --------------------------------------------------------------
+
+  regions(o: DeviceFilter & CallOptions = {}): Promise<DevlinkRegion[]> { return settle(() => regions.list(this, o)); }
+  /** One region by 'BUS/DEV/REGION'. */
+  region(handle: string, opts: CallOptions = {}): Promise<DevlinkRegion> { return settle(() => regions.get(this, handle, opts)); }
+  /** Take a snapshot; resolves with its id (the kernel's choice when none is given). */
+  newRegionSnapshot(handle: string, snapshot?: number, opts: CallOptions = {}): Promise<number> {
+    return settle(() => regions.newSnapshot(this, handle, snapshot, opts));
+  }
+  deleteRegionSnapshot(handle: string, snapshot: number, opts: CallOptions = {}): Promise<void> {
+    return settle(() => regions.deleteSnapshot(this, handle, snapshot, opts));
+  }
+  /** A snapshot's bytes (all of them, or `length` from `address`), as the kernel's chunks. */
+  readRegion(handle: string, o: RegionReadOptions & CallOptions = {}): Promise<RegionChunk[]> { return settle(() => regions.read(this, handle, o)); }
+
+  // -- resources (resources.ts) ---------------------------------------------------------
+
+  /** The device's resources as a tree (EOPNOTSUPP from a driver that has none). */
+  resources(dev: string, opts: CallOptions = {}): Promise<DevlinkResource[]> {
+    return settle(() => resources.list(this, dev, opts));
+  }
+
+  /** The device's dpipe tables (the resources' users). */
+  dpipeTables(dev: string, opts: CallOptions = {}): Promise<DpipeTable[]> {
+    return settle(() => resources.tables(this, dev, opts));
+  }
+
+  /** Set a resource's size by path ('kvd/linear') or id; it applies at the next reload. */
+  setResourceSize(dev: string, resource: string | bigint, size: number | bigint, opts: CallOptions = {}): Promise<void> {
+    return settle(() => resources.set(this, dev, resource, size, opts));
   }
 
   // -- sub-functions -------------------------------------------------------------------

@@ -12,6 +12,8 @@ import { ValidationError } from '../attrs/errors';
 import { AsyncQueue } from '../genl/queue';
 import { Cmd, cmdName } from './constants';
 import { deviceFrom, portFrom, rateFrom } from './decode';
+import { flashEventFrom } from './decode-events';
+import { reporterFrom } from './health';
 import type { Devlink } from './devlink';
 import type { DevlinkEvents, DevlinkNotice, NoticeSubscription } from './events';
 import { DevHandle, parseDevHandle } from './handle';
@@ -142,6 +144,8 @@ function toEvent(cmd: number, a: Parameters<typeof portFrom>[0]): DevlinkEvent {
     case Cmd.PORT_DEL: return { type: 'port-del', port: portFrom(a) };
     case Cmd.RATE_NEW: return { type: 'rate-new', rate: rateFrom(a) };
     case Cmd.RATE_DEL: return { type: 'rate-del', rate: rateFrom(a) };
+    case Cmd.HEALTH_REPORTER_RECOVER: return { type: 'health', reporter: reporterFrom(a) };
+    case Cmd.FLASH_UPDATE: case Cmd.FLASH_UPDATE_END: case Cmd.FLASH_UPDATE_STATUS: return flashEventFrom(cmd, a);
     default: return { type: 'other', cmd: cmdName(cmd), attrs: a };
   }
 }
@@ -155,6 +159,8 @@ function eventMatches(ev: DevlinkEvent, f: DevHandle): boolean {
     case 'dev-new': case 'dev-del': return matches(ev.device, f);
     case 'port-new': case 'port-del': return matches(ev.port, f);
     case 'rate-new': case 'rate-del': return matches(ev.rate, f);
+    case 'health': return ev.reporter.dev === `${f.bus}/${f.dev}`;
+    case 'flash': return ev.handle === `${f.bus}/${f.dev}`;
     case 'other': return ev.attrs.busName === f.bus && ev.attrs.devName === f.dev;
     default: return true;
   }

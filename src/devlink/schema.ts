@@ -61,6 +61,69 @@ export const reloadStatsAttrs: AttrSet<AttrDefs> = defineAttrSet('dl-reload-stat
   reloadActionStats: { id: 163, type: 'nest', multi: true, nested: (): AttrSet<AttrDefs> => reloadStatsAttrs },
 });
 
+/** DEVLINK_ATTR_RESOURCE: one resource (devlink_resource_put), its children in a RESOURCE_LIST of their own. */
+export const resourceAttrs: AttrSet<AttrDefs> = defineAttrSet('dl-resource', {
+  resourceList: { id: 63, type: 'nest', nested: (): AttrSet<AttrDefs> => resourceListAttrs },
+  resourceName: { id: 65, type: 'string' },
+  resourceId: { id: 66, type: 'u64' },
+  resourceSize: { id: 67, type: 'u64' },
+  resourceSizeNew: { id: 68, type: 'u64' },
+  resourceSizeValid: { id: 69, type: 'u8' },
+  resourceSizeMin: { id: 70, type: 'u64' },
+  resourceSizeMax: { id: 71, type: 'u64' },
+  resourceSizeGran: { id: 72, type: 'u64' },
+  resourceUnit: { id: 73, type: 'u8' },
+  resourceOcc: { id: 74, type: 'u64' },
+});
+
+/** DEVLINK_ATTR_RESOURCE_LIST. */
+export const resourceListAttrs: AttrSet<AttrDefs> = defineAttrSet('dl-resource-list', {
+  resource: { id: 64, type: 'nest', multi: true, nested: (): AttrSet<AttrDefs> => resourceAttrs },
+});
+
+/** DEVLINK_ATTR_DPIPE_TABLE (what resource show needs of it; matches and actions are kept unknown). */
+export const dpipeTableAttrs = defineAttrSet('dl-dpipe-table', {
+  dpipeTableName: { id: 29, type: 'string' },
+  dpipeTableSize: { id: 30, type: 'u64' },
+  dpipeTableCountersEnabled: { id: 33, type: 'u8' },
+  dpipeTableResourceId: { id: 75, type: 'u64' },
+  dpipeTableResourceUnits: { id: 76, type: 'u64' },
+});
+
+export const dpipeTablesAttrs = defineAttrSet('dl-dpipe-tables', {
+  dpipeTable: { id: 28, type: 'nest', multi: true, nested: () => dpipeTableAttrs },
+});
+
+/** DEVLINK_ATTR_REGION_SNAPSHOTS and its REGION_SNAPSHOT entries. */
+export const regionSnapshotAttrs = defineAttrSet('dl-region-snapshot', {
+  regionSnapshotId: { id: 92, type: 'u32' },
+});
+export const regionSnapshotsAttrs = defineAttrSet('dl-region-snapshots', {
+  regionSnapshot: { id: 91, type: 'nest', multi: true, nested: () => regionSnapshotAttrs },
+});
+
+/** DEVLINK_ATTR_REGION_CHUNKS and its REGION_CHUNK entries. */
+export const regionChunkAttrs = defineAttrSet('dl-region-chunk', {
+  regionChunkData: { id: 95, type: 'binary' },
+  regionChunkAddr: { id: 96, type: 'u64' },
+});
+export const regionChunksAttrs = defineAttrSet('dl-region-chunks', {
+  regionChunk: { id: 94, type: 'nest', multi: true, nested: () => regionChunkAttrs },
+});
+
+/** DEVLINK_ATTR_HEALTH_REPORTER: one reporter as devlink_nl_health_reporter_fill writes it. */
+export const healthReporterAttrs = defineAttrSet('dl-health-reporter', {
+  healthReporterName: { id: 115, type: 'string' },
+  healthReporterState: { id: 116, type: 'u8' },
+  healthReporterErrCount: { id: 117, type: 'u64' },
+  healthReporterRecoverCount: { id: 118, type: 'u64' },
+  healthReporterDumpTs: { id: 119, type: 'u64' },
+  healthReporterGracefulPeriod: { id: 120, type: 'u64' },
+  healthReporterAutoRecover: { id: 121, type: 'u8' },
+  healthReporterDumpTsNs: { id: 137, type: 'u64' },
+  healthReporterAutoDump: { id: 141, type: 'u8' },
+});
+
 /** enum devlink_attr: the top-level attributes of every devlink message. */
 export const devlinkAttrs = defineAttrSet('devlink', {
   busName: { id: 1, type: 'string' },
@@ -89,12 +152,12 @@ export const devlinkAttrs = defineAttrSet('devlink', {
   sbOccMax: { id: 24, type: 'u32' },
   eswitchMode: { id: 25, type: 'u16', enum: EswitchMode },
   eswitchInlineMode: { id: 26, type: 'u8', enum: InlineMode },
-  dpipeTables: { id: 27, type: 'binary' },
+  dpipeTables: { id: 27, type: 'nest', nested: () => dpipeTablesAttrs },
   dpipeTableName: { id: 29, type: 'string' },
   dpipeTableCountersEnabled: { id: 33, type: 'u8' },
   pad: { id: 61, type: 'binary' },
   eswitchEncapMode: { id: 62, type: 'u8', enum: EncapMode },
-  resourceList: { id: 63, type: 'binary' },
+  resourceList: { id: 63, type: 'nest', nested: (): AttrSet<AttrDefs> => resourceListAttrs },
   resourceId: { id: 66, type: 'u64' },
   resourceSize: { id: 67, type: 'u64' },
   portFlavour: { id: 77, type: 'u16', enum: PortFlavour },
@@ -110,9 +173,9 @@ export const devlinkAttrs = defineAttrSet('devlink', {
   paramValueCmode: { id: 87, type: 'u8', enum: ParamCmode },
   regionName: { id: 88, type: 'string' },
   regionSize: { id: 89, type: 'u64' },
-  regionSnapshots: { id: 90, type: 'binary' },
+  regionSnapshots: { id: 90, type: 'nest', nested: () => regionSnapshotsAttrs },
   regionSnapshotId: { id: 92, type: 'u32' },
-  regionChunks: { id: 93, type: 'binary' },
+  regionChunks: { id: 93, type: 'nest', nested: () => regionChunksAttrs },
   regionChunkAddr: { id: 96, type: 'u64' },
   regionChunkLen: { id: 97, type: 'u64' },
   infoDriverName: { id: 98, type: 'string' },
@@ -122,8 +185,10 @@ export const devlinkAttrs = defineAttrSet('devlink', {
   infoVersionStored: { id: 102, type: 'nest', multi: true, nested: () => infoVersionAttrs },
   sbPoolCellSize: { id: 105, type: 'u32' },
   fmsg: { id: 106, type: 'binary' },
-  healthReporter: { id: 114, type: 'binary' },
+  healthReporter: { id: 114, type: 'nest', nested: () => healthReporterAttrs },
   healthReporterName: { id: 115, type: 'string' },
+  healthReporterGracefulPeriod: { id: 120, type: 'u64' },
+  healthReporterAutoRecover: { id: 121, type: 'u8' },
   flashUpdateFileName: { id: 122, type: 'string' },
   flashUpdateComponent: { id: 123, type: 'string' },
   flashUpdateStatusMsg: { id: 124, type: 'string' },
@@ -142,6 +207,7 @@ export const devlinkAttrs = defineAttrSet('devlink', {
   netnsFd: { id: 138, type: 'u32' },
   netnsPid: { id: 139, type: 'u32' },
   netnsId: { id: 140, type: 'u32' },
+  healthReporterAutoDump: { id: 141, type: 'u8' },
   trapPolicerId: { id: 142, type: 'u32' },
   trapPolicerRate: { id: 143, type: 'u64' },
   trapPolicerBurst: { id: 144, type: 'u64' },

@@ -5,6 +5,7 @@
  * run-time check of unknown keys (checkKeys) reads those lists.
  */
 import type { UnknownAttr } from '../attrs/schema';
+import type { HealthReporter } from './health';
 import type { CallOptions } from '../genl/connection';
 import type {
   EncapModeName, EswitchModeName, FnOpstateName, FnStateName, InlineModeName, ParamCmodeName,
@@ -106,14 +107,22 @@ export interface EswitchSettings {
 /** The keys of EswitchSettings, for checking an options object. */
 export const ESWITCH_SETTINGS_KEYS = keysOf<EswitchSettings>({ mode: true, inlineMode: true, encapMode: true });
 
+/**
+ * A network namespace: a name in /var/run/netns ('ns1'), a path ('/proc/1234/ns/net'),
+ * an open descriptor of one ({ fd }), a process's ({ pid }), or a peer id ({ id }).
+ */
+export type NetnsTarget = string | { readonly fd: number } | { readonly pid: number } | { readonly id: number };
+
 /** What reload() does: the action (driver_reinit, fw_activate) and its limit (no_reset). */
 export interface ReloadOptions {
   readonly action?: 'driver_reinit' | 'fw_activate';
   readonly limit?: 'no_reset';
+  /** Move the instance (and what its driver re-creates: netdevs, RDMA devices) there. */
+  readonly netns?: NetnsTarget;
 }
 
 /** The keys of ReloadOptions, for checking an options object. */
-export const RELOAD_OPTIONS_KEYS = keysOf<ReloadOptions>({ action: true, limit: true });
+export const RELOAD_OPTIONS_KEYS = keysOf<ReloadOptions>({ action: true, limit: true, netns: true });
 
 /** The options of the dumps that can be narrowed to one device: params, ports, rates. */
 export interface DeviceFilter {
@@ -240,10 +249,22 @@ export interface ReloadResult {
   readonly actionsPerformed?: readonly string[];
 }
 
+/** A flash update's progress (FLASH_UPDATE, FLASH_UPDATE_STATUS, FLASH_UPDATE_END notifications). */
+export type FlashEvent =
+  | { readonly type: 'flash'; readonly phase: 'begin' | 'end'; readonly handle: string }
+  | {
+    readonly type: 'flash'; readonly phase: 'status'; readonly handle: string; readonly message?: string; readonly component?: string;
+    /** Progress, where the kernel sent it (a status may carry a message alone). */
+    readonly done?: bigint; readonly total?: bigint; readonly timeoutS?: bigint;
+  };
+
 /** Events from monitor(). */
 export type DevlinkEvent =
   | { readonly type: 'dev-new' | 'dev-del'; readonly device: DevlinkDevice }
   | { readonly type: 'port-new' | 'port-del'; readonly port: DevlinkPort }
   | { readonly type: 'rate-new' | 'rate-del'; readonly rate: DevlinkRate }
+  /** DEVLINK_CMD_HEALTH_REPORTER_RECOVER: a reporter's state or counters changed (an error reported, a recovery). */
+  | { readonly type: 'health'; readonly reporter: HealthReporter }
+  | FlashEvent
   | { readonly type: 'resync'; readonly reason: 'overrun'; readonly devices: readonly DevlinkDevice[]; readonly ports: readonly DevlinkPort[] }
   | { readonly type: 'other'; readonly cmd: string; readonly attrs: Readonly<Record<string, unknown>> };

@@ -4,6 +4,7 @@
  */
 import { ExtAck } from './policy';
 import { Errno, fail, Instance, Param, ParamValue } from './model';
+import { checkNetnsAction, enterNetns, leaveNetns, reloadNetns } from './netns';
 import { fillDevice, fillEswitch, fillInfo, fillParam, fillReloadPerformed, Hdr, reloadCombinationInvalid } from './fill';
 import { cstr } from './core';
 import type { DevlinkCore, DoCtx, DumpCtx, Target } from './core';
@@ -152,9 +153,11 @@ function reload(core: DevlinkCore, ctx: DoCtx, inst: Instance): void {
     if (!(d.reloadLimits & (1 << limit))) fail(-E.EOPNOTSUPP, ext, core.mod('Requested limit is not supported by the driver'));
     if (reloadCombinationInvalid(action, limit)) fail(-E.EINVAL, ext, core.mod('Requested limit is invalid for this action'));
   }
-  const netns = [A.NETNS_PID, A.NETNS_FD, A.NETNS_ID].filter((x) => tb[x]).length;
-  if (netns > 1) fail(-E.EINVAL, ext, core.mod('Multiple netns identifying attributes specified'));
+  const dest = reloadNetns(core, buf, tb, ext);
+  checkNetnsAction(core, inst, dest, action, ext);
+  const moving = leaveNetns(core, inst, dest);
   d.reloadDown(inst, action, limit, ext);
+  if (moving) enterNetns(inst, dest!);
   const performed = d.reloadUp(inst, action, limit, ext);
   for (let a = 1; a <= ReloadAction.FW_ACTIVATE; a++) {
     if (!(performed & (1 << a))) continue;
@@ -173,7 +176,7 @@ export function devDump(core: DevlinkCore, ctx: DumpCtx): boolean {
   });
   switch (ctx.cmd) {
     case C.GET:
-      for (const inst of core.instances) if (inst.registered) ctx.put(fillDevice(f, hdr(C.NEW, false), inst));
+      for (const inst of core.instances) if (core.visible(inst)) ctx.put(fillDevice(f, hdr(C.NEW, false), inst));
       return true;
     case C.INFO_GET: {
       const { instances, filtered } = core.dumpScope(ctx);

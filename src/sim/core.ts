@@ -12,6 +12,9 @@ import { A, C, E, PortType, RateType } from './uapi';
 import { portDoit, portDump } from './cmd-port';
 import { devDoit, devDump } from './cmd-dev';
 import { rateDoit, rateDump, rateFromAttrs, rateNodeFromAttrs } from './cmd-rate';
+import { healthDoit, healthDump } from './cmd-health';
+import { flashDoit } from './cmd-flash';
+import { trapDoit, trapDump } from './cmd-trap';
 
 /** struct devlink_obj_desc: what a notification is about, and what a filter asks for. */
 export interface ObjDesc {
@@ -23,6 +26,20 @@ export interface ObjDesc {
 
 function descOf(inst: Instance): ObjDesc {
   return { bus: inst.bus, dev: inst.dev };
+}
+
+/** The bus and device names a devlink message starts with (DEVLINK_ATTR_BUS_NAME, DEV_NAME). */
+function descOfMsg(msg: Buffer): ObjDesc {
+  const out: { bus?: string; dev?: string } = {};
+  for (let p = 20; p + 4 <= msg.length;) {
+    const len = msg.readUInt16LE(p);
+    const type = msg.readUInt16LE(p + 2) & 0x3fff;
+    if (len < 4) break;
+    if (type === A.BUS_NAME) out.bus = cstr(msg, p + 4, len - 4);
+    else if (type === A.DEV_NAME) out.dev = cstr(msg, p + 4, len - 4);
+    p += (len + 3) & ~3;
+  }
+  return out;
 }
 
 /** devlink_obj_desc_match: each field both sides have must be equal. */
@@ -172,17 +189,31 @@ export class DevlinkCore {
     return { cmd, portid: 0, seq: 0, flags: 0 };
   }
 
+  /** Registered, and in the namespace of the simulator's sockets (netns.ts). */
+  visible(inst: Instance): boolean {
+    return inst.registered && inst.netns === undefined;
+  }
+
   notifyDevice(inst: Instance, cmd: number): void {
+    if (inst.netns !== undefined) return;
     this.multicast(fillDevice(this.family, this.ntf(cmd), inst), descOf(inst));
   }
 
   notifyPort(port: Port, cmd: number): void {
-    if (!port.instance.registered) return;
+    if (!this.visible(port.instance)) return;
     this.multicast(fillPort(this.family, this.ntf(cmd), port, new ExtAck()), { ...descOf(port.instance), port: port.index });
   }
 
+  /**
+   * A notification the command modules built themselves (health, trap, flash, a param on
+   * leaving the namespace); the filter matches it by the handle it carries.
+   */
+  notifyRaw(msg: Buffer): void {
+    this.multicast(msg, descOfMsg(msg));
+  }
+
   notifyRate(rate: Rate, cmd: number): void {
-    if (!rate.instance.registered) return;
+    if (!this.visible(rate.instance)) return;
     this.multicast(fillRate(this.family, this.ntf(cmd), rate), descOf(rate.instance));
   }
 
@@ -208,7 +239,7 @@ export class DevlinkCore {
     if (!bus || !dev) throw new Errno(-E.EINVAL);
     const b = cstr(buf, bus.data, bus.len);
     const d = cstr(buf, dev.data, dev.len);
-    const inst = this.instances.find((i) => i.registered && i.bus === b && i.dev === d);
+    const inst = this.instances.find((i) => this.visible(i) && i.bus === b && i.dev === d);
     if (!inst) throw new Errno(-E.ENODEV);
     return inst;
   }
@@ -273,7 +304,7 @@ export class DevlinkCore {
       return;
     }
     if (!t) throw new Errno(-E.EOPNOTSUPP);
-    if (portDoit(this, ctx, t) || devDoit(this, ctx, t) || rateDoit(this, ctx, t)) return;
+    if (portDoit(this, ctx, t) || devDoit(this, ctx, t) || rateDoit(this, ctx, t) || healthDoit(this, ctx, t) || flashDoit(this, ctx, t) || trapDoit(this, ctx, t)) return;
     // commands the driver implements nothing for
     throw new Errno(-E.EOPNOTSUPP);
   }
@@ -281,7 +312,7 @@ export class DevlinkCore {
   /** Run a dumpit: returns 0 or the negative errno NLMSG_DONE carries. */
   dumpit(op: OpDef, ctx: DumpCtx): number {
     try {
-      if (portDump(this, ctx) || devDump(this, ctx) || rateDump(this, ctx)) return 0;
+      if (portDump(this, ctx) || devDump(this, ctx) || rateDump(this, ctx) || healthDump(this, ctx) || trapDump(this, ctx)) return 0;
       return 0;
     } catch (e) {
       if (e instanceof Errno) return e.err;
@@ -299,7 +330,7 @@ export class DevlinkCore {
     if (this.family.flavor === 'current' && tb && (tb[A.BUS_NAME] || tb[A.DEV_NAME])) {
       return { instances: [this.instanceFromAttrs(ctx.req.buf, tb)], filtered: true };
     }
-    return { instances: this.instances.filter((i) => i.registered), filtered: false };
+    return { instances: this.instances.filter((i) => this.visible(i)), filtered: false };
   }
 
   /** Ports of an instance in dump order: list order on 6.1, index order (xarray) later. */

@@ -43,6 +43,9 @@ import { ops61, opsCurrent } from './ops';
 import { Scheduler } from './scheduler';
 import { SimSocket } from './socket';
 import { Sysfs } from './sysfs';
+import { reportersOf } from './health';
+import { setSyndrome } from './mlx5-health';
+import { setFirmwareDir } from './cmd-flash';
 import { C, DEVLINK_ATTR_MAX_6_1 } from './uapi';
 import { Timing, World } from './world';
 
@@ -80,6 +83,8 @@ export interface SimulatorOptions {
   readonly timing?: Partial<Timing>;
   /** Largest dump datagram; 32 KiB by default (what the kernel sends a reader with a large buffer). */
   readonly dumpBufferSize?: number;
+  /** Where flash updates find their files (request_firmware's /lib/firmware by default). */
+  readonly firmwareDir?: string;
 }
 
 /** How one client's transport behaves. */
@@ -136,6 +141,7 @@ export class Simulator {
       if (flt) this.filters.set(portid, flt);
       else this.filters.delete(portid);
     });
+    if (opts.firmwareDir !== undefined) setFirmwareDir(this.core, opts.firmwareDir);
     this.genl = new GenlKernel(this.faults, this.sched, opts.dumpBufferSize ?? 32768);
     this.genl.add(nlctrlFamily(this.genl));
     this.genl.add(this.devlinkFamily());
@@ -236,6 +242,20 @@ export class Simulator {
   }
 
   /** Check the model's invariants (no duplicate sfnum, unique indices, ...); throws on a violation. */
+  /**
+   * A driver reports an error to a health reporter (devlink_health_report) of the instance
+   * `handle`, or of its port `port`: counted, announced, dumped and recovered as the
+   * reporter's settings say. Returns 0 or the negative errno (-ECANCELED within the grace
+   * period). `syndrome` sets what mlx5's fw reporter diagnoses.
+   */
+  reportHealth(handle: string, reporter: string, o: { port?: number; syndrome?: number } = {}): number {
+    const inst = this.core.instances.find((i) => i.handle === handle);
+    const r = inst && reportersOf(inst).find((x) => x.ops.name === reporter && x.port?.index === o.port);
+    if (!inst || !r) throw new Error(`the simulator has no health reporter ${reporter} on ${handle}${o.port !== undefined ? `/${o.port}` : ''}`);
+    if (o.syndrome !== undefined) setSyndrome(inst, o.syndrome);
+    return r.report();
+  }
+
   checkInvariants(): InvariantReport {
     const r = checkInvariants(this.core, this.devices.filter((d): d is Mlx5Pf => d instanceof Mlx5Pf));
     let { sfs, attached } = r;

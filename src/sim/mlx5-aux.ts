@@ -23,6 +23,9 @@ import { ExtAck } from './policy';
 import { MLX5, portNewChecks, Sf } from './mlx5-sf';
 import type { World } from './world';
 import { mlx5Info, mlx5LightParams, mlx5Params } from './mlx5-common';
+import { mlx5EnReporters, mlx5FwReporters } from './mlx5-health';
+import { setFlashKind } from './cmd-flash';
+import { mlx5Traps } from './cmd-trap';
 import { C, E, Flavour, PortType } from './uapi';
 
 export interface AuxSf {
@@ -119,6 +122,7 @@ function load(aux: AuxSf): void {
     core.portRegister(port);
     const netdev = { ifindex: w.nextIfindex(), name: sfNetdevName(aux.pci, aux.pfnum, aux.sfnum) };
     core.portTypeEthSet(port, netdev);
+    mlx5EnReporters(core, port);
     aux.port = port;
     aux.netdev = netdev;
     w.sysfs?.addSfNet(aux.name, aux.pci, aux.id, netdev, aux.mac);
@@ -161,6 +165,10 @@ export function createAux(sf: Sf): AuxSf {
     sfnum: sf.sfnum, mac: sf.mac, pci: sf.pf.pci, pfnum: sf.pf.pfnum,
   };
   w.sysfs?.addSfAux(name, aux.pci, sf.sfnum);
+  // the fw reporters, the flash kind and the drop traps of every mlx5 device (6.1 source)
+  mlx5FwReporters(core, inst, false);
+  setFlashKind(inst, 'no-mcqi');
+  mlx5Traps(inst, () => false);
   if (six) {
     // mlx5_init_one before devlink_register: nothing of this is announced yet
     for (const p of mlx5Params(false, () => false, true)) inst.params.push(p);

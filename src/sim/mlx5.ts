@@ -10,6 +10,9 @@ import { ExtAck } from './policy';
 import { DevlinkDriver, Errno, fail, Instance, Port, PortOps, Rate } from './model';
 import { MLX5, Mlx5PortAddOrder, Sf, SfTable } from './mlx5-sf';
 import { mlx5Info, mlx5Params } from './mlx5-common';
+import { mlx5EnReporters, mlx5FwReporters } from './mlx5-health';
+import { setFlashKind } from './cmd-flash';
+import { mlx5Traps } from './cmd-trap';
 import type { World } from './world';
 import { E, EswMode, Flavour, FnState, PortType } from './uapi';
 
@@ -89,6 +92,10 @@ export class Mlx5Pf {
       splittable: false, ops: {}, rate: undefined,
     };
     this.inst.ports.push(this.uplink);
+    mlx5FwReporters(core, this.inst, true);
+    setFlashKind(this.inst, 'flash');
+    mlx5Traps(this.inst, () => this.mode === EswMode.SWITCHDEV);
+    mlx5EnReporters(core, this.uplink);
     core.register(this.inst);
     if (opts.eswitch === 'switchdev') this.enterSwitchdev();
   }

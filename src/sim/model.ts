@@ -162,6 +162,8 @@ export class Instance {
   readonly rates: Rate[] = [];
   readonly params: Param[] = [];
   registered = false;
+  /** The network namespace ("net:[INODE]") it was reloaded into; undefined: the simulator's own. */
+  netns: string | undefined = undefined;
   reloadFailed = 0;
   /** reload_stats[limit][action] and remote_reload_stats. */
   readonly reloadStats = new Map<string, number>();
