@@ -11,7 +11,7 @@ import type { DevlinkDecoded } from '../devlink/decode';
 import type { DevlinkEvent } from '../devlink/types';
 import type { Printer } from './output';
 import { monFooter, monHeader, printDev, printParam, printPort, printRate } from './print';
-import { printMoreEvent } from './print-events';
+import { printFlash, printMoreEvent } from './print-events';
 import { printReporter } from './print-health';
 import type { Session } from './session';
 
@@ -62,29 +62,7 @@ function eventBody(p: Printer, ev: DevlinkEvent, obj: MonitorObject, devStats: u
     case 'port-new': case 'port-del': return () => printPort(p, ev.port);
     case 'rate-new': case 'rate-del': return () => printRate(p, ev.rate);
     case 'health': return () => printReporter(p, ev.reporter, uptime);
-    case 'flash': return () => {
-      p.handleStart(ev.handle, true);
-      if (ev.phase === 'status') {
-        if (ev.message !== undefined) {
-          p.checkIndentNewline();
-          p.str('msg', 'msg ', ev.message);
-        }
-        if (ev.component !== undefined) {
-          p.checkIndentNewline();
-          p.str('component', 'component ', ev.component);
-        }
-        // iproute2 prints them when the kernel sent them
-        if (ev.done !== undefined) {
-          p.checkIndentNewline();
-          p.uint('done', 'done ', ev.done);
-        }
-        if (ev.total !== undefined) {
-          p.checkIndentNewline();
-          p.uint('total', 'total ', ev.total);
-        }
-      }
-      p.handleEnd();
-    };
+    case 'flash': return () => printFlash(p, ev);
     case 'other': return otherBody(p, ev.attrs as DevlinkDecoded, obj);
     default: return undefined;
   }

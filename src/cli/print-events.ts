@@ -10,7 +10,9 @@ import { regionFrom } from '../devlink/regions';
 import { trapFrom, trapGroupFrom } from '../devlink/traps';
 import { printRegion } from './cmd-region';
 import { printGroup, printTrap } from './cmd-trap';
+import type { Printer } from './output';
 import { monHeader } from './print';
+import type { FlashEvent } from '../devlink/types';
 import type { Session } from './session';
 
 /** Prints the header and the object; false (nothing printed) for a message iproute2 would refuse. */
@@ -36,24 +38,27 @@ export function printMoreEvent(s: Session, what: { obj: string; verb: string }, 
       monHeader(p, what.obj, what.verb);
       printGroup(s, trapGroupFrom(a), false);
       return true;
-    default: {
+    default:
       monHeader(p, what.obj, what.verb);
-      const e = flashEventFrom(cmd, a);
-      p.handleStart(e.handle, true);
-      if (e.phase === 'status') {
-        if (e.message !== undefined) {
-          p.checkIndentNewline();
-          p.str('msg', 'msg ', e.message);
-        }
-        if (e.component !== undefined) {
-          p.checkIndentNewline();
-          p.str('component', 'component ', e.component);
-        }
-        if (e.done !== undefined) { p.checkIndentNewline(); p.uint('done', 'done ', e.done); }
-        if (e.total !== undefined) { p.checkIndentNewline(); p.uint('total', 'total ', e.total); }
-      }
-      p.handleEnd();
+      printFlash(p, flashEventFrom(cmd, a));
       return true;
+  }
+}
+
+/** A flash update's step as the monitor prints it: the handle, then msg, component, done, total where sent. */
+export function printFlash(p: Printer, e: FlashEvent): void {
+  p.handleStart(e.handle, true);
+  if (e.phase === 'status') {
+    for (const [key, v] of [['msg', e.message], ['component', e.component]] as const) {
+      if (v === undefined) continue;
+      p.checkIndentNewline();
+      p.str(key, `${key} `, v);
+    }
+    for (const [key, v] of [['done', e.done], ['total', e.total]] as const) {
+      if (v === undefined) continue;
+      p.checkIndentNewline();
+      p.uint(key, `${key} `, v);
     }
   }
+  p.handleEnd();
 }
