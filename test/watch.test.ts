@@ -274,3 +274,31 @@ describe('list, then watch, without a gap', function () {
     }
   });
 });
+
+describe('the port watch survives a resync dump the kernel refuses (ENOBUFS)', () => {
+  it('reads again after a pause; the view ends equal to a fresh dump and the watch goes on', async () => {
+    const sim = new Simulator({ devices: [{ handle: PF0, pfnum: 0, eswitch: 'switchdev' }] });
+    const dl = await Devlink.open({ transport: sim.transport() });
+    const actor = await Devlink.open({ transport: sim.transport() });
+    try {
+      const w = await dl.watchPorts({ dev: PF0 });
+      // the next two port dumps answer ENOBUFS, as a kernel whose socket buffer is full does
+      sim.faults.failNext(105, { cmd: Cmd.PORT_GET, count: 2 });
+      sim.faults.overrun({ count: 1 });
+      await actor.addPort(PF0, { flavour: 'pcisf', pfnum: 0, sfnum: 1 });
+      await actor.addPort(PF0, { flavour: 'pcisf', pfnum: 0, sfnum: 2 });
+      for (let i = 0; i < 100 && w.list().length !== 3; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(byHandle(w.list()), byHandle(await actor.ports({ dev: PF0 })));
+      assert.ok(w.stats.resyncs >= 1);
+      await actor.addPort(PF0, { flavour: 'pcisf', pfnum: 0, sfnum: 3 });
+      await sim.settle();
+      await dl.devices();
+      assert.equal(w.list().length, 4, 'still watching');
+      await w.close();
+    } finally {
+      await actor.close();
+      await dl.close();
+      await sim.close();
+    }
+  });
+});

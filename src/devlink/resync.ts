@@ -13,6 +13,8 @@
  * A loss (overrun, undecodable notification) after that point means another read.
  */
 import { NLM_F_DUMP_FILTERED } from '../genl/constants';
+import { ENOBUFS_ERRNO } from '../genl/errno';
+import { DumpInterruptedError, KernelError, OverrunError } from '../genl/errors';
 import type { NlMsg } from '../genl/message';
 import { Cmd } from './constants';
 import { decodeMessage, deviceFrom, portFrom } from './decode';
@@ -23,6 +25,14 @@ import { devAttrs } from './requests';
 import type { DevlinkDevice, DevlinkPort } from './types';
 
 export type OnReply = (m: NlMsg) => void;
+
+/** Reads of the state that may be lost in a row before the reader gives up. */
+const MAX_LOSSES = 8;
+
+/** The kernel could not hand the dump over (ENOBUFS), its reply was lost, or it changed mid-dump. */
+function isTransientLoss(e: unknown): boolean {
+  return (e instanceof KernelError && e.errno === ENOBUFS_ERRNO) || e instanceof OverrunError || e instanceof DumpInterruptedError;
+}
 
 export class Resync<T> {
   private active = false;
@@ -68,6 +78,7 @@ export class Resync<T> {
   };
 
   private async run(): Promise<void> {
+    let losses = 0;
     do {
       this.active = true;
       this.marked = false;
@@ -77,6 +88,13 @@ export class Resync<T> {
       try {
         state = await this.read(this.mark);
       } catch (e) {
+        // a dump lost to the same pressure that caused the resync (ENOBUFS in its DONE, its
+        // reply overrun, NLM_F_DUMP_INTR): read again after a pause, a few times
+        if (isTransientLoss(e) && losses < MAX_LOSSES) {
+          await new Promise((r) => setTimeout(r, 5 * 2 ** losses++));
+          this.again = true;
+          continue;
+        }
         this.active = false;
         this.after = [];
         this.failed(e);

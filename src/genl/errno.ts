@@ -53,3 +53,4 @@ export const EINVAL_ERRNO = 22;
 export const ENOSPC_ERRNO = 28;
 export const ERANGE_ERRNO = 34;
 export const EOPNOTSUPP_ERRNO = 95;
+export const ENOBUFS_ERRNO = 105;
