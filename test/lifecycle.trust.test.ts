@@ -304,3 +304,20 @@ describe('kernel errors name the object', () => {
     }
   });
 });
+
+describe('ports({ dev }) of a device that does not exist: one behaviour whatever the kernel', () => {
+  for (const kernel of ['6.1', 'current'] as const) {
+    it(`ENODEV on ${kernel} (6.1 dumps everything and returns nothing for it; 6.6+ says ENODEV in DONE)`, async () => {
+      const sim = new Simulator({ kernel, devices: [{ handle: PF0, pfnum: 0, eswitch: 'switchdev' }] });
+      const dl = await Devlink.open({ transport: sim.transport() });
+      try {
+        await assert.rejects(dl.ports({ dev: 'pci/0000:99:00.0' }), (e: unknown) => e instanceof DevlinkError && e.code === 'ENODEV');
+        await assert.rejects(dl.rates({ dev: 'pci/0000:99:00.0' }), (e: unknown) => e instanceof DevlinkError && e.code === 'ENODEV');
+        assert.ok((await dl.ports({ dev: PF0 })).length > 0);
+      } finally {
+        await dl.close();
+        await sim.close();
+      }
+    });
+  }
+});

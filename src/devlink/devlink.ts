@@ -163,7 +163,7 @@ export class Devlink {
   /**
    * A dump, or the part of it that belongs to `o.dev`. Kernels from 6.6 filter a dump that
    * names a device themselves (NLM_F_DUMP_FILTERED); older ones return everything and the
-   * filter runs here.
+   * filter runs here. A device that does not exist is a DevlinkError ENODEV on every kernel.
    */
   private async dumpOf<T>(
     cmd: number, o: DeviceFilter & CallOptions, decode: (a: ReturnType<typeof decodeMessage>) => T,
@@ -174,7 +174,11 @@ export class Devlink {
     const replies = await this.dump(cmd, h ? devAttrs(h) : {}, call);
     const all = replies.map((m) => decode(decodeMessage(m)));
     if (!h || (replies.length > 0 && replies.every((m) => m.flags & NLM_F_DUMP_FILTERED))) return all;
-    return all.filter((x) => ofDevice(x, h));
+    const mine = all.filter((x) => ofDevice(x, h));
+    // one behaviour whatever the kernel: a device that does not exist is ENODEV (6.6+ says so
+    // in the dump's DONE; older kernels return everything, so ask for the device itself)
+    if (mine.length === 0) await this.device(`${h.bus}/${h.dev}`, call);
+    return mine;
   }
 
   private one<T>(replies: NlMsg[], decode: (a: ReturnType<typeof decodeMessage>) => T, what: string): T {
