@@ -17,7 +17,7 @@
 import type { Logger } from 'pino';
 import { ValidationError } from '../attrs/errors';
 import { checkKeys, defined } from '../attrs/options';
-import { MAX_TIMEOUT_MS } from '../genl/call-options';
+import { checkTimeoutMs } from '../genl/call-options';
 import { DesiredState, devicePfnum } from '../devlink/apply';
 import { FN_CAP_NAMES } from '../devlink/constants';
 import { Devlink, DevlinkOptions } from '../devlink/devlink';
@@ -455,8 +455,7 @@ function checkAgentOptions(o: AgentOptions): void {
     throw new ValidationError(field, why);
   };
   if (o.concurrency !== undefined && (!Number.isInteger(o.concurrency) || o.concurrency < 1)) bad('concurrency', 'expected a positive integer');
-  const ms = o.timeoutMs;
-  if (ms !== undefined && (typeof ms !== 'number' || !(ms >= 0) || ms > MAX_TIMEOUT_MS)) bad('timeoutMs', 'expected milliseconds');
+  checkTimeoutMs(o.timeoutMs);
   if (o.prune !== undefined && typeof o.prune !== 'boolean') throw new ValidationError('prune', 'expected true or false');
   if (o.watchConfig !== undefined && typeof o.watchConfig !== 'boolean') throw new ValidationError('watchConfig', 'expected true or false');
   const b = checkKeys(o.backoff, 'backoff', BACKOFF_KEYS);

@@ -4,12 +4,11 @@
  * from a port's.
  */
 import { ValidationError } from '../attrs/errors';
-import { checkKeys, defined, describeValue } from '../attrs/options';
-import { MAX_TIMEOUT_MS } from '../genl/call-options';
+import { checkKeys, defined } from '../attrs/options';
+import { checkSignal, checkTimeoutMs } from '../genl/call-options';
 import { KernelError } from '../genl/errors';
 import { FN_CAP_NAMES } from './constants';
 import { checkUint, formatMac, parseDevHandle, parseMac } from './handle';
-import { checkSignal } from './monitor';
 import { addPortAttrs, portFunctionAttrs } from './requests';
 import type { SfDevices } from './sysfs';
 import type { AddPortOptions, DevlinkPort, ParamValue, PortFunctionCaps, PortFunctionSettings } from './types';
@@ -84,9 +83,8 @@ export function isErrno(e: unknown, errno: number): boolean {
 }
 
 export function checkLifecycleOptions(o: LifecycleOptions): void {
-  if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !Number.isFinite(o.timeoutMs) || o.timeoutMs < 0 || o.timeoutMs > MAX_TIMEOUT_MS)) {
-    throw new ValidationError('timeoutMs', `expected milliseconds from 0 (no bound) to ${MAX_TIMEOUT_MS}, got ${describeValue(o.timeoutMs)}`);
-  }
+  // the engine's own checks: one wording for a timeout or a signal everywhere
+  checkTimeoutMs(o.timeoutMs);
   checkSignal(o.signal);
   if (o.sysfsRoot !== undefined && (typeof o.sysfsRoot !== 'string' || o.sysfsRoot === '')) throw new ValidationError('sysfsRoot', 'expected a directory path');
 }

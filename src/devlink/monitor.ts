@@ -9,6 +9,7 @@
  */
 import { checkKeys } from '../attrs/options';
 import { ValidationError } from '../attrs/errors';
+import { checkSignal } from '../genl/call-options';
 import { AsyncQueue } from '../genl/queue';
 import { Cmd, cmdName } from './constants';
 import { deviceFrom, portFrom, rateFrom } from './decode';
@@ -41,14 +42,6 @@ export interface DevlinkMonitor extends AsyncIterableIterator<DevlinkEvent> {
   return(): Promise<IteratorResult<DevlinkEvent>>;
 }
 
-export function checkSignal(signal: unknown, field = 'signal'): AbortSignal | undefined {
-  if (signal === undefined) return undefined;
-  const s = signal as Partial<AbortSignal> | null;
-  if (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function') {
-    throw new ValidationError(field, 'expected an AbortSignal');
-  }
-  return signal as AbortSignal;
-}
 
 class Monitor implements DevlinkMonitor {
   readonly ready: Promise<void>;

@@ -18,7 +18,7 @@ import { portFrom } from './decode';
 import type { Devlink } from './devlink';
 import type { DevlinkEvents, DevlinkNotice, NoticeSubscription } from './events';
 import { DevHandle, parseDevHandle } from './handle';
-import { checkSignal } from './monitor';
+import { checkSignal } from '../genl/call-options';
 import { dumpPorts, Resync } from './resync';
 import type { DevlinkPort } from './types';
 

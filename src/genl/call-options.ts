@@ -56,12 +56,19 @@ export function isAbortSignal(v: unknown): v is AbortSignal {
   return typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function' && typeof s.removeEventListener === 'function';
 }
 
+/** `v` as a signal: undefined, or an AbortSignal; otherwise a ValidationError naming `field`. */
+export function checkSignal(v: unknown, field = 'signal'): AbortSignal | undefined {
+  if (v === undefined) return undefined;
+  if (!isAbortSignal(v)) {
+    throw new ValidationError(field, `must be an AbortSignal (from an AbortController or AbortSignal.timeout()), not ${describeValue(v)}`);
+  }
+  return v;
+}
+
 /** A call's options: throws ValidationError naming the field. */
 export function checkCallOptions(o: CallOptions): void {
   checkTimeoutMs(o.timeoutMs);
-  if (o.signal !== undefined && !isAbortSignal(o.signal)) {
-    throw new ValidationError('signal', `must be an AbortSignal (from an AbortController or AbortSignal.timeout()), not ${describeValue(o.signal)}`);
-  }
+  checkSignal(o.signal);
 }
 
 /** A connection's options: throws ValidationError naming the field. */
