@@ -88,6 +88,8 @@ export interface SimSession {
   /** The devlink commands sent since the session started (or since sent.cmds was emptied). */
   readonly sent: Sent;
   cli(argv: readonly string[], o?: MainOptions & { input?: string; tty?: boolean }): Promise<RunResult>;
+  /** Start a monitor (`argv`), run `act` once it listens, stop it when the simulator has settled. */
+  monitor(argv: readonly string[], act: () => Promise<void>): Promise<RunResult>;
   close(): Promise<void>;
 }
 
@@ -106,9 +108,21 @@ export async function simSession(o: Partial<SimulatorOptions> & { eswitch?: 'leg
     sysfsRoot: root,
   });
   const sent: Sent = { cmds: [] };
+  const cli = (argv: readonly string[], opts: MainOptions & { input?: string; tty?: boolean } = {}): Promise<RunResult> =>
+    run(argv, { transport: () => spy(sim.transport(), sim.familyId, sent.cmds), sysfsRoot: root, ...opts });
   return {
-    sim, root, sent,
-    cli: (argv, opts = {}) => run(argv, { transport: () => spy(sim.transport(), sim.familyId, sent.cmds), sysfsRoot: root, ...opts }),
+    sim, root, sent, cli,
+    monitor: async (argv, act) => {
+      const stop = new AbortController();
+      let listening = false;
+      const done = cli(argv, { signal: stop.signal, onListening: () => (listening = true) });
+      await until(() => listening, 5000, 'the monitor to listen');
+      await act();
+      await sim.settle();
+      await new Promise((res) => setTimeout(res, 20));
+      stop.abort();
+      return done;
+    },
     close: async () => {
       await sim.close();
       await fs.rm(tmp, { recursive: true, force: true });

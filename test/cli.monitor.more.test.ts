@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PF0, SimSession, simSession, until } from './cli.helpers';
+import { PF0, SimSession, simSession } from './cli.helpers';
 
 describe('cli monitor: health, trap, flash', () => {
   let s: SimSession;
@@ -20,20 +20,9 @@ describe('cli monitor: health, trap, flash', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function watch(argv: string[], act: () => Promise<void>): Promise<{ code: number; out: string; err: string }> {
-    const stop = new AbortController();
-    let listening = false;
-    const done = s.cli(argv, { signal: stop.signal, onListening: () => (listening = true) });
-    await until(() => listening, 5000, 'the monitor to listen');
-    await act();
-    await s.sim.settle();
-    await new Promise((res) => setTimeout(res, 20));
-    stop.abort();
-    return done;
-  }
 
   it('all of them, each in its iproute2 form', async () => {
-    const r = await watch(['monitor'], async () => {
+    const r = await s.monitor(['monitor'], async () => {
       assert.equal(s.sim.reportHealth(PF0, 'fw_fatal'), 0);
       assert.equal((await s.cli(['trap', 'set', PF0, 'trap', 'dmac_filter', 'action', 'trap'])).code, 0);
       assert.equal((await s.cli(['dev', 'flash', PF0, 'file', 'fw.bin'])).code, 0);
@@ -57,7 +46,7 @@ describe('cli monitor: health, trap, flash', () => {
   });
 
   it('monitor trap: only the traps', async () => {
-    const r = await watch(['monitor', 'trap'], async () => {
+    const r = await s.monitor(['monitor', 'trap'], async () => {
       s.sim.reportHealth(PF0, 'fw_fatal');
       await s.cli(['trap', 'group', 'set', PF0, 'group', 'l2_drops', 'action', 'trap']);
     });

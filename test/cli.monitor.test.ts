@@ -1,7 +1,7 @@
 // monitor on the simulator: events printed as they arrive, in iproute2's form, filtered
 // by object; the JSON stream closed when the monitor stops.
 import assert from 'node:assert/strict';
-import { PF0, SimSession, simSession, until } from './cli.helpers';
+import { PF0, SimSession, simSession } from './cli.helpers';
 
 describe('cli monitor', () => {
   let s: SimSession;
@@ -12,21 +12,9 @@ describe('cli monitor', () => {
     await s.close();
   });
 
-  /** Start a monitor, run `act` once it listens, stop it when the simulator has settled. */
-  async function watch(argv: string[], act: () => Promise<void>): Promise<{ code: number; out: string; err: string }> {
-    const stop = new AbortController();
-    let listening = false;
-    const done = s.cli(argv, { signal: stop.signal, onListening: () => (listening = true) });
-    await until(() => listening, 5000, 'the monitor to listen');
-    await act();
-    await s.sim.settle();
-    await new Promise((res) => setTimeout(res, 20));
-    stop.abort();
-    return done;
-  }
 
   it('prints [port,new], [rate,new] and the function as port show does', async () => {
-    const r = await watch(['monitor'], async () => {
+    const r = await s.monitor(['monitor'], async () => {
       const a = await s.cli(['port', 'add', PF0, 'flavour', 'pcisf', 'pfnum', '0', 'sfnum', '88']);
       assert.equal(a.code, 0, a.err);
     });
@@ -39,12 +27,12 @@ describe('cli monitor', () => {
   });
 
   it('filters by object: monitor port leaves rate events out; monitor dev shows auxiliary instances', async () => {
-    const ports = await watch(['monitor', 'port'], async () => {
+    const ports = await s.monitor(['monitor', 'port'], async () => {
       await s.cli(['port', 'add', PF0, 'flavour', 'pcisf', 'pfnum', '0', 'sfnum', '88']);
     });
     assert.ok(!ports.out.includes('[rate,'), ports.out);
     assert.equal(ports.out.split('[port,new]').length - 1, 2);
-    const devs = await watch(['monitor', 'dev'], async () => {
+    const devs = await s.monitor(['monitor', 'dev'], async () => {
       const r = await s.cli(['port', 'function', 'set', `${PF0}/32768`, 'state', 'active']);
       assert.equal(r.code, 0, r.err);
     });
@@ -54,7 +42,7 @@ describe('cli monitor', () => {
   });
 
   it('-j: {"mon":[...]} closed when stopped', async () => {
-    const r = await watch(['-j', 'monitor', 'port'], async () => {
+    const r = await s.monitor(['-j', 'monitor', 'port'], async () => {
       await s.cli(['port', 'add', PF0, 'flavour', 'pcisf', 'pfnum', '0', 'sfnum', '88']);
     });
     const doc = JSON.parse(r.out) as { mon: Array<{ command: string; port: Record<string, { type: string; sfnum: number }> }> };
@@ -65,7 +53,7 @@ describe('cli monitor', () => {
   });
 
   it('-j with nothing seen: an empty stream', async () => {
-    const r = await watch(['-j', 'monitor'], async () => undefined);
+    const r = await s.monitor(['-j', 'monitor'], async () => undefined);
     assert.equal(r.out, '{"mon":[]}\n');
   });
 
