@@ -39,11 +39,13 @@ export class NotFoundError extends NetlinkError {
  * The step of a lifecycle call that failed: checking the input ('validate'), waiting its
  * turn behind another call for the same SF ('queue'), the devlink requests ('add-port',
  * 'configure', 'activate', 'deactivate', 'delete-port'), the waits on the driver
- * ('wait-attached', 'wait-detached'), and looking the SF up ('find').
+ * ('wait-attached', 'wait-detached'), and looking the SF up ('find'); on the SF's own
+ * instance, its driverinit parameters ('instance-params'), the reload into a network
+ * namespace ('netns') and finding the instance and its netdev there ('wait-netns').
  */
 export type LifecycleStep =
   | 'validate' | 'queue' | 'add-port' | 'configure' | 'activate' | 'deactivate' | 'wait-attached' | 'wait-detached' | 'delete-port' | 'find'
-  | 'instance-params';
+  | 'instance-params' | 'netns' | 'wait-netns';
 
 /**
  * What a failed lifecycle call left behind, decided by looking the port up (by device,
@@ -99,10 +101,16 @@ export class SubfunctionError extends DevlinkError {
     /** The port's handle where one exists after the failure (always for 'left' when known). */
     readonly port?: string,
     op = 'devlink sub-function',
+    /**
+     * Where the SF's own devlink instance (with its netdev) may be instead of this
+     * network namespace: the namespace a reload of this call sent it to ('none', 'left').
+     */
+    readonly netns?: string,
   ) {
     const info = { ...errnoOf(cause), op };
     const why = cause instanceof Error ? cause.message : String(cause);
-    const left = outcome === 'left' ? (port ? `${OUTCOME_TEXT.left}: ${port}` : `${OUTCOME_TEXT.left} (it could not be looked up)`) : OUTCOME_TEXT[outcome];
+    let left = outcome === 'left' ? (port ? `${OUTCOME_TEXT.left}: ${port}` : `${OUTCOME_TEXT.left} (it could not be looked up)`) : OUTCOME_TEXT[outcome];
+    if (netns !== undefined && outcome !== 'rolled-back') left += `; the SF's devlink instance and its netdev may be in network namespace ${netns}`;
     super(info, `${sf}: step ${step} failed: ${why}; ${left}`, { cause });
     this.kernelRefused = cause instanceof KernelError;
   }

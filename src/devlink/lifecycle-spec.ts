@@ -3,12 +3,14 @@
  * (everything refused before anything is sent), and the function settings that differ
  * from a port's.
  */
+import * as fs from 'node:fs';
 import { ValidationError } from '../attrs/errors';
 import { checkKeys, defined } from '../attrs/options';
 import { checkSignal, checkTimeoutMs } from '../genl/call-options';
 import { KernelError } from '../genl/errors';
 import { FN_CAP_NAMES } from './constants';
 import { checkUint, formatMac, parseDevHandle, parseMac } from './handle';
+import { NetnsChoice, netnsChoice } from './reload';
 import { addPortAttrs, portFunctionAttrs } from './requests';
 import type { SfDevices } from './sysfs';
 import type { AddPortOptions, DevlinkPort, ParamValue, PortFunctionCaps, PortFunctionSettings } from './types';
@@ -39,6 +41,17 @@ export interface SubfunctionSpec {
    * gives an mlx5 SF probed "light" (6.8+) its netdev; enable_rdma, enable_vnet likewise.
    */
   readonly params?: Readonly<Record<string, ParamValue>>;
+  /**
+   * Place the attached SF in this network namespace (a container's): its own devlink
+   * instance is reloaded there (driver_reinit, one reload together with `params`), which
+   * moves its netdev (and, with RDMA in exclusive mode, its RDMA device) along; the
+   * instance and its netdev are then looked up in that namespace. A name in
+   * /var/run/netns ('ns1'), a path ('/proc/1234/ns/net'), an open descriptor ({ fd }) or
+   * a process ({ pid }), as reload() takes them (not { id }: a peer id cannot be opened
+   * to look there). Only for an SF of this host (controller 0) that is activated and
+   * waited for. The port stays in the PF's instance, here: destroy works from here.
+   */
+  readonly netns?: string | { readonly fd: number } | { readonly pid: number };
 }
 
 /** How a lifecycle call runs: its deadline, its abort signal, where sysfs is. */
@@ -64,9 +77,15 @@ export type SfTarget = Pick<SubfunctionSpec, 'dev' | 'pfnum' | 'sfnum' | 'contro
 export interface Subfunction extends Partial<SfDevices> {
   /** The SF's port, read after the last step. */
   readonly port: DevlinkPort;
+  /**
+   * With `netns` in the spec: the path of the namespace the SF's instance and netdev are
+   * in ('/var/run/netns/ns1'); `netdev` is then the name seen there, `devlink` the
+   * instance's handle there.
+   */
+  readonly netns?: string;
 }
 
-export const SPEC_KEYS = ['dev', 'pfnum', 'sfnum', 'controller', 'hwAddr', 'caps', 'maxIoEqs', 'activate', 'wait', 'params'] as const;
+export const SPEC_KEYS = ['dev', 'pfnum', 'sfnum', 'controller', 'hwAddr', 'caps', 'maxIoEqs', 'activate', 'wait', 'params', 'netns'] as const;
 export const OPTION_KEYS = ['timeoutMs', 'signal', 'sysfsRoot'] as const;
 
 /** The pcisf port-add options of an SF's identity. */
@@ -120,8 +139,39 @@ export function validateSpec(spec: SubfunctionSpec & LifecycleOptions, sfnumRequ
       }
     }
   }
+  if (spec.netns !== undefined) checkSpecNetns(spec);
   if (Object.keys(fn).length > 0) portFunctionAttrs({ bus: h.bus, dev: h.dev, index: 0 }, fn);
   return fn;
+}
+
+/**
+ * The path a namespace given as a name, a path, { fd } or { pid } can be opened by (for a
+ * socket there); undefined for { id }.
+ */
+export function netnsPath(c: NetnsChoice): string | undefined {
+  if ('open' in c) return c.open;
+  if (c.attr === 'netnsPid') return `/proc/${c.value}/ns/net`;
+  if (c.attr === 'netnsFd') return `/proc/self/fd/${c.value}`;
+  return undefined;
+}
+
+/** The spec's netns: its form (reload.ts), that it can be opened, and that the SF will have an instance here to move. */
+function checkSpecNetns(spec: SubfunctionSpec): void {
+  const c = netnsChoice(spec.netns);
+  const field = 'open' in c ? 'netns' : `netns.${c.attr === 'netnsFd' ? 'fd' : c.attr === 'netnsPid' ? 'pid' : 'id'}`;
+  const at = netnsPath(c);
+  if (at === undefined) throw new ValidationError(field, 'a peer id names no namespace this host can open to find the SF in: give a name, a path, { fd } or { pid }');
+  if ((spec.controller ?? 0) !== 0) {
+    throw new ValidationError('netns', 'an SF of an external controller attaches on that host: there is no instance here to move into a namespace');
+  }
+  if (spec.activate === false || spec.wait === 'none') {
+    throw new ValidationError('netns', 'the SF\'s instance exists only once it has attached: netns needs activate and wait "attached"');
+  }
+  try {
+    fs.statSync(at);
+  } catch (e) {
+    throw new ValidationError(field, `cannot open network namespace ${JSON.stringify(at)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
 }
 
 /** The function settings that differ from the port's. */

@@ -32,9 +32,10 @@ export function netnsPathOf(nameOrPath: string): string {
 type Attrs = { -readonly [K in keyof DevlinkRequestAttrs]: DevlinkRequestAttrs[K] };
 
 /** The checked form of a NetnsTarget: which attribute, and a path still to open. */
-type NetnsChoice = { readonly attr: 'netnsFd' | 'netnsPid' | 'netnsId'; readonly value: number } | { readonly open: string };
+export type NetnsChoice = { readonly attr: 'netnsFd' | 'netnsPid' | 'netnsId'; readonly value: number } | { readonly open: string };
 
-function netnsChoice(v: unknown): NetnsChoice {
+/** Check a NetnsTarget (ValidationError naming `netns` or `netns.KEY`); nothing is opened. */
+export function netnsChoice(v: unknown): NetnsChoice {
   if (typeof v === 'string') {
     if (v === '' || v.includes('\0') || (!v.includes('/') && (v === '.' || v === '..'))) {
       throw new ValidationError('netns', `${describeValue(v)} is neither a namespace name nor a path`);

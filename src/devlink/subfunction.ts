@@ -24,22 +24,22 @@
  * reads reaches the port watches of the Devlink too.
  */
 import { checkKeys, defined } from '../attrs/options';
-import { AbortError, ClosedError, KernelError, ProtocolError, TimeoutError } from '../genl/errors';
+import { AbortError, ClosedError, KernelError } from '../genl/errors';
 import { EBUSY_ERRNO, EEXIST_ERRNO, ENODEV_ERRNO } from '../genl/errno';
-import { Cmd } from './constants';
-import { decodeMessage, portFrom } from './decode';
 import type { Devlink } from './devlink';
-import { LifecycleStep, NotFoundError, SubfunctionError, SubfunctionOutcome } from './errors';
+import { LifecycleStep, SubfunctionError } from './errors';
 import type { DevlinkEvents } from './events';
-import { addPortAttrs, portAttrs } from './requests';
+import { addPortAttrs } from './requests';
 import { parseDevHandle, parsePortHandle } from './handle';
 import { Budget, KeyedQueue } from './lifecycle-budget';
+import { configureInstance } from './lifecycle-instance';
+import { CallState, destroyFailure, failureOf } from './lifecycle-outcome';
 import {
-  addPortOf, CallOpts, checkLifecycleOptions, differences, isErrno, LifecycleOptions, OPTION_KEYS, SfTarget, sfName, SPEC_KEYS, Subfunction,
+  addPortOf, checkLifecycleOptions, differences, isErrno, LifecycleOptions, OPTION_KEYS, SfTarget, sfName, SPEC_KEYS, Subfunction,
   SubfunctionSpec, validateSpec,
 } from './lifecycle-spec';
-import { findSfDevices, SfDevices } from './sysfs';
-import type { DevlinkPort, ParamValue, PortFunctionSettings } from './types';
+import { POLL_MAX_MS, POLL_MIN_MS, SfReader } from './lifecycle-wait';
+import type { DevlinkPort, PortFunctionSettings } from './types';
 import { EventHub, sfEvents, Watch } from './watch';
 
 export { SubfunctionError } from './errors';
@@ -47,36 +47,19 @@ export type { LifecycleStep, SubfunctionOutcome } from './errors';
 export type { LifecycleOptions, SfTarget, Subfunction, SubfunctionSpec } from './lifecycle-spec';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
-/** The look-up and clean-up after a failure: a deadline of their own. */
-const CLEANUP_MS = 10_000;
-const POLL_MIN_MS = 5;
-const POLL_MAX_MS = 250;
-/** The last look at a state waited for, after the deadline. */
-const LAST_LOOK_MS = 1_000;
-
-/** What one call has done so far, for deciding its outcome when it fails. */
-interface CallState {
-  step: LifecycleStep;
-  /** The port this call created. */
-  created?: DevlinkPort;
-  /** The SF's port when it existed before this call. */
-  existing?: DevlinkPort;
-  /** An add whose answer did not come: it may have taken effect. */
-  addUncertain: boolean;
-  /** For an add without sfnum: the SF ports there were before it. */
-  before?: Set<string>;
-}
 
 /** The lifecycle calls of one Devlink. */
 export class SubfunctionManager {
   private readonly hub: EventHub;
+  private readonly reader: SfReader;
   private readonly queue = new KeyedQueue();
   private closed = false;
   /** Calls in progress: their own abort controllers, and their ends. */
   private readonly inflight = new Set<{ readonly ctl: AbortController; readonly done: Promise<unknown> }>();
 
-  constructor(private readonly dl: Devlink, private readonly events: DevlinkEvents) {
+  constructor(private readonly dl: Devlink, events: DevlinkEvents) {
     this.hub = new EventHub(events);
+    this.reader = new SfReader(dl, events);
   }
 
   /**
@@ -127,17 +110,9 @@ export class SubfunctionManager {
 
   // -- reading ---------------------------------------------------------------------------
 
-  /** One port, read so that port watches see what was read (opstate has no notification on 6.1). */
-  private async readPort(handle: string, opts: CallOpts): Promise<DevlinkPort> {
-    const replies = await this.dl.request(Cmd.PORT_GET, portAttrs(parsePortHandle(handle)), { ...opts, onReply: this.events.observe });
-    if (replies.length === 0) throw new ProtocolError(`devlink port-get ${handle}: the kernel answered with no port`);
-    return portFrom(decodeMessage(replies[0]));
-  }
-
   /** The pcisf port of `t` on its device, if there is one. */
-  async find(t: SfTarget, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<DevlinkPort | undefined> {
-    const ports = await this.dl.ports({ dev: t.dev, ...defined({ timeoutMs: o.timeoutMs, signal: o.signal }) });
-    return ports.find((p) => p.flavour === 'pcisf' && p.pfnum === t.pfnum && p.sfnum === t.sfnum && (p.controller ?? 0) === (t.controller ?? 0));
+  find(t: SfTarget, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<DevlinkPort | undefined> {
+    return this.reader.find(t, o);
   }
 
   /** Public findSubfunction: checked input, and an unknown device is an error (not "no SF"). */
@@ -170,7 +145,7 @@ export class SubfunctionManager {
         const added = (await this.add(spec, budget, watch, st, false)) as DevlinkPort;
         return await this.converge(added, spec, fn, budget, watch, st, this.root(spec));
       } catch (e) {
-        throw await this.failure(name, spec, st, e);
+        throw await failureOf(this.dl, this.reader, this.closed, name, spec, st, e);
       } finally {
         watch?.close();
       }
@@ -242,7 +217,7 @@ export class SubfunctionManager {
           }
         }
       } catch (e) {
-        throw await this.failure(name, spec, st, e);
+        throw await failureOf(this.dl, this.reader, this.closed, name, spec, st, e);
       } finally {
         watch?.close();
       }
@@ -266,7 +241,7 @@ export class SubfunctionManager {
       active = false;
       changed = true;
       st.step = 'wait-detached';
-      await this.waitOpstate(port.handle, 'detached', budget, watch);
+      await this.reader.waitOpstate(port.handle, 'detached', budget, watch);
     };
     if (active && !wantActive) await deactivate();
     const diff = differences(f, fn);
@@ -290,12 +265,17 @@ export class SubfunctionManager {
     }
     if (wantActive && (spec.wait ?? 'attached') === 'attached') {
       st.step = 'wait-attached';
-      const sf = await this.waitAttached(port, spec, budget, watch, root);
-      if (spec.params === undefined || !(await this.instanceParams(sf, spec.params, budget, st))) return { ...sf, changed };
-      st.step = 'wait-attached';
-      return { ...(await this.waitAttached(port, spec, budget, watch, root)), changed: true };
+      const sf = await this.reader.waitAttached(port, spec, budget, watch, root);
+      if (spec.params === undefined && spec.netns === undefined) return { ...sf, changed };
+      // the SF's own instance: params and namespace, one reload
+      const again = (): Promise<Subfunction> => {
+        st.step = 'wait-attached';
+        return this.reader.waitAttached(port, spec, budget, watch, root);
+      };
+      const inst = await configureInstance(this.dl, this.reader, sf, spec, budget, watch, st, root, again);
+      return { ...inst.sf, changed: changed || inst.changed };
     }
-    return { port: await this.readPort(port.handle, budget.call()), changed };
+    return { port: await this.reader.readPort(port.handle, budget.call()), changed };
   }
 
   /** Activating while a deactivated SF is still attached answers EBUSY (mlx5): wait for detached, then again. */
@@ -306,102 +286,10 @@ export class SubfunctionManager {
         return;
       } catch (e) {
         if (!isErrno(e, EBUSY_ERRNO)) throw e;
-        const cur = await this.readPort(handle, budget.call());
+        const cur = await this.reader.readPort(handle, budget.call());
         if (cur.function?.opstate !== 'attached') throw e;
-        await this.waitOpstate(handle, 'detached', budget, watch);
+        await this.reader.waitOpstate(handle, 'detached', budget, watch);
       }
-    }
-  }
-
-  private waitOpstate(handle: string, want: 'attached' | 'detached', budget: Budget, watch: Watch): Promise<DevlinkPort> {
-    let last: DevlinkPort | undefined;
-    return this.pollUntil(budget, watch, async (o) => {
-      last = await this.readPort(handle, o);
-      return last.function?.opstate === want ? last : undefined;
-    }, () => `${handle} is still ${last?.function?.opstate ?? 'unknown'} (waited for ${want})`);
-  }
-
-  /**
-   * Until the function's opstate is attached and, for the local controller, its auxiliary
-   * device is in sysfs. An SF of an external controller attaches on that host: nothing
-   * appears here to correlate.
-   */
-  private async waitAttached(port: DevlinkPort, spec: SubfunctionSpec, budget: Budget, watch: Watch, root: string): Promise<Subfunction> {
-    const local = (spec.controller ?? 0) === 0;
-    const pci = port.bus === 'pci' ? port.dev : undefined;
-    const sfnum = port.sfnum ?? spec.sfnum;
-    let attached = false;
-    return this.pollUntil(budget, watch, async (o) => {
-      const cur = await this.readPort(port.handle, o);
-      attached = cur.function?.opstate === 'attached';
-      if (!attached) return undefined;
-      if (!local) return { port: cur };
-      const nested = cur.function?.devlink;
-      if (nested !== undefined) return this.viaNested(cur, nested, findSfDevices(root, sfnum, pci), o);
-      const devs = await findSfDevices(root, sfnum, pci);
-      return devs !== undefined ? { port: cur, ...devs } : undefined;
-    }, () => attached
-      ? new NotFoundError(`${port.handle} is attached (opstate attached), but no auxiliary device with sfnum ${sfnum}${pci ? ` of ${pci}` : ''} `
-        + `was found under ${root}/bus/auxiliary/devices (is sysfsRoot right?)`)
-      : `${port.handle} is still detached`);
-  }
-
-  /**
-   * Set the driverinit parameters of the SF's own instance that differ, then reload it
-   * (driver_reinit) to apply them. True when something was set.
-   */
-  private async instanceParams(sf: Subfunction, params: Readonly<Record<string, ParamValue>>, budget: Budget, st: CallState): Promise<boolean> {
-    st.step = 'instance-params';
-    const inst = sf.devlink;
-    if (inst === undefined) throw new NotFoundError(`${sf.port.handle}: no devlink instance of the SF was found to set its parameters on`);
-    let set = false;
-    for (const [name, value] of Object.entries(params)) {
-      const cur = await this.dl.param(inst, name, budget.call());
-      if (cur.values.find((v) => v.cmode === 'driverinit')?.value === value) continue;
-      await this.dl.setParam(inst, name, value, { cmode: 'driverinit', ...budget.call() });
-      set = true;
-    }
-    if (set) await this.dl.reload(inst, { action: 'driver_reinit', ...budget.call() });
-    return set;
-  }
-
-  /**
-   * Newer kernels (6.7+) name the SF's own devlink instance in its port function: the
-   * auxiliary device is that, whatever the driver calls it and whether or not sysfs has an
-   * `sfnum` file for it (ice has none). The netdev is the instance's port's, else what
-   * sysfs shows (the RDMA device only sysfs shows). An mlx5 SF probed "light" (6.8+) has no
-   * netdev until enable_eth is set and the instance reloaded: it is returned without one.
-   */
-  private async viaNested(cur: DevlinkPort, nested: string, sys: Promise<SfDevices | undefined>, o: CallOpts): Promise<Subfunction> {
-    const [, aux = nested] = nested.split('/');
-    const fromSysfs = await sys;
-    const ports = await this.dl.ports({ dev: nested, ...o }).catch(() => []);
-    const netdev = ports.find((p) => p.netdev !== undefined)?.netdev ?? fromSysfs?.netdev;
-    return {
-      port: cur, auxDevice: aux, devlink: nested,
-      ...(netdev !== undefined ? { netdev } : {}), ...(fromSysfs?.rdmaDevice !== undefined ? { rdmaDevice: fromSysfs.rdmaDevice } : {}),
-    };
-  }
-
-  /**
-   * Run `probe` until it answers, waking at each notification the watch lets through or
-   * after a growing delay (the poll where the kernel sends nothing), within the budget.
-   * When time runs out, one last look (with a short deadline of its own), then the error
-   * says what was last seen rather than that a request went unanswered.
-   */
-  private async pollUntil<T>(budget: Budget, watch: Watch, probe: (o: CallOpts) => Promise<T | undefined>, seen: () => string | Error): Promise<T> {
-    let delay = POLL_MIN_MS;
-    for (;;) {
-      const expired = budget.remaining() <= 0;
-      const found = await probe(expired ? { timeoutMs: LAST_LOOK_MS, signal: budget.signal } : budget.call());
-      if (found !== undefined) return found;
-      if (budget.signal.aborted) throw budget.abortError();
-      if (expired) {
-        const s = seen();
-        throw s instanceof Error ? s : new TimeoutError(budget.what, budget.timeoutMs, `${budget.what}: ${s} after ${budget.timeoutMs} ms`);
-      }
-      await watch.next(budget.slice(delay), budget.signal);
-      delay = Math.min(delay * 2, POLL_MAX_MS);
     }
   }
 
@@ -437,7 +325,7 @@ export class SubfunctionManager {
       let watch: Watch | undefined;
       try {
         watch = await this.watch(dev, () => port?.index);
-        port = handle ? await this.readPortOrGone(handle, budget) : await this.find(t!, budget.call());
+        port = handle ? await this.reader.readPortOrGone(handle, budget) : await this.find(t!, budget.call());
         if (port === undefined) {
           // nothing to delete, if the device is there at all
           await this.dl.device(dev, budget.call());
@@ -448,82 +336,18 @@ export class SubfunctionManager {
           step = 'deactivate';
           await this.dl.setPortFunction(h, { state: 'inactive' }, budget.call());
           step = 'wait-detached';
-          await this.waitOpstate(h, 'detached', budget, watch);
+          await this.reader.waitOpstate(h, 'detached', budget, watch);
         }
         step = 'delete-port';
         await this.dl.deletePort(h, budget.call());
         return true;
       } catch (e) {
-        // the port went away under us: someone else deleted it
-        if (port !== undefined && isErrno(e, ENODEV_ERRNO)) return false;
-        const cause = this.closed && !(e instanceof KernelError) ? new ClosedError(budget.what) : e;
-        if (port === undefined) {
-          // a kernel refusal (no such device) left everything as it was; otherwise look
-          if (e instanceof KernelError) throw new SubfunctionError(step, name, cause, 'none', undefined, 'devlink destroySubfunction');
-          const look = handle ? this.readPortOrGone(handle, undefined) : this.find(t!, { timeoutMs: CLEANUP_MS });
-          const there = await look.then((x) => x ?? null, () => undefined);
-          if (there === null) return false;
-          throw new SubfunctionError(step, name, cause, 'left', there?.handle, 'devlink destroySubfunction');
-        }
-        // did the delete take effect after all? look
-        const still = await this.readPortOrGone(port.handle, undefined).catch(() => port);
-        if (still === undefined) return true;
-        throw new SubfunctionError(step, name, cause, 'left', port.handle, 'devlink destroySubfunction');
+        const r = await destroyFailure(this.reader, this.closed, step, name, budget.what, e, { port, handle, target: t });
+        if (typeof r === 'boolean') return r;
+        throw r;
       } finally {
         watch?.close();
       }
     });
   }
-
-  /** The port, or undefined when the kernel says it does not exist (ENODEV). */
-  private async readPortOrGone(handle: string, budget: Budget | undefined): Promise<DevlinkPort | undefined> {
-    try {
-      return await this.readPort(handle, budget ? budget.call() : { timeoutMs: CLEANUP_MS });
-    } catch (e) {
-      if (isErrno(e, ENODEV_ERRNO)) return undefined;
-      throw e;
-    }
-  }
-
-  // -- failure -------------------------------------------------------------------------
-
-  /**
-   * The error of a failed create or ensure, with what it left: a port it created is
-   * deleted again; an add whose answer did not come is looked up first. The look-up and
-   * the delete have a deadline of their own and ignore the caller's signal (which may be
-   * what ended the call).
-   */
-  private async failure(name: string, spec: SubfunctionSpec, st: CallState, e: unknown): Promise<SubfunctionError> {
-    const op = 'devlink sub-function';
-    const cause = this.closed && !(e instanceof KernelError) ? new ClosedError(`${name}: the Devlink was closed`) : e;
-    const fail = (outcome: SubfunctionOutcome, port?: string): SubfunctionError => new SubfunctionError(st.step, name, cause, outcome, port, op);
-    let port = st.created;
-    if (port === undefined && st.addUncertain) {
-      try {
-        port = await this.lookupAdded(spec, st);
-      } catch {
-        return fail('left');
-      }
-    }
-    if (port === undefined) {
-      // nothing of ours: name the SF that is there, if any, by looking
-      const there = st.existing ?? (spec.sfnum !== undefined ? await this.find(spec, { timeoutMs: CLEANUP_MS }).catch(() => undefined) : undefined);
-      return fail('none', there?.handle);
-    }
-    try {
-      await this.dl.deletePort(port.handle, { timeoutMs: CLEANUP_MS });
-      return fail('rolled-back');
-    } catch (d) {
-      if (isErrno(d, ENODEV_ERRNO)) return fail('rolled-back');
-      return fail('left', port.handle);
-    }
-  }
-
-  /** After an add whose answer did not come: the port it made, if it made one. */
-  private async lookupAdded(spec: SubfunctionSpec, st: CallState): Promise<DevlinkPort | undefined> {
-    if (spec.sfnum !== undefined) return this.find(spec, { timeoutMs: CLEANUP_MS });
-    const ports = await this.dl.ports({ dev: spec.dev, timeoutMs: CLEANUP_MS });
-    return ports.find((p) => p.flavour === 'pcisf' && p.pfnum === spec.pfnum && (p.controller ?? 0) === (spec.controller ?? 0) && !st.before?.has(p.handle));
-  }
 }
-

@@ -103,6 +103,13 @@ export interface Transport {
   addMembership(group: number): void;
   dropMembership(group: number): void;
   close(): void;
+  /**
+   * Optional: a new transport of the same kind whose socket is in the network namespace
+   * at `netns` (a path: /var/run/netns/NAME, /proc/PID/ns/net), where the caller's own
+   * kind of connection cannot be opened by path (the simulator's in-process endpoints).
+   * Without it, a layer above opens a socket in the namespace (`{ netns }`).
+   */
+  openInNetns?(netns: string): Transport;
 }
 
 /** Options common to the transports that open a real socket. */

@@ -189,9 +189,15 @@ export class DevlinkCore {
     return { cmd, portid: 0, seq: 0, flags: 0 };
   }
 
-  /** Registered, and in the namespace of the simulator's sockets (netns.ts). */
+  /**
+   * The namespace of the socket whose request is being answered (netns.ts inView):
+   * undefined is the simulator's own.
+   */
+  view: string | undefined = undefined;
+
+  /** Registered, and in the namespace of the socket asking (netns.ts). */
   visible(inst: Instance): boolean {
-    return inst.registered && inst.netns === undefined;
+    return inst.registered && inst.netns === this.view;
   }
 
   notifyDevice(inst: Instance, cmd: number): void {

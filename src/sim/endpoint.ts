@@ -27,6 +27,8 @@ export interface EndpointHost {
   readonly kernel: GenlKernel;
   readonly sched: Scheduler;
   detach(ep: SimEndpoint): void;
+  /** Another endpoint like `ep`, in the namespace at `netns` (a path). */
+  openInNetns(ep: SimEndpoint, netns: string): SimEndpoint;
 }
 
 function closedError(): Error {
@@ -57,7 +59,15 @@ export class SimEndpoint implements Transport, Requester {
     readonly privileged: boolean,
     /** The simulator's sysfs tree, for the lifecycle's correlation (Transport.sysfsRoot). */
     readonly sysfsRoot?: string,
+    /** Its network namespace ("net:[INODE]", netns.ts) when not the simulator's own. */
+    readonly netns?: string,
   ) {}
+
+  /** An endpoint in the namespace at `netns`, which sees the instances reloaded there (netns.ts). */
+  openInNetns(netns: string): Transport {
+    if (this.closed) throw closedError();
+    return this.host.openInNetns(this, netns);
+  }
 
   get port(): number {
     return this.localPort;

@@ -25,16 +25,22 @@ export interface Requester {
   /** Has CAP_NET_ADMIN. */
   readonly privileged: boolean;
   readonly origin: Origin;
+  /** The requester's network namespace (netns.ts), when not the simulator's own. */
+  readonly netns?: string;
   /** Send one datagram to the requester. */
   unicast(dgram: Buffer): void;
 }
 
 export interface FamilyDoCtx extends DoCtx {
   readonly origin: Origin;
+  /** The requester's network namespace (Requester.netns). */
+  readonly netns?: string | undefined;
 }
 
 export interface FamilyDumpCtx extends DumpCtx {
   readonly origin: Origin;
+  /** The requester's network namespace (Requester.netns). */
+  readonly netns?: string | undefined;
 }
 
 export interface GenlFamily {
@@ -157,7 +163,7 @@ export class GenlKernel {
       if (err < 0) return err;
     }
     try {
-      fam.doit(op, { req, tb, ext, cmd, origin: from.origin, reply: out });
+      fam.doit(op, { req, tb, ext, cmd, origin: from.origin, netns: from.netns, reply: out });
     } catch (e) {
       if (e instanceof Errno) return e.err;
       throw e;
@@ -169,7 +175,7 @@ export class GenlKernel {
   private runDump(fam: GenlFamily, op: OpDef, req: Request, tb: Tb | undefined, from: Requester, out: (d: Buffer) => void): void {
     const msgs: Buffer[] = [];
     const dumpExt = new ExtAck();
-    const err = fam.dumpit(op, { req, tb, ext: dumpExt, cmd: op.cmd, origin: from.origin, put: (m) => msgs.push(m) });
+    const err = fam.dumpit(op, { req, tb, ext: dumpExt, cmd: op.cmd, origin: from.origin, netns: from.netns, put: (m) => msgs.push(m) });
     const intr = fam.faultable && this.faults.takeDumpIntr(op.cmd);
     if (intr) for (const m of msgs) orFlags(m, NLM_F_DUMP_INTR);
     const done = buildDone(req, err, dumpExt, intr ? NLM_F_DUMP_INTR : 0);

@@ -48,6 +48,7 @@ import { setSyndrome } from './mlx5-health';
 import { setFirmwareDir } from './cmd-flash';
 import { C, DEVLINK_ATTR_MAX_6_1 } from './uapi';
 import { Timing, World } from './world';
+import { inView, netnsOfPath, ownNetns } from './netns';
 
 export type { Mlx5DeviceOptions, IceDeviceOptions };
 export type { Mlx5PortAddOrder } from './mlx5-sf';
@@ -91,6 +92,12 @@ export interface SimulatorOptions {
 export interface TransportOptions {
   /** false: a caller without CAP_NET_ADMIN (SET/NEW/DEL answer EPERM). */
   readonly privileged?: boolean;
+  /**
+   * The endpoint's network namespace, as a path (/var/run/netns/NAME, /proc/PID/ns/net):
+   * it sees the instances reloaded into that namespace and no others, and gets no
+   * notifications. The simulator's own namespace by default.
+   */
+  readonly netns?: string;
 }
 
 /** Family and group ids are handed out per simulator from numbers no kernel uses. */
@@ -175,14 +182,20 @@ export class Simulator {
       coalesceDone: !six,
       faultable: true,
       groups: (origin: Origin) => [{ id: origin === 'socket' && this.socket ? this.socket.groupId : this.groupId, name: 'config' }],
-      doit: (op, ctx) => core.doit(op, ctx),
-      dumpit: (op, ctx) => core.dumpit(op, ctx),
+      doit: (op, ctx) => inView(core, ctx.netns, () => core.doit(op, ctx)),
+      dumpit: (op, ctx) => inView(core, ctx.netns, () => core.dumpit(op, ctx)),
     };
   }
 
   /** A new client endpoint (a transport the engine runs on), with a port of its own. */
   transport(opts: TransportOptions = {}): Transport {
     if (this.closed) throw new Error('the simulator is closed');
+    let ns: string | undefined;
+    if (opts.netns !== undefined) {
+      ns = netnsOfPath(opts.netns);
+      if (ns === undefined) throw new Error(`${opts.netns} is not a network namespace`);
+      if (ns === ownNetns()) ns = undefined;
+    }
     const ep = new SimEndpoint(
       {
         kernel: this.genl, sched: this.sched,
@@ -190,10 +203,12 @@ export class Simulator {
           this.endpoints.delete(e.localPort);
           this.filters.delete(e.localPort);
         },
+        openInNetns: (e, netns) => this.transport({ privileged: e.privileged, netns }) as SimEndpoint,
       },
       this.nextPort++,
       opts.privileged !== false,
       this.sysfsRoot,
+      ns,
     );
     this.endpoints.set(ep.localPort, ep);
     return ep;
@@ -216,6 +231,8 @@ export class Simulator {
   }
 
   private multicast(msg: Buffer, desc: ObjDesc): void {
+    // notifications reach the simulator's own namespace only (netns.ts)
+    if (this.core.view !== undefined) return;
     const overruns = this.faults.takeOverruns();
     for (const o of overruns) {
       for (const ep of this.endpoints.values()) {
@@ -223,6 +240,7 @@ export class Simulator {
       }
     }
     for (const ep of this.endpoints.values()) {
+      if (ep.netns !== undefined) continue;
       const flt = this.filters.get(ep.localPort);
       if (!flt || descMatch(desc, flt)) ep.multicast(msg, this.groupId);
     }

@@ -120,12 +120,15 @@ function load(aux: AuxSf): void {
       netdev: undefined, ibdev: undefined, flavour: Flavour.VIRTUAL, splittable: false, ops: {}, rate: undefined,
     };
     core.portRegister(port);
-    const netdev = { ifindex: w.nextIfindex(), name: sfNetdevName(aux.pci, aux.pfnum, aux.sfnum) };
+    // created in the instance's namespace: here udev names it; in a container's it keeps the kernel's eth%d
+    const ns = aux.inst.netns;
+    const netdev = { ifindex: w.nextIfindex(), name: ns === undefined ? sfNetdevName(aux.pci, aux.pfnum, aux.sfnum) : firstFreeEth(core.instances, ns) };
     core.portTypeEthSet(port, netdev);
     mlx5EnReporters(core, port);
     aux.port = port;
     aux.netdev = netdev;
-    w.sysfs?.addSfNet(aux.name, aux.pci, aux.id, netdev, aux.mac);
+    // sysfs shows the netdevs of its own namespace only
+    if (ns === undefined) w.sysfs?.addSfNet(aux.name, aux.pci, aux.id, netdev, aux.mac);
   }
   if (enabled(aux, 'enable_rdma')) {
     aux.rdma = w.nextRdmaName();
@@ -144,6 +147,14 @@ function unload(aux: AuxSf): void {
   aux.port = undefined;
   aux.netdev = undefined;
   aux.rdma = undefined;
+}
+
+/** dev_alloc_name's "eth%d" in the namespace `ns`: the lowest number no netdev of an instance there has. */
+function firstFreeEth(instances: readonly Instance[], ns: string): string {
+  const taken = new Set(instances.filter((i) => i.netns === ns).flatMap((i) => i.ports.map((p) => p.netdev?.name)));
+  let n = 0;
+  while (taken.has(`eth${n}`)) n++;
+  return `eth${n}`;
 }
 
 /** "enp6s0f0s88" for sfnum 88 of PCI function 0000:06:00.0. */

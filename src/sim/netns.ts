@@ -9,9 +9,12 @@
  * network namespace: nsfs does not tell them apart through stat). NETNS_ID needs a peer id (RTM_NEWNSID), which the
  * simulator never assigns: every id is unknown.
  *
- * An instance moved elsewhere keeps its driver state but leaves the simulator's view:
- * lookups answer ENODEV, dumps skip it, its notifications go to the other namespace
- * (nowhere the simulator's sockets listen).
+ * An instance moved elsewhere keeps its driver state but leaves the view of the
+ * simulator's own sockets: their lookups answer ENODEV, their dumps skip it. An endpoint
+ * opened in that namespace (Simulator.transport({ netns }), Transport.openInNetns) sees
+ * it there, and only what is there: each request is answered in the view of its sender's
+ * namespace (inView). Notifications reach the simulator's own namespace only: an
+ * endpoint elsewhere gets none, and what its requests cause is not announced.
  */
 import * as fs from 'fs';
 import { DevlinkCore } from './core';
@@ -31,6 +34,25 @@ function statOrUndefined(f: () => fs.Stats): fs.Stats | undefined {
     return f();
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * A namespace file's identity ("net:[INODE]"), or undefined when the path is not a
+ * network namespace of this machine's nsfs.
+ */
+export function netnsOfPath(p: string): string | undefined {
+  return nsfsName(statOrUndefined(() => fs.statSync(p)));
+}
+
+/** Answer one request in the view of the namespace `netns` (undefined: the simulator's own). */
+export function inView<T>(core: DevlinkCore, netns: string | undefined, f: () => T): T {
+  const prev = core.view;
+  core.view = netns;
+  try {
+    return f();
+  } finally {
+    core.view = prev;
   }
 }
 
@@ -87,5 +109,5 @@ export function leaveNetns(core: DevlinkCore, inst: Instance, dest: string | und
 
 /** write_pnet between reload_down and reload_up: the instance leaves the simulator's view. */
 export function enterNetns(inst: Instance, dest: string): void {
-  inst.netns = dest;
+  inst.netns = dest === ownNetns() ? undefined : dest;
 }
