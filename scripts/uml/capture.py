@@ -6,7 +6,10 @@ Runs inside the User-Mode Linux guest as root, with netdevsim10 (4 ports) create
 run.sh, and writes <out>/<name>.json and <out>/pcap/<name>.pcap. Standard library only.
 --set base (fixtures/kernel) is the core's answers on a stock netdevsim; --set sf
 (fixtures/kernel-sf) is the sub-function life cycle on netdevsim's SF ports
-(scripts/uml/patches/6.1/netdevsim-sf.patch).
+(scripts/uml/patches/6.1/netdevsim-sf.patch); --set rest (fixtures/kernel-rest) is
+reload into a namespace, health reporters, flash, resources, regions and traps on
+netdevsim (what the kernel selftests of tools/testing/selftests/drivers/net/netdevsim/
+use: its dummy reporter and region, its resources, traps and policers).
 Not meant to be run on the host (it would need devlink and netdevsim there).
 """
 
@@ -275,10 +278,74 @@ def capture_sf(c):
     run(["devlink", "dev", "eswitch", "set", DEV, "mode", "legacy"], check=True)
 
 
+def capture_rest(c):
+    """Reload into a namespace, health, flash, resources, regions, traps (stock netdevsim)."""
+    ns = "dlsf-cap"
+    reporter = [DEV, "reporter", "dummy"]
+    region = DEV + "/dummy"
+
+    # reload into a namespace by name; back again from inside it (not captured)
+    run(["ip", "netns", "add", ns], check=True)
+    c.one("reload-netns", ["devlink", "dev", "reload", DEV, "netns", ns],
+          note="(after `ip netns add %s`; NETNS_FD is iproute2's descriptor of /var/run/netns/%s)" % (ns, ns))
+    run(["ip", "netns", "exec", ns, "devlink", "dev", "reload", DEV, "netns", "1"], check=True)
+    run(["ip", "netns", "del", ns], check=True)
+
+    # health: netdevsim's "dummy" reporter
+    c.one("health-show-dump", ["devlink", "health", "show"])
+    c.one("health-show", ["devlink", "health", "show"] + reporter)
+    c.one("health-recover", ["devlink", "health", "recover"] + reporter)
+    c.one("health-diagnose", ["devlink", "health", "diagnose"] + reporter)
+    c.one("health-dump-show", ["devlink", "health", "dump", "show"] + reporter,
+          note="(no dump stored before: the kernel takes one)")
+    c.one("health-dump-clear", ["devlink", "health", "dump", "clear"] + reporter)
+    c.one("health-set", ["devlink", "health", "set"] + reporter +
+          ["grace_period", "3600", "auto_recover", "false", "auto_dump", "false"])
+
+    # flash: the core asks request_firmware() for the file first; netdevsim ignores its bytes
+    fwdir = "/tmp/devlink-sf-capture-fw"
+    os.makedirs(fwdir, exist_ok=True)
+    with open(os.path.join(fwdir, "dummy"), "wb") as f:
+        f.write(b"devlink-sf capture\n")
+    fwpath = "/sys/module/firmware_class/parameters/path"
+    if not os.path.exists(fwpath):
+        raise SystemExit("capture: %s is missing: a kernel without FW_LOADER cannot flash" % fwpath)
+    sysfs_write(fwpath, fwdir)
+    c.one("flash", ["devlink", "dev", "flash", DEV, "file", "dummy"],
+          note="(firmware_class.path %s holds the file; netdevsim's status notifications on)" % fwdir)
+    c.one("flash-component", ["devlink", "dev", "flash", DEV, "file", "dummy", "component", "fw.mgmt"])
+
+    # resources
+    c.one("resource-show", ["devlink", "resource", "show", DEV])
+    c.one("resource-set", ["devlink", "resource", "set", DEV, "path", "/IPv4/fib", "size", "96"],
+          note="(iproute2 dumps the resources to find the path's id, then sets)")
+
+    # regions: netdevsim's "dummy" region
+    c.one("region-show-dump", ["devlink", "region", "show"])
+    c.one("region-new", ["devlink", "region", "new", region, "snapshot", "25"])
+    c.one("region-new-auto", ["devlink", "region", "new", region],
+          note="(no id: the kernel picks one and answers with it)")
+    c.one("region-show", ["devlink", "region", "show", region])
+    c.one("region-dump", ["devlink", "region", "dump", region, "snapshot", "25"])
+    c.one("region-read", ["devlink", "region", "read", region, "snapshot", "25", "address", "0", "length", "16"])
+    c.one("region-del", ["devlink", "region", "del", region, "snapshot", "25"])
+
+    # traps, groups, policers
+    c.one("trap-show-dump", ["devlink", "trap", "show"])
+    c.one("trap-show", ["devlink", "trap", "show", DEV, "trap", "ingress_vlan_filter"])
+    c.one("trap-set", ["devlink", "trap", "set", DEV, "trap", "ingress_vlan_filter", "action", "trap"])
+    c.one("trap-group-show-dump", ["devlink", "trap", "group", "show"])
+    c.one("trap-group-show", ["devlink", "trap", "group", "show", DEV, "group", "l2_drops"])
+    c.one("trap-group-set", ["devlink", "trap", "group", "set", DEV, "group", "l2_drops", "action", "drop"])
+    c.one("trap-policer-show-dump", ["devlink", "trap", "policer", "show"])
+    c.one("trap-policer-show", ["devlink", "trap", "policer", "show", DEV, "policer", "1"])
+    c.one("trap-policer-set", ["devlink", "trap", "policer", "set", DEV, "policer", "1", "rate", "2000", "burst", "16"])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True)
-    ap.add_argument("--set", choices=["base", "sf"], default="base")
+    ap.add_argument("--set", choices=["base", "sf", "rest"], default="base")
     args = ap.parse_args()
     if not os.path.isdir(SYSDEV):
         raise SystemExit("capture: %s is missing; run through scripts/uml/capture.sh" % SYSDEV)
@@ -286,7 +353,7 @@ def main():
     run(["ip", "link", "add", NLMON, "type", "nlmon"], check=True)
     run(["ip", "link", "set", NLMON, "up"], check=True)
     c = Capturer(args.out)
-    capture_sf(c) if args.set == "sf" else capture_base(c)
+    {"base": capture_base, "sf": capture_sf, "rest": capture_rest}[args.set](c)
 
     run(["ip", "link", "del", NLMON])
     with open(os.path.join(args.out, "index.json"), "w") as f:

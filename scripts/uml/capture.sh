@@ -3,6 +3,7 @@
 #
 #   bash scripts/uml/capture.sh          # fixtures/kernel/    (capture.py --set base)
 #   bash scripts/uml/capture.sh sf       # fixtures/kernel-sf/ (capture.py --set sf)
+#   bash scripts/uml/capture.sh rest     # fixtures/kernel-rest/ (capture.py --set rest)
 #
 # Builds (or finds cached) the UML kernel, boots it with netdevsim10 (4 ports), and runs
 # scripts/uml/capture.py inside: nlmon + tcpdump around each iproute2 `devlink` command,
@@ -18,7 +19,8 @@ SET=${1:-base}
 case $SET in
     base) DEST=$REPO/fixtures/kernel ;;
     sf) DEST=$REPO/fixtures/kernel-sf ;;
-    *) printf '[uml-capture] error: unknown set %s (base or sf)\n' "$SET" >&2; exit 1 ;;
+    rest) DEST=$REPO/fixtures/kernel-rest ;;
+    *) printf '[uml-capture] error: unknown set %s (base, sf or rest)\n' "$SET" >&2; exit 1 ;;
 esac
 
 log() { printf '[uml-capture] %s\n' "$*" >&2; }

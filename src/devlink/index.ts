@@ -9,7 +9,7 @@ export * from './types';
 export { Cmd, PortFlavour, PortType, FnState, FnOpstate, EswitchMode, RateType, ParamCmode, ParamType, cmdName } from './constants';
 export { devlinkAttrs, portFunctionAttrs } from './schema';
 export { parseDevHandle, parsePortHandle, parseMac, formatMac } from './handle';
-export type { SubfunctionSpec, LifecycleOptions, Subfunction, SfTarget } from './subfunction';
+export type { SubfunctionSpec, SubfunctionNetns, LifecycleOptions, Subfunction, SfTarget } from './subfunction';
 export { findSfDevices } from './sysfs';
 export type { SfDevices } from './sysfs';
 export { parseDesiredState, planApply, runPlan, applyDesiredState } from './apply';

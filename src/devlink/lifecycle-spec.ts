@@ -15,6 +15,15 @@ import { addPortAttrs, portFunctionAttrs } from './requests';
 import type { SfDevices } from './sysfs';
 import type { AddPortOptions, DevlinkPort, ParamValue, PortFunctionCaps, PortFunctionSettings } from './types';
 
+/** The namespace an SF's instance is placed in (SubfunctionSpec.netns): a name in /var/run/netns or a path, or: */
+export type SubfunctionNetns = string | {
+  /** An open descriptor of the namespace (of /var/run/netns/NAME or /proc/PID/ns/net). */
+  readonly fd: number;
+} | {
+  /** A process whose network namespace it is. */
+  readonly pid: number;
+};
+
 /** The SF a lifecycle call creates or converges: its PF, numbers and function settings. */
 export interface SubfunctionSpec {
   /** The PF's devlink handle: 'pci/0000:06:00.0'. */
@@ -51,7 +60,7 @@ export interface SubfunctionSpec {
    * to look there). Only for an SF of this host (controller 0) that is activated and
    * waited for. The port stays in the PF's instance, here: destroy works from here.
    */
-  readonly netns?: string | { readonly fd: number } | { readonly pid: number };
+  readonly netns?: SubfunctionNetns;
 }
 
 /** How a lifecycle call runs: its deadline, its abort signal, where sysfs is. */

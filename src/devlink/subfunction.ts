@@ -44,7 +44,7 @@ import { EventHub, sfEvents, Watch } from './watch';
 
 export { SubfunctionError } from './errors';
 export type { LifecycleStep, SubfunctionOutcome } from './errors';
-export type { LifecycleOptions, SfTarget, Subfunction, SubfunctionSpec } from './lifecycle-spec';
+export type { LifecycleOptions, SfTarget, Subfunction, SubfunctionNetns, SubfunctionSpec } from './lifecycle-spec';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 

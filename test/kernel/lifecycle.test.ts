@@ -127,3 +127,68 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): the lifecycle converg
     }
   });
 });
+
+describe(onKernel('real kernel (UML + netdevsim SF ports): an SF with params and netns, checked with iproute2'), function () {
+  this.timeout(120_000);
+  const NS = 'dlsf-life-ns';
+  let dl: Devlink;
+  before(async () => {
+    requireGuest();
+    writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '100');
+    writeSysfs(`${KNOBS}/sf_detach_delay_ms`, '50');
+    writeSysfs(`${KNOBS}/sf_free_delay_ms`, '50');
+    sh('devlink', ['dev', 'eswitch', 'set', DEV, 'mode', 'switchdev']);
+    sh('ip', ['netns', 'add', NS]);
+    dl = await Devlink.open();
+  });
+  after(async () => {
+    sh('devlink', ['dev', 'eswitch', 'set', DEV, 'mode', 'legacy']);
+    await dl?.close();
+    sh('ip', ['netns', 'del', NS]);
+  });
+
+  /** iproute2 inside the namespace. */
+  const inNs = (...args: string[]): string => sh('ip', ['netns', 'exec', NS, ...args]);
+
+  it('createSubfunction with params and netns: the SF instance and its netdev are in the namespace (devlink and ip there agree); destroy from here', async () => {
+    const sf = await dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 21, hwAddr: '00:00:00:00:00:21', params: { enable_eth: true }, netns: NS });
+    assert.equal(sf.netns, `/var/run/netns/${NS}`);
+    assert.match(sf.devlink ?? '', /^auxiliary\/netdevsim\.sf\.\d+$/);
+    assert.ok(sf.netdev, 'a netdev, named as the namespace sees it');
+    // iproute2 in the namespace: the instance, its port with that netdev, the netdev with the function's address
+    const there = JSON.parse(inNs('devlink', '-j', 'dev', 'show')) as { dev: Record<string, unknown> };
+    assert.deepEqual(Object.keys(there.dev), [sf.devlink]);
+    const ports = JSON.parse(inNs('devlink', '-j', 'port', 'show', sf.devlink!)) as { port: Record<string, { netdev?: string }> };
+    assert.deepEqual(Object.values(ports.port).map((p) => p.netdev), [sf.netdev]);
+    const link = JSON.parse(sh('ip', ['-n', NS, '-j', 'link', 'show', 'dev', sf.netdev!])) as Array<{ ifname: string; address: string }>;
+    assert.equal(link[0].address, '00:00:00:00:00:21');
+    const param = JSON.parse(inNs('devlink', '-j', 'dev', 'param', 'show', sf.devlink!, 'name', 'enable_eth')) as
+      { param: Record<string, Array<{ values: Array<{ cmode: string; value: boolean }> }>> };
+    assert.deepEqual(param.param[sf.devlink!][0].values, [{ cmode: 'driverinit', value: true }]);
+    // here: no such instance, no such netdev; the port is still the PF's
+    assert.ok(!Object.keys(devlinkJson<{ dev: Record<string, unknown> }>('dev', 'show').dev).includes(sf.devlink!));
+    assert.equal(iproute2Sfs().get(21)?.opstate, 'attached');
+    // ensure again: nothing to do
+    const again = await dl.ensureSubfunction({ dev: DEV, pfnum: 0, sfnum: 21, hwAddr: '00:00:00:00:00:21', params: { enable_eth: true }, netns: NS });
+    assert.equal(again.changed, false);
+    assert.equal(again.netdev, sf.netdev);
+    assert.equal(await dl.destroySubfunction({ dev: DEV, pfnum: 0, sfnum: 21 }), true);
+    assert.equal(iproute2Sfs().has(21), false);
+    await until('the SF instance gone from the namespace', () => Object.keys(
+      (JSON.parse(inNs('devlink', '-j', 'dev', 'show')) as { dev: Record<string, unknown> }).dev).length === 0);
+  });
+
+  it('params enable_eth false and netns in one reload: the instance there without a netdev', async () => {
+    const sf = await dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 22, params: { enable_eth: false }, netns: NS });
+    assert.equal(sf.netdev, undefined);
+    const ports = JSON.parse(inNs('devlink', '-j', 'port', 'show', sf.devlink!)) as { port: Record<string, { netdev?: string }> };
+    assert.deepEqual(Object.values(ports.port).map((p) => p.netdev), [undefined]);
+    assert.equal(await dl.destroySubfunction({ dev: DEV, pfnum: 0, sfnum: 22 }), true);
+  });
+
+  it('a namespace that does not exist is refused before anything is sent', async () => {
+    await assert.rejects(dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 23, netns: 'dlsf-no-such-ns' }),
+      (e: unknown) => e instanceof Error && (e as { field?: string }).field === 'netns');
+    assert.equal(iproute2Sfs().has(23), false);
+  });
+});
