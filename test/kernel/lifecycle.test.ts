@@ -149,6 +149,10 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): an SF with params and
 
   /** iproute2 inside the namespace. */
   const inNs = (...args: string[]): string => sh('ip', ['netns', 'exec', NS, ...args]);
+  /** The ports of an instance as iproute2 in the namespace dumps them (6.1's port show takes no device). */
+  const portsThere = (dev: string): Array<{ netdev?: string }> => Object.entries(
+    (JSON.parse(inNs('devlink', '-j', 'port', 'show')) as { port: Record<string, { netdev?: string }> }).port,
+  ).filter(([h]) => h.startsWith(`${dev}/`)).map(([, p]) => p);
 
   it('createSubfunction with params and netns: the SF instance and its netdev are in the namespace (devlink and ip there agree); destroy from here', async () => {
     const sf = await dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 21, hwAddr: '00:00:00:00:00:21', params: { enable_eth: true }, netns: NS });
@@ -158,8 +162,7 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): an SF with params and
     // iproute2 in the namespace: the instance, its port with that netdev, the netdev with the function's address
     const there = JSON.parse(inNs('devlink', '-j', 'dev', 'show')) as { dev: Record<string, unknown> };
     assert.deepEqual(Object.keys(there.dev), [sf.devlink]);
-    const ports = JSON.parse(inNs('devlink', '-j', 'port', 'show', sf.devlink!)) as { port: Record<string, { netdev?: string }> };
-    assert.deepEqual(Object.values(ports.port).map((p) => p.netdev), [sf.netdev]);
+    assert.deepEqual(portsThere(sf.devlink!).map((p) => p.netdev), [sf.netdev]);
     const link = JSON.parse(sh('ip', ['-n', NS, '-j', 'link', 'show', 'dev', sf.netdev!])) as Array<{ ifname: string; address: string }>;
     assert.equal(link[0].address, '00:00:00:00:00:21');
     const param = JSON.parse(inNs('devlink', '-j', 'dev', 'param', 'show', sf.devlink!, 'name', 'enable_eth')) as
@@ -181,8 +184,7 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): an SF with params and
   it('params enable_eth false and netns in one reload: the instance there without a netdev', async () => {
     const sf = await dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 22, params: { enable_eth: false }, netns: NS });
     assert.equal(sf.netdev, undefined);
-    const ports = JSON.parse(inNs('devlink', '-j', 'port', 'show', sf.devlink!)) as { port: Record<string, { netdev?: string }> };
-    assert.deepEqual(Object.values(ports.port).map((p) => p.netdev), [undefined]);
+    assert.deepEqual(portsThere(sf.devlink!).map((p) => p.netdev), [undefined]);
     assert.equal(await dl.destroySubfunction({ dev: DEV, pfnum: 0, sfnum: 22 }), true);
   });
 
