@@ -11,17 +11,10 @@ import { Cmd } from '../src/devlink/constants';
 import { decodeMessage, eswitchFrom, portFrom, deviceFrom } from '../src/devlink/decode';
 import { parseDevHandle, parsePortHandle } from '../src/devlink/handle';
 import { addPortAttrs, devAttrs, devlinkRequest, eswitchAttrs, portAttrs, portFunctionAttrs, DevlinkRequestAttrs } from '../src/devlink/requests';
-import { forEachMessage, NlMsg, parseError } from '../src/genl/message';
+import { parseError } from '../src/genl/message';
 import { getFamilyRequest, decodeFamily } from '../src/genl/nlctrl';
 import { portAsIproute2 } from './kernel/helpers';
-
-interface Fixture {
-  name: string;
-  command: string;
-  devlinkFamilyId: number;
-  messages: Array<{ dir: 'request' | 'reply' | 'notification'; hex: string }>;
-  devlinkJson?: Record<string, Record<string, Record<string, unknown>>>;
-}
+import { Fixture, masked, messagesOf } from './helpers/oracle';
 
 const DIR = path.join(__dirname, '..', '..', 'fixtures', 'kernel');
 const fixtures = new Map<string, Fixture>(
@@ -35,33 +28,7 @@ function fixture(name: string): Fixture {
   return f;
 }
 
-function messages(f: Fixture, dir: 'request' | 'reply' | 'notification'): NlMsg[] {
-  const out: NlMsg[] = [];
-  for (const m of f.messages.filter((x) => x.dir === dir)) forEachMessage(Buffer.from(m.hex, 'hex'), (x) => out.push(x));
-  return out;
-}
-
-/** The request bytes with seq, pid, the genl version and attribute padding zeroed. */
-function masked(msg: Buffer): string {
-  const b = Buffer.from(msg);
-  b.fill(0, 8, 16);
-  b[17] = 0;
-  const zeroPadding = (start: number, end: number, depth: number): void => {
-    let p = start;
-    while (end - p >= 4) {
-      const len = b.readUInt16LE(p);
-      if (len < 4) return;
-      const aligned = (len + 3) & ~3;
-      b.fill(0, p + len, Math.min(p + aligned, end));
-      // nests (NLA_F_NESTED, or the one nest devlink requests carry: PORT_FUNCTION)
-      const type = b.readUInt16LE(p + 2);
-      if (depth < 2 && ((type & 0x8000) || (type & 0x3fff) === 145)) zeroPadding(p + 4, p + len, depth + 1);
-      p += aligned;
-    }
-  };
-  zeroPadding(20, b.length, 0);
-  return b.toString('hex');
-}
+const messages = messagesOf;
 
 /** The one devlink request of a capture (the family lookup is the other request). */
 function iproute2Request(f: Fixture): Buffer {

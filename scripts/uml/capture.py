@@ -57,7 +57,8 @@ class Tcpdump:
     def __init__(self, pcap):
         self.pcap = pcap
         self.proc = subprocess.Popen(
-            ["tcpdump", "-i", NLMON, "-U", "--immediate-mode", "-s", "0", "-Z", "root",
+            # -B: a 16 MiB capture buffer, for a region's dump (32 KiB of data in many messages)
+            ["tcpdump", "-i", NLMON, "-U", "--immediate-mode", "-s", "0", "-B", "16384", "-Z", "root",
              "-w", pcap],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         # tcpdump says "listening on nlmon0, ..." once the socket is bound.
@@ -313,7 +314,6 @@ def capture_rest(c):
     sysfs_write(fwpath, fwdir)
     c.one("flash", ["devlink", "dev", "flash", DEV, "file", "dummy"],
           note="(firmware_class.path %s holds the file; netdevsim's status notifications on)" % fwdir)
-    c.one("flash-component", ["devlink", "dev", "flash", DEV, "file", "dummy", "component", "fw.mgmt"])
 
     # resources
     c.one("resource-show", ["devlink", "resource", "show", DEV])
