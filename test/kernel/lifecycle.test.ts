@@ -32,15 +32,20 @@ async function until(what: string, cond: () => boolean, ms = 15_000): Promise<nu
   return Date.now() - t0;
 }
 
+/** In the guest: netdevsim's SF delays short (attach 100 ms, detach and free 50 ms), the eswitch in switchdev mode. */
+function switchdevWithShortDelays(): void {
+  requireGuest();
+  writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '100');
+  writeSysfs(`${KNOBS}/sf_detach_delay_ms`, '50');
+  writeSysfs(`${KNOBS}/sf_free_delay_ms`, '50');
+  sh('devlink', ['dev', 'eswitch', 'set', DEV, 'mode', 'switchdev']);
+}
+
 describe(onKernel('real kernel (UML + netdevsim SF ports): the lifecycle converges and the agent repairs'), function () {
   this.timeout(120_000);
   let dl: Devlink;
   before(async () => {
-    requireGuest();
-    writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '100');
-    writeSysfs(`${KNOBS}/sf_detach_delay_ms`, '50');
-    writeSysfs(`${KNOBS}/sf_free_delay_ms`, '50');
-    sh('devlink', ['dev', 'eswitch', 'set', DEV, 'mode', 'switchdev']);
+    switchdevWithShortDelays();
     dl = await Devlink.open();
   });
   afterEach(() => {
@@ -130,16 +135,13 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): the lifecycle converg
 
 describe(onKernel('real kernel (UML + netdevsim SF ports): an SF with params and netns, checked with iproute2'), function () {
   this.timeout(120_000);
+  /** The container's namespace, made here and deleted after. */
   const NS = 'dlsf-life-ns';
   let dl: Devlink;
   before(async () => {
-    requireGuest();
-    writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '100');
-    writeSysfs(`${KNOBS}/sf_detach_delay_ms`, '50');
-    writeSysfs(`${KNOBS}/sf_free_delay_ms`, '50');
-    sh('devlink', ['dev', 'eswitch', 'set', DEV, 'mode', 'switchdev']);
-    sh('ip', ['netns', 'add', NS]);
+    switchdevWithShortDelays();
     dl = await Devlink.open();
+    sh('ip', ['netns', 'add', NS]);
   });
   after(async () => {
     sh('devlink', ['dev', 'eswitch', 'set', DEV, 'mode', 'legacy']);
