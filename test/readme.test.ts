@@ -8,6 +8,7 @@ import * as ts from 'typescript';
 import * as lib from '../src';
 import { Devlink } from '../src/devlink/devlink';
 import * as simLib from '../src/sim';
+import { suiteNetns } from './helpers/netns';
 
 const README = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
 const snippets = [...README.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
@@ -27,10 +28,11 @@ const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
 describe('the README snippets run as written', function () {
   this.timeout(20_000);
 
-  it('has the two snippets this test knows', () => {
-    assert.equal(snippets.length, 2);
+  it('has the three snippets this test knows', () => {
+    assert.equal(snippets.length, 3);
     assert.match(snippets[0], /createSubfunction/);
-    assert.match(snippets[1], /new Simulator/);
+    assert.match(snippets[1], /netns: 'ns1'/);
+    assert.match(snippets[2], /new Simulator/);
   });
 
   it('the library snippet, on a simulated PF', async () => {
@@ -68,7 +70,7 @@ describe('the README snippets run as written', function () {
   });
 
   it('the simulator snippet, then a create with no sysfsRoot anywhere', async () => {
-    const code = `${compile(snippets[1])}
+    const code = `${compile(snippets[2])}
       await dl.setEswitch('pci/0000:06:00.0', { mode: 'switchdev' });
       const sf = await dl.createSubfunction({ dev: 'pci/0000:06:00.0', pfnum: 0, sfnum: 88 });
       await dl.close();
@@ -77,5 +79,28 @@ describe('the README snippets run as written', function () {
     const sf = (await new AsyncFunction('lib', 'simLib', 'console', `const { Devlink } = lib;\n${code}`)(lib, simLib, console)) as lib.Subfunction;
     assert.match(sf.auxDevice ?? '', /^mlx5_core\.sf\.\d+$/);
     assert.ok(sf.netdev);
+  });
+
+  describe('the netns snippet, on a simulated PF, with a namespace of the test\'s own for ns1', () => {
+    const ns = suiteNetns('dlsf-readme');
+    it('prints where the SF is', async () => {
+      const sim = new simLib.Simulator({ devices: [{ handle: 'pci/0000:06:00.0', pfnum: 0, eswitch: 'switchdev' }], timing: { attachMs: 5 } });
+      const open = Devlink.open;
+      // the snippet's open goes to the simulator; the lifecycle's own, in the namespace, keeps its endpoint there
+      Devlink.open = (o = {}) => open.call(Devlink, { ...o, transport: o.transport ?? sim.transport() });
+      const logged: unknown[][] = [];
+      try {
+        const code = compile(snippets[1].replace("netns: 'ns1'", `netns: '${ns.name}'`));
+        await new AsyncFunction('lib', 'simLib', 'console', code)(lib, simLib, { log: (...a) => logged.push(a) });
+      } finally {
+        Devlink.open = open;
+        await sim.close();
+      }
+      assert.equal(logged.length, 1);
+      const [where, inst, netdev] = logged[0];
+      assert.equal(where, ns.path);
+      assert.match(String(inst), /^auxiliary\/mlx5_core\.sf\.\d+$/);
+      assert.equal(netdev, 'eth0');
+    });
   });
 });
