@@ -77,7 +77,7 @@ const HOLD_WATCH = `
 const { Devlink } = require(${JSON.stringify(path.join(REPO, 'dist/src/devlink/devlink.js'))});
 (async () => {
   const dl = await Devlink.open();
-  await dl.ports({ dev: process.argv[1] });
+  await dl.device(process.argv[1]);
   gc(); gc();
   const a = process.memoryUsage();
   const w = await dl.watchPorts({ dev: process.argv[1] });
