@@ -1,5 +1,5 @@
 // Real-kernel figures (issues 5 and 16), run inside User-Mode Linux by scripts/uml/bench-kernel.sh on
-// each kernel of the kernel tier. With 1,000, 4,000 and 16,000 netdevsim ports (BENCH_PORTS):
+// each kernel of the kernel tier. With 1,000, 4,000 and 16,000 netdevsim ports (DEVLINK_SF_BENCH_PORTS; run.sh passes DEVLINK_SF_* on):
 //  - a full port dump: ports() (typed objects, as users get them; exact and bounded receive) vs
 //    `devlink -j port show` vs pyroute2's DL.get_port_dump(), interleaved round by round so all
 //    see the same load; ms and µs per port; a fresh node process doing one ports() too,
@@ -16,10 +16,10 @@ import { Devlink } from '../src/devlink/devlink';
 import { NativeTransport } from '../src/genl/transport-native';
 import { cliStart } from './cli-start';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const SIZES = (process.env.BENCH_PORTS ?? '1000,4000,16000').split(',').map(Number);
-const GET_COUNTS = (process.env.BENCH_GETS ?? '1000,10000').split(',').map(Number);
-const EVENT_SECONDS = Number(process.env.BENCH_EVENT_SECONDS ?? 10);
+const RUNS = Number(process.env.DEVLINK_SF_BENCH_RUNS ?? 7);
+const SIZES = (process.env.DEVLINK_SF_BENCH_PORTS ?? '1000,4000,16000').split(',').map(Number);
+const GET_COUNTS = (process.env.DEVLINK_SF_BENCH_GETS ?? '1000,10000').split(',').map(Number);
+const EVENT_SECONDS = Number(process.env.DEVLINK_SF_BENCH_EVENT_SECONDS ?? 10);
 const REPO = path.resolve(__dirname, '..', '..');
 const PYROUTE2_MAX_PORTS = 4000;
 
