@@ -6,7 +6,7 @@
  * ("Devlink traps can't be set in switchdev mode"). A successful change is announced
  * with TRAP_NEW. Replies and dumps use TRAP_NEW and TRAP_GROUP_NEW.
  */
-import type { CoreCtx, DoCtx, DumpCtx, HandlerTable, Target } from './context';
+import type { CmdHandlers, CoreCtx, DoCtx, HandlerTable, Target } from './context';
 import { cstr } from './context';
 import type { FamilyCtx, Hdr } from './fill';
 import { Errno, fail, Instance } from './model';
@@ -153,8 +153,29 @@ function groupSet(core: CoreCtx, ctx: DoCtx, t: Target): void {
   core.notifyRaw(fillGroup(core.family, { cmd: CMD_GROUP_NEW, portid: 0, seq: 0, flags: 0 }, inst, group));
 }
 
-function dumpHdr(ctx: DumpCtx, cmd: number): Hdr {
-  return { cmd, portid: ctx.req.portid, seq: ctx.req.seq, flags: NLM_F_MULTI };
+/**
+ * A GET's handlers: the doit answers with the object the request names, the dump walks
+ * every visible instance's objects; both answer with `reply` (TRAP_NEW, TRAP_GROUP_NEW).
+ */
+function getCmd<T>(
+  reply: number,
+  named: (core: CoreCtx, ctx: DoCtx, set: TrapSet) => T,
+  all: (set: TrapSet) => readonly T[],
+  fill: (f: FamilyCtx, h: Hdr, inst: Instance, x: T) => Buffer,
+): CmdHandlers {
+  return {
+    doit: (core, ctx, t) => {
+      const x = named(core, ctx, trapsOf(t.inst));
+      ctx.reply(fill(core.family, replyHdr(ctx, reply), t.inst, x));
+    },
+    dumpit: (core, ctx) => {
+      const h: Hdr = { cmd: reply, portid: ctx.req.portid, seq: ctx.req.seq, flags: NLM_F_MULTI };
+      for (const inst of core.instances.filter((i) => core.visible(i))) {
+        const set = sets.get(inst);
+        if (set) for (const x of all(set)) ctx.put(fill(core.family, h, inst, x));
+      }
+    },
+  };
 }
 
 /** mlx5 registers no policers. */
@@ -164,29 +185,9 @@ const noPolicers = (): never => {
 
 /** The trap commands' handlers. */
 export const trapCmds: HandlerTable = {
-  [C.TRAP_GET]: {
-    doit: (core, ctx, t) => {
-      const trap = trapFromAttrs(core, ctx, trapsOf(t.inst));
-      ctx.reply(fillTrap(core.family, replyHdr(ctx, CMD_TRAP_NEW), t.inst, trap));
-    },
-    dumpit: (core, ctx) => {
-      for (const inst of core.instances.filter((i) => core.visible(i))) {
-        for (const t of sets.get(inst)?.traps ?? []) ctx.put(fillTrap(core.family, dumpHdr(ctx, CMD_TRAP_NEW), inst, t));
-      }
-    },
-  },
+  [C.TRAP_GET]: getCmd(CMD_TRAP_NEW, trapFromAttrs, (set) => set.traps, fillTrap),
   [C.TRAP_SET]: { doit: trapSet },
-  [C.TRAP_GROUP_GET]: {
-    doit: (core, ctx, t) => {
-      const group = groupFromAttrs(core, ctx, trapsOf(t.inst));
-      ctx.reply(fillGroup(core.family, replyHdr(ctx, CMD_GROUP_NEW), t.inst, group));
-    },
-    dumpit: (core, ctx) => {
-      for (const inst of core.instances.filter((i) => core.visible(i))) {
-        for (const g of sets.get(inst)?.groups ?? []) ctx.put(fillGroup(core.family, dumpHdr(ctx, CMD_GROUP_NEW), inst, g));
-      }
-    },
-  },
+  [C.TRAP_GROUP_GET]: getCmd(CMD_GROUP_NEW, groupFromAttrs, (set) => set.groups, fillGroup),
   [C.TRAP_GROUP_SET]: { doit: groupSet },
   [C.TRAP_POLICER_GET]: { doit: noPolicers, dumpit: () => undefined },
   [C.TRAP_POLICER_SET]: { doit: noPolicers },
