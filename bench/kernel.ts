@@ -1,17 +1,27 @@
-// Real-kernel figures (issue 5), run inside User-Mode Linux by scripts/uml/bench-kernel.sh:
-// with 1,000 and 4,000 netdevsim ports,
-//  - a full port dump: this library (exact and bounded receive) vs `devlink -j port show` vs pyroute2's DL.get_port_dump(),
-//  - one port get in a loop of 1,000: this library vs spawning `devlink port show` each
-//    time vs one `devlink -b` batch of 1,000 lines.
+// Real-kernel figures (issues 5 and 16), run inside User-Mode Linux by scripts/uml/bench-kernel.sh on
+// each kernel of the kernel tier. With 1,000, 4,000 and 16,000 netdevsim ports (DEVLINK_SF_BENCH_PORTS; run.sh passes DEVLINK_SF_* on):
+//  - a full port dump: ports() (typed objects, as users get them; exact and bounded receive) vs
+//    `devlink -j port show` vs pyroute2's DL.get_port_dump(), interleaved round by round so all
+//    see the same load; ms and µs per port; a fresh node process doing one ports() too,
+//  - 1,000 and 10,000 port gets: awaited one by one, all in flight at once, vs one `devlink -b` batch,
+//  - monitor() and a port watch while a shell adds and deletes netdevsim ports as fast as it can,
+//  - the resident size and heap of a process holding a port watch of the largest device,
+//  - the command line's start (bench/cli-start.ts).
 // Prints medians and ratios; asserts nothing.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Devlink } from '../src/devlink/devlink';
+import { NativeTransport } from '../src/genl/transport-native';
+import { cliStart } from './cli-start';
 
-const RUNS = 5;
-const GETS = 1000;
+const RUNS = Number(process.env.DEVLINK_SF_BENCH_RUNS ?? 7);
+const SIZES = (process.env.DEVLINK_SF_BENCH_PORTS ?? '1000,4000,16000').split(',').map(Number);
+const GET_COUNTS = (process.env.DEVLINK_SF_BENCH_GETS ?? '1000,10000').split(',').map(Number);
+const EVENT_SECONDS = Number(process.env.DEVLINK_SF_BENCH_EVENT_SECONDS ?? 10);
+const REPO = path.resolve(__dirname, '..', '..');
+const PYROUTE2_MAX_PORTS = 4000;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -24,11 +34,15 @@ function ms(t0: bigint): number {
 
 function timeCmd(cmd: string, args: string[], input?: string): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { input, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
+  const r = spawnSync(cmd, args, { input, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'inherit'] });
   const t = ms(t0);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
   return t;
 }
+
+const f1 = (x: number): string => x.toFixed(1).padStart(9);
+const us = (t: number, n: number): string => `${((t * 1000) / n).toFixed(2).padStart(6)} µs/port`;
+const ratio = (theirs: number, ours: number): string => `x${(theirs / ours).toFixed(2)}`;
 
 const PYROUTE2 = `
 import sys, time
@@ -45,77 +59,199 @@ for i in range(int(sys.argv[1])):
 print(' '.join('%.3f' % x for x in out))
 `;
 
-async function scenario(dl: Devlink, fast: Devlink, id: number, nports: number): Promise<void> {
+/** One ports() in a new node process: [the process's whole wall time, open(), the first ports()] in ms. */
+const FRESH = `
+const t0 = process.hrtime.bigint();
+const { Devlink } = require(${JSON.stringify(path.join(REPO, 'dist/src/devlink/devlink.js'))});
+(async () => {
+  const dl = await Devlink.open();
+  const t1 = process.hrtime.bigint();
+  const n = (await dl.ports()).length;
+  const t2 = process.hrtime.bigint();
+  await dl.close();
+  console.log(Number(t1 - t0) / 1e6, Number(t2 - t1) / 1e6, n);
+})();`;
+
+/** Holds a port watch on `dev` and prints [rss, heapUsed, external] before and after, and the watch's size. */
+const HOLD_WATCH = `
+const { Devlink } = require(${JSON.stringify(path.join(REPO, 'dist/src/devlink/devlink.js'))});
+(async () => {
+  const dl = await Devlink.open();
+  await dl.device(process.argv[1]);
+  gc(); gc();
+  const a = process.memoryUsage();
+  const w = await dl.watchPorts({ dev: process.argv[1] });
+  gc(); gc();
+  const b = process.memoryUsage();
+  console.log(JSON.stringify({ before: a, after: b, size: w.size }));
+  await w.close();
+  await dl.close();
+})();`;
+
+async function createDevice(dl: Devlink, id: number, nports: number): Promise<{ dev: string; seconds: number }> {
   const dev = `netdevsim/netdevsim${id}`;
   const t0 = process.hrtime.bigint();
   writeFileSync('/sys/bus/netdevsim/new_device', `${id} ${nports}`);
   let have = 0;
-  for (let i = 0; i < 600 && have < nports; i++) {
+  for (let i = 0; i < 1200 && have < nports; i++) {
     have = (await dl.ports({ dev })).length;
     if (have < nports) await new Promise((r) => setTimeout(r, 200));
   }
-  console.log(`\n## ${nports} netdevsim ports on ${dev} (created in ${(ms(t0) / 1000).toFixed(1)} s)`);
-  const total = (await dl.ports()).length;
+  if (have < nports) throw new Error(`${dev} has ${have} ports, not ${nports}`);
+  return { dev, seconds: ms(t0) / 1000 };
+}
 
-  // full dump
-  const lib: number[] = [];
+async function dumps(dl: Devlink, fast: Devlink, nports: number): Promise<void> {
+  const total = (await dl.ports()).length;
+  // warm-up, untimed: the decoders are compiled on first use (a fresh process's first call is measured below)
+  for (let i = 0; i < 3; i++) {
+    await dl.ports();
+    await fast.ports();
+  }
+  const lib: number[] = [], libB: number[] = [], cli: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const t = process.hrtime.bigint();
+    let t = process.hrtime.bigint();
     const ports = await dl.ports();
     lib.push(ms(t));
     if (ports.length !== total) throw new Error('port count changed');
-  }
-  const cli: number[] = [];
-  for (let i = 0; i < RUNS; i++) cli.push(timeCmd('devlink', ['-j', 'port', 'show']));
-  const py = execFileSync('/usr/bin/python3', ['-c', PYROUTE2, String(RUNS), String(total)], { encoding: 'utf8', maxBuffer: 1 << 26 })
-    .trim().split(/\s+/).map(Number);
-  const libB: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t = process.hrtime.bigint();
+    t = process.hrtime.bigint();
     await fast.ports();
     libB.push(ms(t));
+    cli.push(timeCmd('devlink', ['-j', 'port', 'show']));
   }
+  // pyroute2 takes ~0.3 ms a port here, and at 16,000 ports its process exhausts UML's host mappings
+  const pyRuns = total <= PYROUTE2_MAX_PORTS ? RUNS : 0;
+  const py = pyRuns === 0 ? [] : execFileSync('/usr/bin/python3', ['-c', PYROUTE2, String(pyRuns), String(total)], { encoding: 'utf8', maxBuffer: 1 << 26 })
+    .trim().split(/\s+/).map(Number);
+  const fresh: number[][] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = process.hrtime.bigint();
+    const out = execFileSync('node', ['-e', FRESH], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    fresh.push([ms(t), out[0], out[1]]);
+  }
+  const nodeBare = median([0, 1, 2].map(() => timeCmd('node', ['-e', '0'])));
   const L = median(lib), B = median(libB), C = median(cli), P = median(py);
-  console.log(`full port dump (${total} ports), median of ${RUNS}:`);
-  console.log(`  devlink-sf ports()          ${L.toFixed(1).padStart(9)} ms`);
-  console.log(`  devlink-sf, bounded receive  ${B.toFixed(1).padStart(9)} ms`);
-  console.log(`  devlink -j port show        ${C.toFixed(1).padStart(9)} ms   (${(C / L).toFixed(1)}x the library's time, ${(C / B).toFixed(1)}x bounded; includes process start)`);
-  console.log(`  pyroute2 DL.get_port_dump() ${P.toFixed(1).padStart(9)} ms   (${(P / L).toFixed(1)}x; in-process, interpreter start excluded)`);
+  const FW = median(fresh.map((x) => x[0])), FP = median(fresh.map((x) => x[2]));
+  console.log(`full port dump (${total} ports), median of ${RUNS} interleaved rounds (pyroute2: ${pyRuns || 'none'}), after 3 untimed warm-up dumps:`);
+  console.log(`  devlink-sf ports()                ${f1(L)} ms  ${us(L, total)}`);
+  console.log(`  devlink-sf ports(), bounded recv  ${f1(B)} ms  ${us(B, total)}`);
+  console.log(`  devlink -j port show              ${f1(C)} ms  ${us(C, total)}   (${ratio(C, L)} the library's time, ${ratio(C, B)} bounded; includes its process start)`);
+  if (pyRuns > 0) console.log(`  pyroute2 DL.get_port_dump()       ${f1(P)} ms  ${us(P, total)}   (${ratio(P, L)}; in-process, interpreter start excluded)`);
+  else console.log(`  pyroute2 DL.get_port_dump()       not run above ${PYROUTE2_MAX_PORTS} ports`);
+  console.log(`  a new node process: one ports()   ${f1(FP)} ms  ${us(FP, total)}   (the first call: decoders not compiled yet)`);
+  console.log(`  a new node process, whole         ${f1(FW)} ms                   (node -e 0: ${nodeBare.toFixed(1)} ms)`);
+  console.log(`  runs: lib ${lib.map((x) => x.toFixed(1)).join(' ')} | bounded ${libB.map((x) => x.toFixed(1)).join(' ')} | devlink ${cli.map((x) => x.toFixed(1)).join(' ')}`);
+}
 
-  // port get, 1,000 times
-  const handles = (await dl.ports({ dev })).slice(0, GETS).map((p) => p.handle);
-  while (handles.length < GETS) handles.push(handles[handles.length % nports]);
-  const tl = process.hrtime.bigint();
-  for (const h of handles) await dl.port(h);
-  const libGets = ms(tl);
-  const tb = process.hrtime.bigint();
-  for (const h of handles) await fast.port(h);
-  const libGetsB = ms(tb);
-  const spawnN = GETS;
-  const ts = process.hrtime.bigint();
-  for (let i = 0; i < spawnN; i++) timeCmd('devlink', ['port', 'show', handles[i]]);
-  const spawnGets = ms(ts);
-  const dir = mkdtempSync(path.join(tmpdir(), 'dlsf-bench-'));
-  const batch = path.join(dir, 'batch');
-  writeFileSync(batch, handles.map((h) => `port show ${h}\n`).join(''));
-  const batchMs = timeCmd('devlink', ['-b', batch]);
-  console.log(`one port get, ${GETS} times in a loop:`);
-  console.log(`  devlink-sf port() (await each)  ${libGets.toFixed(1).padStart(9)} ms   ${(GETS / (libGets / 1000)).toFixed(0)} gets/s`);
-  console.log(`  devlink-sf, bounded receive     ${libGetsB.toFixed(1).padStart(9)} ms   ${(GETS / (libGetsB / 1000)).toFixed(0)} gets/s`);
-  console.log(`  spawn devlink port show each    ${spawnGets.toFixed(1).padStart(9)} ms   (${(spawnGets / libGets).toFixed(0)}x the library's time, ${(spawnGets / libGetsB).toFixed(0)}x bounded)`);
-  console.log(`  devlink -b (one batch)          ${batchMs.toFixed(1).padStart(9)} ms   (${(batchMs / libGets).toFixed(1)}x the library's time, ${(batchMs / libGetsB).toFixed(1)}x bounded)`);
+async function gets(dl: Devlink, dev: string, dir: string): Promise<void> {
+  const mine = (await dl.ports({ dev })).map((p) => p.handle);
+  for (const n of GET_COUNTS) {
+    const handles: string[] = [];
+    for (let i = 0; i < n; i++) handles.push(mine[i % mine.length]);
+    const batch = path.join(dir, `batch-${n}`);
+    writeFileSync(batch, handles.map((h) => `port show ${h}\n`).join(''));
+    for (const h of handles.slice(0, 100)) await dl.port(h); // warm-up
+    const each: number[] = [], flight: number[] = [], cli: number[] = [];
+    const rounds = 3;
+    for (let r = 0; r < rounds; r++) {
+      let t = process.hrtime.bigint();
+      for (const h of handles) await dl.port(h);
+      each.push(ms(t));
+      t = process.hrtime.bigint();
+      await Promise.all(handles.map((h) => dl.port(h)));
+      flight.push(ms(t));
+      cli.push(timeCmd('devlink', ['-b', batch]));
+    }
+    const E = median(each), F = median(flight), C = median(cli);
+    const per = (t: number): string => `${((t * 1000) / n).toFixed(1).padStart(6)} µs/get`;
+    console.log(`${n} port gets (${Math.min(n, mine.length)} distinct ports of ${dev}), median of ${rounds} interleaved rounds:`);
+    console.log(`  devlink-sf port(), all in flight  ${f1(F)} ms  ${per(F)}`);
+    console.log(`  devlink-sf port(), await each     ${f1(E)} ms  ${per(E)}`);
+    console.log(`  devlink -b (one batch)            ${f1(C)} ms  ${per(C)}   (${ratio(C, F)} in flight, ${ratio(C, E)} await each)`);
+  }
+}
 
+async function memory(dev: string, nports: number): Promise<void> {
+  const out = execFileSync('node', ['--expose-gc', '-e', HOLD_WATCH, dev], { encoding: 'utf8' });
+  const { before, after, size } = JSON.parse(out) as { before: NodeJS.MemoryUsage; after: NodeJS.MemoryUsage; size: number };
+  const mib = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
+  console.log(`a process holding a port watch of ${dev} (${size} ports; --expose-gc, two full GCs before each reading):`);
+  console.log(`  resident ${mib(after.rss)} (${mib(after.rss - before.rss)} more than with the connection open),` +
+    ` heap used ${mib(after.heapUsed)}, ${((after.heapUsed - before.heapUsed) / nports).toFixed(0)} bytes of heap per port`);
+}
+
+/** monitor() and a port watch while a shell adds and deletes ports of a device as fast as it can. */
+async function events(id: number): Promise<void> {
+  const dl = await Devlink.open();
+  const dl2 = await Devlink.open();
+  const { dev } = await createDevice(dl, id, 1);
+  const mon = dl.monitor();
+  await mon.ready;
+  const watch = await dl2.watchPorts({ dev });
+  const count = { monitor: 0, monitorResync: 0, watch: 0 };
+  const byType = new Map<string, number>();
+  const monDone = (async () => {
+    for await (const ev of mon) {
+      count.monitor++;
+      const k = ev.type === 'resync' ? 'resync' : `${ev.type}`;
+      byType.set(k, (byType.get(k) ?? 0) + 1);
+      if (ev.type === 'resync') count.monitorResync++;
+    }
+  })();
+  const watchDone = (async () => {
+    for await (const _ of watch) count.watch++;
+  })();
+  const sys = `/sys/bus/netdevsim/devices/netdevsim${id}`;
+  // each new_port/del_port write creates or removes a port and its netdev; a builtin echo costs no exec
+  const loop = `end=$((SECONDS+${EVENT_SECONDS})); n=0; while [ $SECONDS -lt $end ]; do for i in 1 2 3 4 5 6 7 8; do echo $i > ${sys}/new_port; done;` +
+    ` for i in 1 2 3 4 5 6 7 8; do echo $i > ${sys}/del_port; done; n=$((n+16)); done; echo $n`;
+  const t0 = process.hrtime.bigint();
+  const shell = spawn('bash', ['-c', loop], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  shell.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise((r) => shell.on('exit', r));
+  const wall = ms(t0) / 1000;
+  await new Promise((r) => setTimeout(r, 1000)); // let the readers catch up
+  const changes = Number(out.trim());
+  console.log(`events: a shell adding and deleting ports of ${dev} as fast as it can for ${EVENT_SECONDS} s (${(changes / wall).toFixed(0)} port adds+deletes/s):`);
+  console.log(`  monitor()      ${count.monitor} events, ${(count.monitor / wall).toFixed(0)}/s delivered` +
+    ` (${[...byType].map(([k, v]) => `${k} ${v}`).join(', ')}); overruns ${dl.eventStats.overruns}, resyncs ${count.monitorResync}`);
+  console.log(`  port watch     ${count.watch} changes, ${(count.watch / wall).toFixed(0)}/s delivered; overruns ${dl2.eventStats.overruns},` +
+    ` resyncs ${watch.stats.resyncs}; ${watch.size} ports in the view at the end`);
+  await mon.return();
+  await watch.close();
+  await Promise.all([monDone, watchDone]);
   writeFileSync('/sys/bus/netdevsim/del_device', String(id));
+  await dl.close();
+  await dl2.close();
 }
 
 async function main(): Promise<void> {
   if (!existsSync('/sys/bus/netdevsim')) throw new Error('run inside User-Mode Linux: bash scripts/uml/bench-kernel.sh');
   const dl = await Devlink.open();
   const fast = await Devlink.open({ socket: { receive: 'bounded' } });
-  console.log(`# devlink-sf real-kernel bench: ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()} (UML), transport ${dl.transportName}`);
+  const kernel = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
+  const iproute2 = execFileSync('devlink', ['-V'], { encoding: 'utf8' }).trim();
+  const probe = NativeTransport.open();
+  const strategy = probe.receiveStrategy;
+  probe.close();
+  console.log(`# devlink-sf real-kernel bench: Linux ${kernel} (UML, ${cpus().length} CPU), node ${process.version}, transport ${dl.transportName} (${strategy}),` +
+    ` ${iproute2}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (UML's own)`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'dlsf-bench-'));
+  let id = 31;
   try {
-    await scenario(dl, fast, 31, 1000);
-    await scenario(dl, fast, 32, 4000);
+    for (const nports of SIZES) {
+      const { dev, seconds } = await createDevice(dl, id, nports);
+      console.log(`\n## Linux ${kernel}: ${nports} netdevsim ports on ${dev} (created in ${seconds.toFixed(1)} s)`);
+      await dumps(dl, fast, nports);
+      await gets(dl, dev, dir);
+      if (nports === Math.max(...SIZES)) await memory(dev, nports);
+      writeFileSync('/sys/bus/netdevsim/del_device', String(id++));
+    }
+    console.log(`\n## Linux ${kernel}: events`);
+    await events(id++);
+    console.log(`\n## Linux ${kernel}: command line start, median of 10`);
+    cliStart(10);
   } finally {
     await fast.close();
     await dl.close();

@@ -97,7 +97,8 @@ describe('genl: the request engine on a fake kernel', () => {
   });
 
   describe('sequence numbers', () => {
-    const seqOf = (c: Connection): { seq: number } => c as unknown as { seq: number };
+    // the counter lives in the connection's book of calls (src/genl/calls.ts)
+    const seqOf = (c: Connection): { seq: number } => (c as unknown as { calls: { seq: number } }).calls;
 
     it('start at 1 and count up, per connection', async () => {
       const a = open();

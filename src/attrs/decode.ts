@@ -135,18 +135,35 @@ function readValue(c: CompiledAttr, buf: Buffer, at: number, len: number, depth:
   return n;
 }
 
+/** Entries of the table of recently decoded short strings (a power of two). */
+const SHORT_STRINGS = 256;
+const shortStrings: string[] = new Array<string>(SHORT_STRINGS).fill('');
+
 /** NLA_NUL_STRING: drop the terminating NUL (and anything after a first NUL). */
 function readString(buf: Buffer, at: number, len: number): string {
   let end = at + len;
-  // short ASCII strings are the common case: build them without a trip into C++
+  // Short ASCII strings are the common case, and repeat (bus, device and driver names in
+  // every message of a dump): looked up in a small table first, by a hash taken while
+  // checking the bytes, so a repeated name allocates nothing.
   if (len <= 24) {
-    let s = '';
-    for (let i = at; i < end; i++) {
+    let h = 0;
+    let i = at;
+    for (; i < end; i++) {
       const ch = buf[i];
-      if (ch === 0) return s;
+      if (ch === 0) break;
       if (ch >= 0x80) return buf.toString('utf8', at, nulEnd(buf, at, end));
-      s += String.fromCharCode(ch);
+      h = (h * 31 + ch) | 0;
     }
+    const n = i - at;
+    const slot = (h ^ (h >>> 9)) & (SHORT_STRINGS - 1);
+    const cached = shortStrings[slot];
+    if (cached.length === n) {
+      let j = 0;
+      while (j < n && cached.charCodeAt(j) === buf[at + j]) j++;
+      if (j === n) return cached;
+    }
+    const s = buf.toString('latin1', at, i);
+    shortStrings[slot] = s;
     return s;
   }
   end = nulEnd(buf, at, end);

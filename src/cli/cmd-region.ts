@@ -128,7 +128,9 @@ export async function regionRead(s: Session, a: Args): Promise<void> {
   const seen = parseKeywords(a, [
     ['snapshot', (x) => (snapshot = nextUint(x))], ['address', (x) => (address = nextU64(x))], ['length', (x) => (length = nextU64(x))],
   ]);
-  requireKeywords(seen, [['snapshot', 'Region snapshot id expected.'], ['address', 'Region address value expected.'], ['length', 'Region length value expected.']]);
+  requireKeywords(seen, [
+    ['snapshot', 'Region snapshot id expected.'], ['address', 'Region address value expected.'], ['length', 'Region length value expected.'],
+  ]);
   const dl = await s.devlink();
   await readOut(s, 'read', dl.readRegion(handle, { snapshot: snapshot!, address: address!, length: length! }));
 }

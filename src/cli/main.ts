@@ -90,7 +90,10 @@ export async function main(argv: readonly string[], o: MainOptions = {}): Promis
   const io: CliIo = {
     stdout: o.stdout ?? process.stdout,
     stderr: o.stderr ?? process.stderr,
-    stdin: o.stdin ?? process.stdin,
+    // process.stdin is made on first use (6-13 ms): only a batch or apply from - reads it
+    get stdin() {
+      return o.stdin ?? process.stdin;
+    },
     env: o.env ?? process.env,
   };
   let parsed;

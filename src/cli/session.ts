@@ -164,7 +164,8 @@ export class Session {
         if (state !== undefined) return daemonHandle(state);
         if (this.daemonNamed) throw new UsageError(`${SIM_ENV}=${file}: no simulator is running (devlink-sf sim start starts one)`);
       }
-      return (await import('./sim.js')).startSimulator(this.opts.simConfig);
+      // require(), not import(): see commands.ts
+      return (require('./sim.js') as typeof import('./sim')).startSimulator(this.opts.simConfig);
     };
     return (this.sim ??= find());
   }
@@ -183,7 +184,7 @@ export class Session {
     const open = async (): Promise<Devlink> => {
       try {
         // loaded when a command needs it: a start loads only what it uses
-        const { Devlink } = await import('../devlink/devlink.js');
+        const { Devlink } = require('../devlink/devlink.js') as typeof import('../devlink/devlink');
         const dl = await Devlink.open({ ...(await this.connection()), family });
         this.connected = true;
         return dl;
@@ -204,7 +205,7 @@ export class Session {
   /** A plain generic netlink connection (genl commands work where devlink does not exist). */
   genl(): Promise<GenericNetlink> {
     const open = async (): Promise<GenericNetlink> => {
-      const { GenericNetlink } = await import('../genl/generic.js');
+      const { GenericNetlink } = require('../genl/generic.js') as typeof import('../genl/generic');
       const g = await GenericNetlink.open(await this.connection());
       this.connected = true;
       return g;

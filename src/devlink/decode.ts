@@ -38,6 +38,27 @@ function identityFrom(a: { readonly busName?: string; readonly devName?: string 
   return { bus: nameFrom(a.busName, `${where}DEVLINK_ATTR_BUS_NAME`), dev: nameFrom(a.devName, `${where}DEVLINK_ATTR_DEV_NAME`) };
 }
 
+/**
+ * The device the last port message named, checked once: a dump sends thousands of ports
+ * of a few devices in a row. The port objects share its bus and device strings (one copy
+ * each instead of one per port: less to allocate, and to copy at each young-generation
+ * GC while a dump's ports are held) and its handle prefix "bus/dev/".
+ */
+let lastBus = '';
+let lastDev = '';
+let lastPrefix = '';
+
+/** The (interned) identity of a port message and its handle prefix. */
+function portIdentity(a: DevlinkDecoded): void {
+  const bus = a.busName;
+  const dev = a.devName;
+  if (bus === lastBus && dev === lastDev && bus !== '') return;
+  const id = identityFrom(a);
+  lastBus = id.bus;
+  lastDev = id.dev;
+  lastPrefix = `${id.bus}/${id.dev}/`;
+}
+
 function devHandleFrom(a: { readonly busName?: string; readonly devName?: string }, where = ''): string {
   const { bus, dev } = identityFrom(a, where);
   return devHandle(bus, dev);
@@ -61,9 +82,10 @@ export function deviceFrom(a: DevlinkDecoded): DevlinkDevice {
 type PortFields = { -readonly [K in keyof DevlinkPort]: DevlinkPort[K] };
 
 export function portFrom(a: DevlinkDecoded): DevlinkPort {
-  const { bus, dev } = identityFrom(a);
+  portIdentity(a);
   const index = portIndexFrom(a);
-  const p: PortFields = { handle: portHandle(bus, dev, index), bus, dev, index, type: a.portType ?? 'notset' };
+  // portHandle(bus, dev, index), from the prefix
+  const p: PortFields = { handle: lastPrefix + index, bus: lastBus, dev: lastDev, index, type: a.portType ?? 'notset' };
   if (a.portDesiredType !== undefined) p.desiredType = a.portDesiredType;
   if (a.portNetdevName !== undefined) p.netdev = a.portNetdevName;
   if (a.portNetdevIfindex !== undefined) p.ifindex = a.portNetdevIfindex;

@@ -6,19 +6,18 @@
 import { ValidationError } from '../attrs/errors';
 import { checkKeys, describeValue } from '../attrs/options';
 import { CallOptions, RequestSpec } from '../genl/connection';
-import { NLM_F_DUMP_FILTERED } from '../genl/constants';
-import { FamilyNotFoundError, ProtocolError } from '../genl/errors';
-import { GENL_OPEN_KEYS, GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
+import type { GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
 import { NlMsg } from '../genl/message';
 import { Family } from '../genl/nlctrl';
-import { Cmd, cmdName, DEVLINK_GENL_NAME, ParamType } from './constants';
+import { Cmd, cmdName, ParamType } from './constants';
 import { deviceFrom, decodeMessage, eswitchFrom, infoFrom, paramFrom, portFrom, rateFrom } from './decode';
 import { makeDevlinkError, NotFoundError } from './errors';
 import { DevlinkEvents } from './events';
-import { checkName, checkNameString, DevHandle, isPortHandle, parseDevHandle, parsePortHandle, parseRateHandle } from './handle';
+import { checkName, checkNameString, isPortHandle, parseDevHandle, parsePortHandle, parseRateHandle } from './handle';
 import { DevlinkMonitor, monitor, MonitorOptions } from './monitor';
 import { PortWatch, WatchPortsOptions } from './port-watch';
-import { reloadRequest, reloadResultFrom } from './reload';
+import { reloadDevice } from './reload';
+import { openFamily } from './open';
 import { health, HealthReporter, HealthReporterSettings } from './health';
 import { FmsgObject } from './fmsg';
 import { DevlinkRegion, RegionChunk, RegionReadOptions, regions } from './regions';
@@ -29,13 +28,14 @@ import { flash, FlashOptions, FlashUpdate } from './flash';
 import { DevlinkResource, DpipeTable, resources } from './resources';
 import { LifecycleOptions, SfTarget, Subfunction, SubfunctionManager, SubfunctionSpec } from './subfunction';
 import {
-  addPortAttrs, devAttrs, DevlinkRequestAttrs, devlinkRequest, eswitchAttrs, PARAM_CMODES, paramSetRequest,
-  portAttrs, portFunctionAttrs, portTypeAttrs, rateSettingsAttrs, splitAttrs,
+  addPortAttrs, devAttrs, DevlinkRequestAttrs, devlinkRequest, eswitchAttrs, ONE_REPLY, PARAM_CMODES, paramSetRequest, portAttrs,
+  portFunctionAttrs, portTypeAttrs, rateAttrs, rateHandleAttrs, rateSettingsFor, splitAttrs, targetOf,
 } from './requests';
+import { decodeOne, dumpOf, onDevice, portByNetdev } from './dumps';
 import { devlinkAttrs } from './schema';
 import {
-  AddPortOptions, CALL_OPTION_KEYS, DEVICE_FILTER_KEYS, DeviceFilter, DeviceInfo, DevlinkDevice, DevlinkParam,
-  DevlinkPort, DevlinkRate, EswitchInfo, EswitchSettings, ParamValue, PortFunctionSettings, RateSettings, RELOAD_OPTIONS_KEYS,
+  AddPortOptions, CALL_OPTION_KEYS, DeviceFilter, DeviceInfo, DevlinkDevice, DevlinkParam,
+  DevlinkPort, DevlinkRate, EswitchInfo, EswitchSettings, ParamValue, PortFunctionSettings, RateSettings,
   ReloadOptions, ReloadResult, SET_PARAM_OPTIONS_KEYS, SetParamOptions,
 } from './types';
 
@@ -49,27 +49,12 @@ export interface DevlinkOptions extends GenericNetlinkOptions {
 
 export { NotFoundError };
 
-/**
- * Do-requests the kernel answers with exactly one message (their doit ends in
- * genlmsg_reply): sent without NLM_F_ACK, done at the reply, one datagram less. Not the
- * dpipe and health diagnose gets, which answer in several messages and a DONE.
- */
-const ONE_REPLY: ReadonlySet<number> = new Set([Cmd.GET, Cmd.PORT_GET, Cmd.ESWITCH_GET, Cmd.PARAM_GET, Cmd.INFO_GET, Cmd.RATE_GET]);
-
 /** Plumbing calls may also tell each message of the answer to `onReply`, in order with notifications. */
 export type PlumbingOptions = CallOptions & Pick<RequestSpec, 'onReply'>;
 const PLUMBING_KEYS = [...CALL_OPTION_KEYS, 'onReply'];
 
-/** The keys of each options object that mixes a method's own options with the call options. */
-const FILTER_KEYS = [...DEVICE_FILTER_KEYS, ...CALL_OPTION_KEYS];
-const RELOAD_KEYS = [...RELOAD_OPTIONS_KEYS, ...CALL_OPTION_KEYS];
+/** The keys of setParam's options: its own and the call options. */
 const SET_PARAM_KEYS = [...SET_PARAM_OPTIONS_KEYS, ...CALL_OPTION_KEYS];
-
-/** DEVLINK_ATTR_RATE_TC_BWS. */
-const TC_BWS_ATTR = 180;
-
-/** IFNAMSIZ (include/uapi/linux/if.h): a netdev name and its NUL; dev_valid_name() refuses longer names. */
-const IFNAMSIZ = 16;
 
 /**
  * A connection to the kernel's devlink family (or a simulator's): typed requests and
@@ -97,22 +82,8 @@ export class Devlink {
    * 'mlxdevm'). Rejects with FamilyNotFoundError when the kernel has no such family.
    */
   static async open(opts: DevlinkOptions = {}): Promise<Devlink> {
-    const o = checkKeys(opts, 'options', [...GENL_OPEN_KEYS, 'family']);
-    if (o.family !== undefined && (typeof o.family !== 'string' || o.family === '')) {
-      throw new ValidationError('family', 'expected a generic netlink family name');
-    }
-    const genl = await GenericNetlink.open(o, ['family']);
-    const name = opts.family ?? DEVLINK_GENL_NAME;
-    try {
-      return new Devlink(genl, await genl.family(name, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}));
-    } catch (e) {
-      await genl.close();
-      if (e instanceof FamilyNotFoundError) {
-        const why = `this kernel has no "${name}" generic netlink family (devlink needs CONFIG_NET_DEVLINK; mlxdevm needs NVIDIA's driver package)`;
-        throw new FamilyNotFoundError(e.family, e.info, why);
-      }
-      throw e;
-    }
+    const { genl, family } = await openFamily(opts);
+    return new Devlink(genl, family);
   }
 
   /** Which transport the connection runs on: 'native', 'netlink-npm' (fallback), 'sim'. */
@@ -156,99 +127,48 @@ export class Devlink {
   /** `target` names the object in errors ("devlink port-get pci/0000:06:00.0/32768: No such device"). */
   private send(msg: Buffer, cmd: number, opts: PlumbingOptions, target = ''): Promise<NlMsg[]> {
     return this.genl.connection.request({
-      ...opts, msg, op: `devlink ${cmdName(cmd)}${target ? ` ${target}` : ''}`, attrs: devlinkAttrs, makeError: makeDevlinkError, oneReply: ONE_REPLY.has(cmd),
+      ...opts, msg, op: `devlink ${cmdName(cmd)}${target ? ` ${target}` : ''}`, attrs: devlinkAttrs, makeError: makeDevlinkError,
+      oneReply: ONE_REPLY.has(cmd),
     });
-  }
-
-  /**
-   * A dump, or the part of it that belongs to `o.dev`. Kernels from 6.6 filter a dump that
-   * names a device themselves (NLM_F_DUMP_FILTERED); older ones return everything and the
-   * filter runs here. A device that does not exist is a DevlinkError ENODEV on every kernel.
-   */
-  private async dumpOf<T>(
-    cmd: number, o: DeviceFilter & CallOptions, decode: (a: ReturnType<typeof decodeMessage>) => T,
-    ofDevice: (x: T, h: DevHandle) => boolean,
-  ): Promise<T[]> {
-    const { dev, ...call } = checkKeys(o, '', FILTER_KEYS);
-    const h = dev !== undefined ? parseDevHandle(dev) : undefined;
-    const replies = await this.dump(cmd, h ? devAttrs(h) : {}, call);
-    const all = replies.map((m) => decode(decodeMessage(m)));
-    if (!h || (replies.length > 0 && replies.every((m) => m.flags & NLM_F_DUMP_FILTERED))) return all;
-    const mine = all.filter((x) => ofDevice(x, h));
-    // one behaviour whatever the kernel: a device that does not exist is ENODEV (6.6+ says so
-    // in the dump's DONE; older kernels return everything, so ask for the device itself)
-    if (mine.length === 0) await this.device(`${h.bus}/${h.dev}`, call);
-    return mine;
-  }
-
-  private one<T>(replies: NlMsg[], decode: (a: ReturnType<typeof decodeMessage>) => T, what: string): T {
-    if (replies.length === 0) throw new ProtocolError(`the kernel answered ${what} with no data`);
-    return decode(decodeMessage(replies[0]));
   }
 
   // -- devices -------------------------------------------------------------------------
 
   /** Every devlink instance (devlink dev show). */
-  async devices(opts: CallOptions = {}): Promise<DevlinkDevice[]> {
-    return (await this.dump(Cmd.GET, {}, opts)).map((m) => deviceFrom(decodeMessage(m)));
-  }
-
+  async devices(opts: CallOptions = {}): Promise<DevlinkDevice[]> { return (await this.dump(Cmd.GET, {}, opts)).map((m) => deviceFrom(decodeMessage(m))); }
   /** One instance ('pci/0000:06:00.0'); a DevlinkError (ENODEV) when there is none. */
   async device(handle: string, opts: CallOptions = {}): Promise<DevlinkDevice> {
-    const h = parseDevHandle(handle);
-    return this.one(await this.request(Cmd.GET, devAttrs(h), opts), deviceFrom, 'dev get');
+    return decodeOne(await this.request(Cmd.GET, devAttrs(parseDevHandle(handle)), opts), deviceFrom, 'dev get');
   }
-
   /** The driver's name, serial number and versions of one instance (devlink dev info). */
   async info(handle: string, opts: CallOptions = {}): Promise<DeviceInfo> {
-    const h = parseDevHandle(handle);
-    return this.one(await this.request(Cmd.INFO_GET, devAttrs(h), opts), infoFrom, 'info get');
+    return decodeOne(await this.request(Cmd.INFO_GET, devAttrs(parseDevHandle(handle)), opts), infoFrom, 'info get');
   }
-
   /** info() of every instance. */
-  async infos(opts: CallOptions = {}): Promise<DeviceInfo[]> {
-    return (await this.dump(Cmd.INFO_GET, {}, opts)).map((m) => infoFrom(decodeMessage(m)));
-  }
-
+  async infos(opts: CallOptions = {}): Promise<DeviceInfo[]> { return (await this.dump(Cmd.INFO_GET, {}, opts)).map((m) => infoFrom(decodeMessage(m))); }
   /** The eswitch mode, inline mode and encap mode of a device (devlink dev eswitch show). */
   async eswitch(handle: string, opts: CallOptions = {}): Promise<EswitchInfo> {
-    const h = parseDevHandle(handle);
-    return this.one(await this.request(Cmd.ESWITCH_GET, devAttrs(h), opts), eswitchFrom, 'eswitch get');
+    return decodeOne(await this.request(Cmd.ESWITCH_GET, devAttrs(parseDevHandle(handle)), opts), eswitchFrom, 'eswitch get');
   }
-
   /** Set the eswitch mode (SFs exist only in switchdev), inline mode or encap mode. */
   async setEswitch(handle: string, settings: EswitchSettings, opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.ESWITCH_SET, eswitchAttrs(parseDevHandle(handle), settings), opts);
   }
-
   /** Reload a device (devlink dev reload): its driver, or a firmware activation, optionally into another network namespace (reload.ts); says what was done. */
-  async reload(handle: string, o: ReloadOptions & CallOptions = {}): Promise<ReloadResult> {
-    const h = parseDevHandle(handle);
-    const { action, limit, netns, ...call } = checkKeys(o, '', RELOAD_KEYS);
-    const req = reloadRequest(h, { action, limit, netns });
-    try {
-      const replies = await this.request(Cmd.RELOAD, req.attrs, call);
-      return reloadResultFrom(h, replies.length ? decodeMessage(replies[0]) : undefined);
-    } finally {
-      req.close();
-    }
-  }
+  async reload(handle: string, o: ReloadOptions & CallOptions = {}): Promise<ReloadResult> { return reloadDevice(this, handle, o); }
 
   // -- params --------------------------------------------------------------------------
 
   /** Device parameters, of every device or of `o.dev`. */
   async params(o: DeviceFilter & CallOptions = {}): Promise<DevlinkParam[]> {
-    return this.dumpOf(Cmd.PARAM_GET, o, paramFrom, (p, h) => p.handle === `${h.bus}/${h.dev}`);
+    return dumpOf(this, Cmd.PARAM_GET, o, paramFrom, (p, h) => p.handle === `${h.bus}/${h.dev}`, true);
   }
-
-
   /** One parameter of a device, by name. */
   async param(handle: string, name: string, opts: CallOptions = {}): Promise<DevlinkParam> {
     const h = parseDevHandle(handle);
     checkNameString(name, 'name', 'a parameter name');
-    return this.one(await this.request(Cmd.PARAM_GET, { ...devAttrs(h), paramName: name }, opts), paramFrom, 'param get');
+    return decodeOne(await this.request(Cmd.PARAM_GET, { ...devAttrs(h), paramName: name }, opts), paramFrom, 'param get');
   }
-
   /**
    * Set a parameter; its type is read from the kernel first, as iproute2 does. Everything
    * but the value's fit to that type is checked before the read.
@@ -267,99 +187,55 @@ export class Devlink {
 
   // -- ports ---------------------------------------------------------------------------
 
-  /**
-   * Every port, or the ports of one device (filtered by the kernel where it can: dumpOf).
-   */
-  async ports(o: DeviceFilter & CallOptions = {}): Promise<DevlinkPort[]> {
-    return this.dumpOf(Cmd.PORT_GET, o, portFrom, (p, h) => p.bus === h.bus && p.dev === h.dev);
-  }
-
-
+  /** Every port, or the ports of one device (filtered by the kernel where it can: dumpOf). */
+  async ports(o: DeviceFilter & CallOptions = {}): Promise<DevlinkPort[]> { return dumpOf(this, Cmd.PORT_GET, o, portFrom, onDevice, true); }
   /** One port by handle ('pci/0000:06:00.0/32768') or by its netdev name ('eth6'), like iproute2. */
   async port(handleOrNetdev: string, opts: CallOptions = {}): Promise<DevlinkPort> {
     if (typeof handleOrNetdev === 'string' && !isPortHandle(handleOrNetdev) && !handleOrNetdev.includes('/') && handleOrNetdev !== '') {
-      // a netdev name: dev_valid_name() refuses white space and names of IFNAMSIZ bytes or more
-      if (Buffer.byteLength(handleOrNetdev) >= IFNAMSIZ || /\s/.test(handleOrNetdev)) {
-        throw new ValidationError('port', `${describeValue(handleOrNetdev)} is neither a port handle (BUS/DEV/INDEX) nor a netdev name`);
-      }
-      const found = (await this.ports(opts)).find((p) => p.netdev === handleOrNetdev);
-      if (!found) throw new NotFoundError(`no devlink port has the netdev "${handleOrNetdev}"`);
-      return found;
+      return portByNetdev(this, handleOrNetdev, opts);
     }
-    const h = parsePortHandle(handleOrNetdev);
-    return this.one(await this.request(Cmd.PORT_GET, portAttrs(h), opts), portFrom, 'port get');
+    return decodeOne(await this.request(Cmd.PORT_GET, portAttrs(parsePortHandle(handleOrNetdev)), opts), portFrom, 'port get');
   }
-
   /** DEVLINK_CMD_PORT_NEW; the kernel answers with the new port (command NEW), returned decoded. */
   async addPort(dev: string, o: AddPortOptions, opts: CallOptions = {}): Promise<DevlinkPort> {
     const attrs = addPortAttrs(parseDevHandle(dev), o);
-    return this.one(await this.request(Cmd.PORT_NEW, attrs, opts), portFrom, 'port new');
+    return decodeOne(await this.request(Cmd.PORT_NEW, attrs, opts), portFrom, 'port new');
   }
-
   /** Delete a port ('pci/0000:06:00.0/32768'); for an SF, destroySubfunction also waits for the driver. */
-  async deletePort(handle: string, opts: CallOptions = {}): Promise<void> {
-    await this.request(Cmd.PORT_DEL, portAttrs(parsePortHandle(handle)), opts);
-  }
-
+  async deletePort(handle: string, opts: CallOptions = {}): Promise<void> { await this.request(Cmd.PORT_DEL, portAttrs(parsePortHandle(handle)), opts); }
   /** Set a port function's hardware address, state, capabilities or max_io_eqs, in one request. */
   async setPortFunction(handle: string, settings: PortFunctionSettings, opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.PORT_SET, portFunctionAttrs(parsePortHandle(handle), settings), opts);
   }
-
   /** Set a port's type (devlink port set type). */
   async setPortType(handle: string, type: 'auto' | 'eth' | 'ib', opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.PORT_SET, portTypeAttrs(parsePortHandle(handle), type), opts);
   }
-
   /** Split a port into `count` ports (devlink port split). */
   async splitPort(handle: string, count: number, opts: CallOptions = {}): Promise<void> {
     await this.request(Cmd.PORT_SPLIT, splitAttrs(parsePortHandle(handle), count), opts);
   }
-
   /** Undo a split (devlink port unsplit). */
-  async unsplitPort(handle: string, opts: CallOptions = {}): Promise<void> {
-    await this.request(Cmd.PORT_UNSPLIT, portAttrs(parsePortHandle(handle)), opts);
-  }
+  async unsplitPort(handle: string, opts: CallOptions = {}): Promise<void> { await this.request(Cmd.PORT_UNSPLIT, portAttrs(parsePortHandle(handle)), opts); }
 
   // -- rates ---------------------------------------------------------------------------
 
   /** Rate objects (leaves and nodes), of every device or of `o.dev`. */
-  async rates(o: DeviceFilter & CallOptions = {}): Promise<DevlinkRate[]> {
-    return this.dumpOf(Cmd.RATE_GET, o, rateFrom, (r, h) => r.bus === h.bus && r.dev === h.dev);
-  }
-
-
+  async rates(o: DeviceFilter & CallOptions = {}): Promise<DevlinkRate[]> { return dumpOf(this, Cmd.RATE_GET, o, rateFrom, onDevice, true); }
   /** One rate object ('pci/0000:06:00.0/32768' for a leaf, 'pci/0000:06:00.0/group1' for a node). */
   async rate(handle: string, opts: CallOptions = {}): Promise<DevlinkRate> {
-    return this.one(await this.request(Cmd.RATE_GET, rateHandleAttrs(handle), opts), rateFrom, 'rate get');
+    return decodeOne(await this.request(Cmd.RATE_GET, rateHandleAttrs(handle), opts), rateFrom, 'rate get');
   }
-
   /** Create a rate node ('pci/0000:06:00.0/group1'). */
   async addRateNode(handle: string, settings: RateSettings = {}, opts: CallOptions = {}): Promise<void> {
     const r = parseRateHandle(handle);
     if (r.node === undefined) throw new ValidationError('rate', `${describeValue(handle)} names a leaf (a port); rate nodes are BUS/DEV/NAME`);
-    await this.request(Cmd.RATE_NEW, { ...rateAttrs(r), ...this.rateSettings(settings) }, opts);
+    await this.request(Cmd.RATE_NEW, { ...rateAttrs(r), ...rateSettingsFor(settings, this.family.maxAttr) }, opts);
   }
-
   /** Set a rate object's tx_share, tx_max, tx_priority, tx_weight or parent. */
   async setRate(handle: string, settings: RateSettings, opts: CallOptions = {}): Promise<void> {
-    await this.request(Cmd.RATE_SET, { ...rateHandleAttrs(handle), ...this.rateSettings(settings) }, opts);
+    await this.request(Cmd.RATE_SET, { ...rateHandleAttrs(handle), ...rateSettingsFor(settings, this.family.maxAttr) }, opts);
   }
-
-  /**
-   * Rate settings as attributes. Traffic-class shares need DEVLINK_ATTR_RATE_TC_BWS (180,
-   * Linux 6.16): a kernel whose family says it knows fewer attributes would refuse them
-   * (6.1: EINVAL) or, with liberal per-op policies, ignore them; they are refused here.
-   */
-  private rateSettings(settings: RateSettings): DevlinkRequestAttrs {
-    const a = rateSettingsAttrs(settings);
-    const max = this.family.maxAttr;
-    if (a.rateTcBws !== undefined && max !== 0 && max < TC_BWS_ATTR) {
-      throw new ValidationError('tcBws', `this kernel's devlink knows attributes up to ${max}; traffic-class shares need ${TC_BWS_ATTR} (Linux 6.16+)`);
-    }
-    return a;
-  }
-
   /**
    * Narrow this connection's notifications to one device (or one port of it) in the kernel
    * (DEVLINK_CMD_NOTIFY_FILTER_SET, Linux 6.9+); with neither, every notification again.
@@ -371,58 +247,35 @@ export class Devlink {
     const attrs: DevlinkRequestAttrs = port !== undefined ? portAttrs(parsePortHandle(port)) : dev !== undefined ? devAttrs(parseDevHandle(dev)) : {};
     await this.request(Cmd.NOTIFY_FILTER_SET, attrs, call);
   }
-
   /** Delete a rate node. */
-  async deleteRateNode(handle: string, opts: CallOptions = {}): Promise<void> {
-    await this.request(Cmd.RATE_DEL, rateHandleAttrs(handle), opts);
-  }
+  async deleteRateNode(handle: string, opts: CallOptions = {}): Promise<void> { await this.request(Cmd.RATE_DEL, rateHandleAttrs(handle), opts); }
 
   // -- health reporters (health.ts) -----------------------------------------------------
 
   /** Every health reporter, or those of one device (its ports' included). */
-  healthReporters(o: DeviceFilter & CallOptions = {}): Promise<HealthReporter[]> {
-    return settle(() => health.list(this, o));
-  }
-
+  healthReporters(o: DeviceFilter & CallOptions = {}): Promise<HealthReporter[]> { return settle(() => health.list(this, o)); }
   /** One reporter of a device ('pci/0000:06:00.0') or a port ('pci/0000:06:00.0/65535'). */
-  healthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<HealthReporter> {
-    return settle(() => health.get(this, handle, name, opts));
-  }
-
+  healthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<HealthReporter> { return settle(() => health.get(this, handle, name, opts)); }
   /** Run the reporter's recovery (nothing happens when it is healthy). */
-  recoverHealthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<void> {
-    return settle(() => health.recover(this, handle, name, opts));
-  }
-
+  recoverHealthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<void> { return settle(() => health.recover(this, handle, name, opts)); }
   diagnoseHealthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<FmsgObject> {
     return settle(() => health.diagnose(this, handle, name, opts));
   }
-
   /** The reporter's stored dump (the kernel takes one first when it has none). */
-  healthReporterDump(handle: string, name: string, opts: CallOptions = {}): Promise<FmsgObject> {
-    return settle(() => health.dump(this, handle, name, opts));
-  }
-
+  healthReporterDump(handle: string, name: string, opts: CallOptions = {}): Promise<FmsgObject> { return settle(() => health.dump(this, handle, name, opts)); }
   /** Ask the driver to report a test error to the reporter. */
-  testHealthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<void> {
-    return settle(() => health.test(this, handle, name, opts));
-  }
-
+  testHealthReporter(handle: string, name: string, opts: CallOptions = {}): Promise<void> { return settle(() => health.test(this, handle, name, opts)); }
   clearHealthReporterDump(handle: string, name: string, opts: CallOptions = {}): Promise<void> {
     return settle(() => health.clearDump(this, handle, name, opts));
   }
-
   setHealthReporter(handle: string, name: string, settings: HealthReporterSettings, opts: CallOptions = {}): Promise<void> {
     return settle(() => health.set(this, handle, name, settings, opts));
   }
-
   /**
    * Flash a firmware file (a name under /lib/firmware): iterate the result for the
    * progress, await its `done` for the outcome. Input is checked before anything is sent.
    */
-  flash(dev: string, o: FlashOptions & CallOptions): FlashUpdate {
-    return flash(this, dev, o);
-  }
+  flash(dev: string, o: FlashOptions & CallOptions): FlashUpdate { return flash(this, dev, o); }
 
   // -- traps (traps.ts) ------------------------------------------------------------------
 
@@ -460,15 +313,9 @@ export class Devlink {
   // -- resources (resources.ts) ---------------------------------------------------------
 
   /** The device's resources as a tree (EOPNOTSUPP from a driver that has none). */
-  resources(dev: string, opts: CallOptions = {}): Promise<DevlinkResource[]> {
-    return settle(() => resources.list(this, dev, opts));
-  }
-
+  resources(dev: string, opts: CallOptions = {}): Promise<DevlinkResource[]> { return settle(() => resources.list(this, dev, opts)); }
   /** The device's dpipe tables (the resources' users). */
-  dpipeTables(dev: string, opts: CallOptions = {}): Promise<DpipeTable[]> {
-    return settle(() => resources.tables(this, dev, opts));
-  }
-
+  dpipeTables(dev: string, opts: CallOptions = {}): Promise<DpipeTable[]> { return settle(() => resources.tables(this, dev, opts)); }
   /** Set a resource's size by path ('kvd/linear') or id; it applies at the next reload. */
   setResourceSize(dev: string, resource: string | bigint, size: number | bigint, opts: CallOptions = {}): Promise<void> {
     return settle(() => resources.set(this, dev, resource, size, opts));
@@ -479,7 +326,6 @@ export class Devlink {
   private get subfunctions(): SubfunctionManager {
     return (this.sfs ??= new SubfunctionManager(this, this.events));
   }
-
   /**
    * Add an SF port, configure and activate its function, wait until attached, find its
    * devices. On failure a SubfunctionError says at which step and what was left
@@ -489,7 +335,6 @@ export class Devlink {
   createSubfunction(spec: Omit<SubfunctionSpec, 'sfnum'> & { sfnum?: number } & LifecycleOptions): Promise<Subfunction> {
     return settle(() => this.subfunctions.create(spec as SubfunctionSpec & LifecycleOptions));
   }
-
   /**
    * Idempotent: find the SF by dev + controller + pfnum + sfnum and converge it to `spec`,
    * or create it. Converges with concurrent callers (other Devlinks, other processes).
@@ -500,15 +345,11 @@ export class Devlink {
   }> {
     return settle(() => this.subfunctions.ensure(spec));
   }
-
   /**
    * Deactivate (waiting until detached) and delete; false when the device has no such SF.
    * A device that does not exist is an error.
    */
-  destroySubfunction(target: string | SfTarget, opts: LifecycleOptions = {}): Promise<boolean> {
-    return settle(() => this.subfunctions.destroy(target, opts));
-  }
-
+  destroySubfunction(target: string | SfTarget, opts: LifecycleOptions = {}): Promise<boolean> { return settle(() => this.subfunctions.destroy(target, opts)); }
   /** The pcisf port of an SF, by dev + controller + pfnum + sfnum; undefined when the device has none. */
   findSubfunction(target: SfTarget, opts: LifecycleOptions = {}): Promise<DevlinkPort | undefined> {
     return settle(() => this.subfunctions.findChecked({ ...target, ...opts }));
@@ -521,18 +362,12 @@ export class Devlink {
    * the group is joined. An overrun yields a resync with the re-read state, and nothing
    * older than it is yielded after it.
    */
-  monitor(o: MonitorOptions = {}): DevlinkMonitor {
-    return monitor(this, this.events, o);
-  }
-
+  monitor(o: MonitorOptions = {}): DevlinkMonitor { return monitor(this, this.events, o); }
   /**
    * A port informer: resolves once it has joined, dumped and applied what came during the
    * dump. `list()`/`get()` read its view; iterating yields added/updated/removed changes.
    */
-  watchPorts(o: WatchPortsOptions = {}): Promise<PortWatch> {
-    return settle(() => PortWatch.open(this, this.events, o));
-  }
-
+  watchPorts(o: WatchPortsOptions = {}): Promise<PortWatch> { return settle(() => PortWatch.open(this, this.events, o)); }
   /** Counters of the notification reader: notifications that did not decode, overruns. */
   get eventStats(): Readonly<{
     /** Notifications that did not decode. */
@@ -544,16 +379,6 @@ export class Devlink {
   }
 }
 
-/** The object a request is about, as a handle: 'pci/0000:06:00.0/32768', 'pci/0000:06:00.0 param max_macs'. */
-function targetOf(a: DevlinkRequestAttrs): string {
-  if (a.busName === undefined || a.devName === undefined) return '';
-  const dev = `${a.busName}/${a.devName}`;
-  if (a.portIndex !== undefined) return `${dev}/${a.portIndex}`;
-  if (a.rateNodeName !== undefined) return `${dev}/${a.rateNodeName}`;
-  if (a.paramName !== undefined) return `${dev} param ${a.paramName}`;
-  return dev;
-}
-
 /** Input refused synchronously still reaches the caller as a rejected promise. */
 function settle<T>(f: () => Promise<T>): Promise<T> {
   try {
@@ -561,14 +386,4 @@ function settle<T>(f: () => Promise<T>): Promise<T> {
   } catch (e) {
     return Promise.reject(e);
   }
-}
-
-function rateHandleAttrs(handle: string): DevlinkRequestAttrs {
-  return rateAttrs(parseRateHandle(handle));
-}
-
-function rateAttrs(r: ReturnType<typeof parseRateHandle>): DevlinkRequestAttrs {
-  return r.node !== undefined
-    ? { busName: r.bus, devName: r.dev, rateNodeName: r.node }
-    : { busName: r.bus, devName: r.dev, portIndex: r.index };
 }

@@ -15,7 +15,9 @@
  */
 import { ProtocolError } from '../genl/errors';
 
-export const FmsgAttr = { FMSG: 106, OBJ_NEST_START: 107, PAIR_NEST_START: 108, ARR_NEST_START: 109, NEST_END: 110, OBJ_NAME: 111, OBJ_VALUE_TYPE: 112, OBJ_VALUE_DATA: 113 } as const;
+export const FmsgAttr = {
+  FMSG: 106, OBJ_NEST_START: 107, PAIR_NEST_START: 108, ARR_NEST_START: 109, NEST_END: 110, OBJ_NAME: 111, OBJ_VALUE_TYPE: 112, OBJ_VALUE_DATA: 113,
+} as const;
 /** The NLA_* numbers the kernel uses as value types. */
 export const FmsgType = { u8: 1, u32: 3, u64: 4, flag: 6, string: 10, binary: 11 } as const;
 

@@ -16,6 +16,7 @@ import { NlMsg } from '../genl/message';
 import { Cmd } from './constants';
 import { decodeMessage, DevlinkDecoded } from './decode';
 import type { Devlink } from './devlink';
+import { decodeOne, dumpOf } from './dumps';
 import { FmsgItem, fmsgItems, FmsgObject, fmsgTree } from './fmsg';
 import { checkBool, checkNameString, checkU64, devHandle, isPortHandle, parseDevHandle, parsePortHandle, portHandle } from './handle';
 import type { DevlinkRequestAttrs } from './requests';
@@ -126,18 +127,13 @@ export function fmsgFrom(msgs: readonly NlMsg[]): FmsgObject {
 
 /** The calls Devlink's health methods are made of (devlink.ts delegates here). */
 export const health = {
-  async list(dl: Devlink, o: { readonly dev?: string } & CallOptions): Promise<HealthReporter[]> {
-    const { dev, ...call } = checkKeys(o, '', ['dev', 'timeoutMs', 'signal']);
-    const h = dev !== undefined ? parseDevHandle(dev) : undefined;
+  list(dl: Devlink, o: { readonly dev?: string } & CallOptions): Promise<HealthReporter[]> {
     // 6.1 dumps every reporter whatever the request names; the filter runs here
-    const all = (await dl.dump(Cmd.HEALTH_REPORTER_GET, h ? { busName: h.bus, devName: h.dev } : {}, call)).map((m) => reporterFrom(decodeMessage(m)));
-    return h ? all.filter((r) => r.dev === devHandle(h.bus, h.dev)) : all;
+    return dumpOf(dl, Cmd.HEALTH_REPORTER_GET, o, reporterFrom, (r, h) => r.dev === devHandle(h.bus, h.dev));
   },
 
   async get(dl: Devlink, handle: string, name: string, call: CallOptions): Promise<HealthReporter> {
-    const replies = await dl.request(Cmd.HEALTH_REPORTER_GET, reporterAttrs(handle, name), call);
-    if (!replies.length) throw new ProtocolError('the kernel answered health reporter get with no data');
-    return reporterFrom(decodeMessage(replies[0]));
+    return decodeOne(await dl.request(Cmd.HEALTH_REPORTER_GET, reporterAttrs(handle, name), call), reporterFrom, 'health reporter get');
   },
 
   async recover(dl: Devlink, handle: string, name: string, call: CallOptions): Promise<void> {

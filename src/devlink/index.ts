@@ -22,5 +22,7 @@ export type { DevlinkResource, DpipeTable } from './resources';
 export { FlashOverwrite } from './flash';
 export type { FlashOptions, FlashUpdate, FlashOverwriteName } from './flash';
 export { TrapAction, TrapType } from './traps';
-export type { DevlinkTrap, DevlinkTrapGroup, DevlinkTrapPolicer, TrapStats, TrapGroupSettings, TrapPolicerSettings, TrapActionName, TrapTypeName } from './traps';
+export type {
+  DevlinkTrap, DevlinkTrapGroup, DevlinkTrapPolicer, TrapStats, TrapGroupSettings, TrapPolicerSettings, TrapActionName, TrapTypeName,
+} from './traps';
 export type { DevlinkRegion, RegionChunk, RegionReadOptions } from './regions';

@@ -18,7 +18,8 @@ import { reporterFrom } from './health';
 import type { Devlink } from './devlink';
 import type { DevlinkEvents, DevlinkNotice, NoticeSubscription } from './events';
 import { DevHandle, parseDevHandle } from './handle';
-import { dumpDevices, dumpPorts, Resync } from './resync';
+import { dumpForDevice, onDevice } from './dumps';
+import { Resync } from './resync';
 import type { DevlinkDevice, DevlinkEvent, DevlinkPort } from './types';
 
 export interface MonitorOptions {
@@ -62,8 +63,9 @@ class Monitor implements DevlinkMonitor {
     this.q = new AsyncQueue<DevlinkEvent>(limit, () => this.stop());
     this.resync = new Resync(
       async (onReply) => {
-        const devices = await dumpDevices(this.dl, this.filter, onReply);
-        return { devices, ports: await dumpPorts(this.dl, this.filter, onReply) };
+        // no kernel filters a dump of devices: it is read whole and filtered here
+        const devices = await dumpForDevice(this.dl, Cmd.GET, this.filter, deviceFrom, onDevice, { onReply }, { named: false });
+        return { devices, ports: await dumpForDevice(this.dl, Cmd.PORT_GET, this.filter, portFrom, onDevice, { onReply }) };
       },
       (state, after) => {
         this.q.force({ type: 'resync', reason: 'overrun', devices: state.devices, ports: state.ports });

@@ -19,7 +19,8 @@ import type { Devlink } from './devlink';
 import type { DevlinkEvents, DevlinkNotice, NoticeSubscription } from './events';
 import { DevHandle, parseDevHandle } from './handle';
 import { checkSignal } from '../genl/call-options';
-import { dumpPorts, Resync } from './resync';
+import { dumpForDevice, onDevice } from './dumps';
+import { Resync } from './resync';
 import type { DevlinkPort } from './types';
 
 /** What watchPorts() takes. */
@@ -79,7 +80,7 @@ export class PortWatch implements AsyncIterable<PortChange> {
     opened: (err?: unknown) => void,
   ) {
     this.resync = new Resync(
-      (onReply) => dumpPorts(this.dl, this.filter, onReply),
+      (onReply) => dumpForDevice(this.dl, Cmd.PORT_GET, this.filter, portFrom, onDevice, { onReply }),
       (ports, after) => {
         const next = new Map(ports.map((p) => [p.handle, p]));
         if (this.opened) {

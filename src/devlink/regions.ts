@@ -11,6 +11,7 @@ import { ProtocolError } from '../genl/errors';
 import { Cmd } from './constants';
 import { decodeMessage, DevlinkDecoded } from './decode';
 import type { Devlink } from './devlink';
+import { decodeOne, dumpOf } from './dumps';
 import { checkU64, checkUint, devHandle, parseDevHandle } from './handle';
 import type { DevlinkRequestAttrs } from './requests';
 
@@ -52,7 +53,9 @@ export function regionReadAttrs(handle: unknown, o: RegionReadOptions): Attrs {
   const a = regionAttrs(handle);
   const r = checkKeys(o, 'options', ['snapshot', 'address', 'length']);
   if (r.snapshot !== undefined) a.regionSnapshotId = checkUint(r.snapshot, 'snapshot', 32);
-  if ((r.address === undefined) !== (r.length === undefined)) throw new ValidationError(r.address === undefined ? 'address' : 'length', 'address and length go together');
+  if ((r.address === undefined) !== (r.length === undefined)) {
+    throw new ValidationError(r.address === undefined ? 'address' : 'length', 'address and length go together');
+  }
   if (r.address !== undefined) a.regionChunkAddr = checkU64(r.address, 'address');
   if (r.length !== undefined) a.regionChunkLen = checkU64(r.length, 'length');
   return a;
@@ -74,16 +77,11 @@ export function regionFrom(a: DevlinkDecoded): DevlinkRegion {
 
 /** The calls Devlink's region methods are made of. */
 export const regions = {
-  async list(dl: Devlink, o: { readonly dev?: string } & CallOptions): Promise<DevlinkRegion[]> {
-    const { dev, ...call } = checkKeys(o, '', ['dev', 'timeoutMs', 'signal']);
-    const h = dev !== undefined ? parseDevHandle(dev) : undefined;
-    const all = (await dl.dump(Cmd.REGION_GET, h ? { busName: h.bus, devName: h.dev } : {}, call)).map((m) => regionFrom(decodeMessage(m)));
-    return h ? all.filter((r) => r.dev === devHandle(h.bus, h.dev)) : all;
+  list(dl: Devlink, o: { readonly dev?: string } & CallOptions): Promise<DevlinkRegion[]> {
+    return dumpOf(dl, Cmd.REGION_GET, o, regionFrom, (r, h) => r.dev === devHandle(h.bus, h.dev));
   },
   async get(dl: Devlink, handle: string, call: CallOptions): Promise<DevlinkRegion> {
-    const msgs = await dl.request(Cmd.REGION_GET, regionAttrs(handle), call);
-    if (!msgs.length) throw new ProtocolError('the kernel answered region get with no data');
-    return regionFrom(decodeMessage(msgs[0]));
+    return decodeOne(await dl.request(Cmd.REGION_GET, regionAttrs(handle), call), regionFrom, 'region get');
   },
   /** REGION_NEW: the kernel picks the id when none is given, and answers with it. */
   async newSnapshot(dl: Devlink, handle: string, snapshot: number | undefined, call: CallOptions): Promise<number> {
@@ -102,7 +100,9 @@ export const regions = {
   },
   async read(dl: Devlink, handle: string, o: RegionReadOptions & CallOptions): Promise<RegionChunk[]> {
     const { snapshot, address, length, ...call } = checkKeys(o, '', ['snapshot', 'address', 'length', 'timeoutMs', 'signal']);
-    const a = regionReadAttrs(handle, { ...(snapshot !== undefined ? { snapshot } : {}), ...(address !== undefined ? { address } : {}), ...(length !== undefined ? { length } : {}) });
+    const a = regionReadAttrs(handle, {
+      ...(snapshot !== undefined ? { snapshot } : {}), ...(address !== undefined ? { address } : {}), ...(length !== undefined ? { length } : {}),
+    });
     const out: RegionChunk[] = [];
     for (const m of await dl.dump(Cmd.REGION_READ, a, call)) {
       for (const c of decodeMessage(m).regionChunks?.regionChunk ?? []) {

@@ -12,11 +12,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ValidationError } from '../attrs/errors';
 import { checkKeys, describeValue } from '../attrs/options';
-import { ReloadAction, ReloadLimit } from './constants';
-import { checkName, checkUint, DevHandle, devHandle } from './handle';
-import type { DevlinkDecoded } from './decode';
+import type { CallOptions } from '../genl/connection';
+import { Cmd, ReloadAction, ReloadLimit } from './constants';
+import { checkName, checkUint, DevHandle, devHandle, parseDevHandle } from './handle';
+import { decodeMessage, DevlinkDecoded } from './decode';
+import type { Devlink } from './devlink';
 import { devAttrs, DevlinkRequestAttrs } from './requests';
-import type { ReloadOptions, ReloadResult } from './types';
+import { CALL_OPTION_KEYS, RELOAD_OPTIONS_KEYS, ReloadOptions, ReloadResult } from './types';
 
 /** Where ip-netns keeps named namespaces (NETNS_RUN_DIR). */
 export const NETNS_RUN_DIR = '/var/run/netns';
@@ -104,4 +106,19 @@ export function reloadResultFrom(h: DevHandle, reply: DevlinkDecoded | undefined
   if (performed === undefined) return { handle };
   const names = Object.entries(ReloadAction).filter(([, v]) => performed.value & (1 << v)).map(([k]) => k);
   return { handle, actionsPerformed: names };
+}
+
+const RELOAD_KEYS = [...RELOAD_OPTIONS_KEYS, ...CALL_OPTION_KEYS];
+
+/** Devlink.reload: the request (its namespace descriptor closed whatever the answer), then what was done. */
+export async function reloadDevice(dl: Devlink, handle: string, o: ReloadOptions & CallOptions): Promise<ReloadResult> {
+  const h = parseDevHandle(handle);
+  const { action, limit, netns, ...call } = checkKeys(o, '', RELOAD_KEYS);
+  const req = reloadRequest(h, { action, limit, netns });
+  try {
+    const replies = await dl.request(Cmd.RELOAD, req.attrs, call);
+    return reloadResultFrom(h, replies.length ? decodeMessage(replies[0]) : undefined);
+  } finally {
+    req.close();
+  }
 }

@@ -17,7 +17,7 @@ import { AttrWriter } from '../attrs/writer';
 import {
   Cmd, DEVLINK_GENL_VERSION, EncapMode, EswitchMode, FnCap, InlineMode, ParamCmode, ParamType, PortFlavour, PortType,
 } from './constants';
-import { checkBool, checkName, checkNameString, checkU64, checkUint, DevHandle, parseMac, PortHandle } from './handle';
+import { checkBool, checkName, checkNameString, checkU64, checkUint, DevHandle, parseMac, parseRateHandle, PortHandle } from './handle';
 import { DevlinkAttrs, devlinkAttrs } from './schema';
 import {
   ADD_PORT_OPTIONS_KEYS, AddPortOptions, ESWITCH_SETTINGS_KEYS, EswitchSettings, ParamValue, PORT_FUNCTION_CAPS_KEYS,
@@ -31,6 +31,23 @@ export function devlinkRequest(familyId: number, cmd: number, attrs: DevlinkRequ
   const w = startRequest(familyId, NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0), cmd, DEVLINK_GENL_VERSION, 0, 128);
   encodeAttrs(devlinkAttrs, attrs, w);
   return finishRequest(w);
+}
+
+/**
+ * Do-requests the kernel answers with exactly one message (their doit ends in
+ * genlmsg_reply): sent without NLM_F_ACK, done at the reply, one datagram less. Not the
+ * dpipe and health diagnose gets, which answer in several messages and a DONE.
+ */
+export const ONE_REPLY: ReadonlySet<number> = new Set([Cmd.GET, Cmd.PORT_GET, Cmd.ESWITCH_GET, Cmd.PARAM_GET, Cmd.INFO_GET, Cmd.RATE_GET]);
+
+/** The object a request is about, as a handle: 'pci/0000:06:00.0/32768', 'pci/0000:06:00.0 param max_macs'. */
+export function targetOf(a: DevlinkRequestAttrs): string {
+  if (a.busName === undefined || a.devName === undefined) return '';
+  const dev = `${a.busName}/${a.devName}`;
+  if (a.portIndex !== undefined) return `${dev}/${a.portIndex}`;
+  if (a.rateNodeName !== undefined) return `${dev}/${a.rateNodeName}`;
+  if (a.paramName !== undefined) return `${dev} param ${a.paramName}`;
+  return dev;
 }
 
 export function devAttrs(h: DevHandle): DevlinkRequestAttrs {
@@ -183,4 +200,33 @@ export function rateSettingsAttrs(settings: RateSettings): DevlinkRequestAttrs {
     });
   }
   return a;
+}
+
+/** DEVLINK_ATTR_RATE_TC_BWS. */
+const TC_BWS_ATTR = 180;
+
+/**
+ * Rate settings as attributes for a family that knows attributes up to `maxAttr` (0:
+ * not said). Traffic-class shares need DEVLINK_ATTR_RATE_TC_BWS (180, Linux 6.16): a
+ * kernel whose family says it knows fewer attributes would refuse them (6.1: EINVAL) or,
+ * with liberal per-op policies, ignore them; they are refused here.
+ */
+export function rateSettingsFor(settings: RateSettings, maxAttr: number): DevlinkRequestAttrs {
+  const a = rateSettingsAttrs(settings);
+  if (a.rateTcBws !== undefined && maxAttr !== 0 && maxAttr < TC_BWS_ATTR) {
+    throw new ValidationError('tcBws', `this kernel's devlink knows attributes up to ${maxAttr}; traffic-class shares need ${TC_BWS_ATTR} (Linux 6.16+)`);
+  }
+  return a;
+}
+
+/** A rate object's handle attributes: a leaf's port index, or a node's name. */
+export function rateAttrs(r: ReturnType<typeof parseRateHandle>): DevlinkRequestAttrs {
+  return r.node !== undefined
+    ? { busName: r.bus, devName: r.dev, rateNodeName: r.node }
+    : { busName: r.bus, devName: r.dev, portIndex: r.index };
+}
+
+/** rateAttrs of a handle ('pci/0000:06:00.0/32768', 'pci/0000:06:00.0/group1'), checked. */
+export function rateHandleAttrs(handle: string): DevlinkRequestAttrs {
+  return rateAttrs(parseRateHandle(handle));
 }

@@ -12,17 +12,10 @@
  *
  * A loss (overrun, undecodable notification) after that point means another read.
  */
-import { NLM_F_DUMP_FILTERED } from '../genl/constants';
 import { ENOBUFS_ERRNO } from '../genl/errno';
 import { DumpInterruptedError, KernelError, OverrunError } from '../genl/errors';
 import type { NlMsg } from '../genl/message';
-import { Cmd } from './constants';
-import { decodeMessage, deviceFrom, portFrom } from './decode';
-import type { Devlink } from './devlink';
 import type { DevlinkNotice } from './events';
-import type { DevHandle } from './handle';
-import { devAttrs } from './requests';
-import type { DevlinkDevice, DevlinkPort } from './types';
 
 export type OnReply = (m: NlMsg) => void;
 
@@ -106,19 +99,4 @@ export class Resync<T> {
       this.done(state, after);
     } while (this.again);
   }
-}
-
-/** Every port (of `dev`), by a dump whose messages are told to `onReply`. */
-export async function dumpPorts(dl: Devlink, dev: DevHandle | undefined, onReply: OnReply): Promise<DevlinkPort[]> {
-  const replies = await dl.dump(Cmd.PORT_GET, dev ? devAttrs(dev) : {}, { onReply });
-  const all = replies.map((m) => portFrom(decodeMessage(m)));
-  // kernels before 6.6 ignore the device in a dump request: filter here
-  if (!dev || (replies.length > 0 && replies.every((m) => m.flags & NLM_F_DUMP_FILTERED))) return all;
-  return all.filter((p) => p.bus === dev.bus && p.dev === dev.dev);
-}
-
-/** Every device (or `dev` alone), likewise. */
-export async function dumpDevices(dl: Devlink, dev: DevHandle | undefined, onReply: OnReply): Promise<DevlinkDevice[]> {
-  const all = (await dl.dump(Cmd.GET, {}, { onReply })).map((m) => deviceFrom(decodeMessage(m)));
-  return dev ? all.filter((d) => d.bus === dev.bus && d.dev === dev.dev) : all;
 }

@@ -10,11 +10,11 @@ import { ValidationError } from '../attrs/errors';
 import { checkKeys, describeValue } from '../attrs/options';
 import type { CallOptions } from '../genl/connection';
 import { ProtocolError } from '../genl/errors';
-import { NlMsg } from '../genl/message';
 import { Cmd } from './constants';
-import { decodeMessage, DevlinkDecoded } from './decode';
+import type { DevlinkDecoded } from './decode';
 import type { Devlink } from './devlink';
-import { checkName, checkNameString, checkU64, checkUint, devHandle, parseDevHandle } from './handle';
+import { decodeOne, dumpOf } from './dumps';
+import { checkName, checkNameString, checkU64, checkUint, DevHandle, devHandle, parseDevHandle } from './handle';
 import type { DevlinkRequestAttrs } from './requests';
 
 /** enum devlink_trap_action and enum devlink_trap_type. */
@@ -176,32 +176,28 @@ export function trapPolicerAttrs(dev: string, id: unknown, settings?: TrapPolice
   return a;
 }
 
-async function listOf<T extends { handle: string }>(dl: Devlink, cmd: number, o: { readonly dev?: string } & CallOptions, from: (a: DevlinkDecoded) => T): Promise<T[]> {
-  const { dev, ...call } = checkKeys(o, '', ['dev', 'timeoutMs', 'signal']);
-  const h = dev !== undefined ? devAttrsOf(dev) : undefined;
-  const all = (await dl.dump(cmd, h ?? {}, call)).map((m) => from(decodeMessage(m)));
-  return h ? all.filter((x) => x.handle === `${h.busName}/${h.devName}`) : all;
-}
+type DevFilter = { readonly dev?: string } & CallOptions;
+const onDev = (x: { readonly handle: string }, h: DevHandle): boolean => x.handle === `${h.bus}/${h.dev}`;
 
-function one<T>(msgs: readonly NlMsg[], from: (a: DevlinkDecoded) => T): T {
-  if (!msgs.length) throw new ProtocolError('the kernel answered with no data');
-  return from(decodeMessage(msgs[0]));
+/** A get's one reply, decoded. */
+async function getOne<T>(dl: Devlink, cmd: number, attrs: DevlinkRequestAttrs, call: CallOptions, from: (a: DevlinkDecoded) => T): Promise<T> {
+  return decodeOne(await dl.request(cmd, attrs, call), from, '');
 }
 
 /** The calls Devlink's trap methods are made of. */
 export const traps = {
-  list: (dl: Devlink, o: { readonly dev?: string } & CallOptions) => listOf(dl, Cmd.TRAP_GET, o, trapFrom),
-  get: async (dl: Devlink, dev: string, name: string, call: CallOptions) => one(await dl.request(Cmd.TRAP_GET, trapAttrs(dev, name), call), trapFrom),
+  list: (dl: Devlink, o: DevFilter) => dumpOf(dl, Cmd.TRAP_GET, o, trapFrom, onDev),
+  get: (dl: Devlink, dev: string, name: string, call: CallOptions) => getOne(dl, Cmd.TRAP_GET, trapAttrs(dev, name), call, trapFrom),
   set: async (dl: Devlink, dev: string, name: string, action: TrapActionName, call: CallOptions): Promise<void> => {
     await dl.request(Cmd.TRAP_SET, trapAttrs(dev, name, action), call);
   },
-  groups: (dl: Devlink, o: { readonly dev?: string } & CallOptions) => listOf(dl, Cmd.TRAP_GROUP_GET, o, trapGroupFrom),
-  group: async (dl: Devlink, dev: string, name: string, call: CallOptions) => one(await dl.request(Cmd.TRAP_GROUP_GET, trapGroupAttrs(dev, name), call), trapGroupFrom),
+  groups: (dl: Devlink, o: DevFilter) => dumpOf(dl, Cmd.TRAP_GROUP_GET, o, trapGroupFrom, onDev),
+  group: (dl: Devlink, dev: string, name: string, call: CallOptions) => getOne(dl, Cmd.TRAP_GROUP_GET, trapGroupAttrs(dev, name), call, trapGroupFrom),
   setGroup: async (dl: Devlink, dev: string, name: string, s: TrapGroupSettings, call: CallOptions): Promise<void> => {
     await dl.request(Cmd.TRAP_GROUP_SET, trapGroupAttrs(dev, name, s), call);
   },
-  policers: (dl: Devlink, o: { readonly dev?: string } & CallOptions) => listOf(dl, Cmd.TRAP_POLICER_GET, o, trapPolicerFrom),
-  policer: async (dl: Devlink, dev: string, id: number, call: CallOptions) => one(await dl.request(Cmd.TRAP_POLICER_GET, trapPolicerAttrs(dev, id), call), trapPolicerFrom),
+  policers: (dl: Devlink, o: DevFilter) => dumpOf(dl, Cmd.TRAP_POLICER_GET, o, trapPolicerFrom, onDev),
+  policer: (dl: Devlink, dev: string, id: number, call: CallOptions) => getOne(dl, Cmd.TRAP_POLICER_GET, trapPolicerAttrs(dev, id), call, trapPolicerFrom),
   setPolicer: async (dl: Devlink, dev: string, id: number, s: TrapPolicerSettings, call: CallOptions): Promise<void> => {
     await dl.request(Cmd.TRAP_POLICER_SET, trapPolicerAttrs(dev, id, s), call);
   },

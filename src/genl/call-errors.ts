@@ -6,7 +6,7 @@
  */
 import { NetlinkError } from '../attrs/errors';
 import { attrNameOf, attrPathAt, setAtPath } from '../attrs/path';
-import type { RequestSpec } from './connection';
+import type { RequestSpec } from './request-spec';
 import { GENL_HDRLEN, NLMSG_HDRLEN, nlmsgAlign } from './constants';
 import { KernelError, KernelErrorInfo } from './errors';
 import type { AckInfo } from './message';

@@ -19,144 +19,44 @@
  *   bounded queue; a receive-buffer overrun is delivered to them as a marker.
  * - A datagram the transport had to truncate (bounded receive mode) is never decoded:
  *   the request it answered rejects with TruncatedError; a notification shows as an overrun.
+ *
+ * Its parts, each in its own file: what a caller hands in (request-spec.ts), the book of
+ * calls with the sequence numbers and the dump slot (calls.ts), the send queue and its
+ * batches (send-queue.ts), what one message of an answer does to its call (reply.ts),
+ * the notification subscribers (notify.ts), the deadline timer (deadline-timer.ts).
  */
-import { AttrDefs, AttrSet } from '../attrs/schema';
 import { NetlinkError } from '../attrs/errors';
-import { NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN } from './constants';
-import { CallOptions, checkCallOptions, checkConnectionOptions, ConnectionOptions } from './call-options';
-import { kernelErrorOf, wrapSendError } from './call-errors';
-import { AbortError, ClosedError, DumpInterruptedError, KernelError, KernelErrorInfo, OverrunError, TimeoutError, TruncatedError } from './errors';
-import { forEachMessage, NlMsg, parseDone, parseError } from './message';
+import { checkCallOptions, checkConnectionOptions, ConnectionOptions } from './call-options';
+import { CallTable, Pending, resolveCall, State } from './calls';
+import { AbortError, ClosedError, DumpInterruptedError, KernelError, OverrunError, TimeoutError, TruncatedError } from './errors';
+import { forEachMessage, NlMsg } from './message';
 import { Notification, NotificationFanout, NotificationListener } from './notify';
 export type { Notification, NotificationListener } from './notify';
 import { AsyncQueue } from './queue';
-import { BatchWriter } from './batch';
 import { DeadlineTimer, now } from './deadline-timer';
-import { SeqTable } from './seqtable';
+import { MORE, readReply } from './reply';
+import { SendQueue } from './send-queue';
+import type { ConnectionStats, DecodedRequestSpec, DumpSpec, RequestSpec } from './request-spec';
 import { RecvInfo, Transport, TruncatedInfo } from './transport';
 
-/** At most this many messages share one send. */
-export const MAX_BATCH = 32;
 /** Default per-call timeout. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
-/**
- * At most this many flushes in a row from microtasks; the next waits for the event loop
- * (timers, other sockets, signals) to turn once.
- */
-const MAX_BURST = 64;
 
 export type { CallOptions, ConnectionOptions } from './call-options';
 export { SendError } from './call-errors';
-
-export interface RequestSpec extends CallOptions {
-  /** One whole message (startRequest/finishRequest); its sequence number is stamped here. */
-  readonly msg: Buffer;
-  /** Names the operation in errors: "devlink port-new". */
-  readonly op: string;
-  /** The request's attribute set: ext-ack offsets and missing attributes resolve through it. */
-  readonly attrs?: AttrSet<AttrDefs>;
-  /** The family's fixed header size (0 for most). */
-  readonly hdrSize?: number;
-  /** Build the error for a kernel refusal (a subclass such as DevlinkError). */
-  readonly makeError?: (info: KernelErrorInfo) => KernelError;
-  /**
-   * The kernel answers this request with exactly one message or an error (a generic
-   * netlink "do" that replies, such as a GET). It goes out without NLM_F_ACK and is done
-   * at that message: one datagram less per call. Leave unset for anything that may
-   * answer with nothing but an ACK (a SET, a DEL), which would then never complete.
-   */
-  readonly oneReply?: boolean;
-  /**
-   * Called with each message of the answer (replies, then the ACK, DONE or error) at the
-   * moment it is read, in the socket's order with
-   * the notifications listeners see (see listen()): a reader that keeps state from both
-   * can tell which notifications came before a reply and which after.
-   */
-  readonly onReply?: (m: NlMsg) => void;
-}
-
-/**
- * A request whose replies the engine turns into the call's value itself, before the
- * promise resolves: one promise and one microtask fewer than `request(...).then(...)`.
- */
-export interface DecodedRequestSpec<T> extends RequestSpec {
-  readonly decode: (replies: NlMsg[]) => T;
-  /** Told of every failure (a kernel refusal, a timeout, an abort, a decode error) before the call rejects with it. */
-  readonly onError?: (err: unknown) => void;
-}
-
-export interface DumpSpec extends RequestSpec {
-  /** Re-run a dump interrupted by NLM_F_DUMP_INTR up to this many times (array form only). */
-  readonly retryInterrupted?: number;
-}
-
-export interface ConnectionStats {
-  sent: number;
-  sends: number;
-  received: number;
-  /** Dropped: wrong sender, unknown sequence number, malformed. */
-  droppedSender: number;
-  droppedSeq: number;
-  malformed: number;
-  overruns: number;
-  /** Datagrams the transport read truncated (bounded receive mode), from our peer. */
-  truncated: number;
-  /** Exceptions thrown by listen() subscribers (dropped). */
-  listenerErrors: number;
-}
-
-const enum State { QUEUED, SENT, DRAINING, SETTLED }
-
-interface Pending {
-  seq: number;
-  readonly dump: boolean;
-  readonly spec: DumpSpec & Partial<Pick<DecodedRequestSpec<unknown>, 'decode' | 'onError'>>;
-  state: State;
-  replies: NlMsg[];
-  /** Streamed dump: replies go here instead of `replies`. */
-  stream?: AsyncQueue<NlMsg>;
-  interrupted: boolean;
-  attempts: number;
-  /** Sent before a receive overrun: its reply may have been lost. */
-  atRisk: boolean;
-  resolve(v: unknown): void;
-  reject(e: unknown): void;
-  /**
-   * When the call times out (the monotonic clock, ms); 0 for never. A dump given up on
-   * while the kernel still sends it (DRAINING) always has one: when it passes, the
-   * dump slot is freed.
-   */
-  deadline: number;
-  timeoutMs: number;
-  /** The listener on spec.signal; a streamed dump's stays until its consumer is done with it. */
-  onAbort?: () => void;
-}
+export { MAX_BATCH } from './send-queue';
+export type { ConnectionStats, DecodedRequestSpec, DumpSpec, RequestSpec } from './request-spec';
 
 export class Connection {
-  private seq = 0;
-  private readonly pending = new SeqTable<Pending>();
-  private readonly outq: Pending[] = [];
-  private flushScheduled = false;
-  private dumpHolder: Pending | undefined;
-  private readonly dumpQueue: Pending[] = [];
+  private readonly calls = new CallTable((p) => this.launch(p));
+  private readonly sendQueue: SendQueue;
   private readonly notify: NotificationFanout;
   private readonly timeoutMs: number;
   private closedBy: ClosedError | undefined;
-  /** poll()'s stop condition after a send: every request has its answer. */
-  private readonly nothingPending = (): boolean => this.pending.size === 0;
   private overrunCheck = false;
   /** One timer for every deadline: when it fires, expire() looks through the calls. */
   private readonly deadlines = new DeadlineTimer((t) => this.expire(t));
-  private readonly flushTask = (): void => {
-    this.flushImmediate = undefined;
-    this.flush();
-  };
-  /**
-   * The immediates this connection waits for, cancelled at close(): a pending one would
-   * keep a closed connection (and what it holds) reachable until the event loop turns.
-   */
-  private flushImmediate: NodeJS.Immediate | undefined;
-  private loopTurnImmediate: NodeJS.Immediate | undefined;
+  /** The immediate of the overrun check, cancelled at close(). */
   private overrunImmediate: NodeJS.Immediate | undefined;
   /** Streamed dumps whose abort listener outlives the call (until their consumer is done). */
   private readonly listeningStreams = new Set<Pending>();
@@ -165,14 +65,6 @@ export class Connection {
   private readonly dispatchOne = (m: NlMsg): void => {
     if (!this.closedBy) this.dispatch(m, this.datagramGroup);
   };
-  /** Flushes since the event loop last turned (see launch()). */
-  private burst = 0;
-  private readonly loopTurned = (): void => {
-    this.loopTurnImmediate = undefined;
-    this.burst = 0;
-  };
-  /** Where a batch is assembled for its one send. */
-  private readonly batchWriter = new BatchWriter();
   readonly stats: ConnectionStats = {
     sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0, truncated: 0, listenerErrors: 0,
   };
@@ -183,6 +75,16 @@ export class Connection {
   ) {
     checkConnectionOptions(opts);
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.sendQueue = new SendQueue(transport, this.stats, {
+      closed: () => this.closedBy !== undefined,
+      // poll()'s stop condition after a send: every request has its answer
+      nothingPending: () => this.calls.size === 0,
+      // nothing of the call went out: forget its sequence number, free the dump slot
+      refused: (p, err) => {
+        this.calls.forget(p);
+        this.settle(p, err);
+      },
+    });
     this.notify = new NotificationFanout(opts.notificationLimit ?? 65536, () => this.stats.listenerErrors++);
     transport.start({
       message: (buf, from) => this.onDatagram(buf, from),
@@ -257,17 +159,15 @@ export class Connection {
   private shutdown(cause: Error | undefined): void {
     if (this.closedBy) return;
     this.closedBy = new ClosedError('netlink', cause);
-    for (const p of [...this.pending.values(), ...this.outq, ...this.dumpQueue]) {
+    for (const p of [...this.calls.values(), ...this.sendQueue.queued, ...this.calls.waiting]) {
       if (p.state !== State.SETTLED) this.settle(p, new ClosedError(p.spec.op, cause));
     }
-    this.pending.clear();
-    this.outq.length = 0;
-    this.dumpQueue.length = 0;
-    this.dumpHolder = undefined;
+    this.calls.clear();
+    this.sendQueue.clear();
     for (const p of this.listeningStreams) this.unlisten(p);
     this.deadlines.cancel();
-    for (const i of [this.flushImmediate, this.loopTurnImmediate, this.overrunImmediate]) if (i !== undefined) clearImmediate(i);
-    this.flushImmediate = this.loopTurnImmediate = this.overrunImmediate = undefined;
+    if (this.overrunImmediate !== undefined) clearImmediate(this.overrunImmediate);
+    this.overrunImmediate = undefined;
     this.notify.end();
     this.transport.close();
   }
@@ -299,82 +199,13 @@ export class Connection {
         p.deadline = now() + timeoutMs;
         this.deadlines.add(p.deadline);
       }
-      if (dump && this.dumpHolder) this.dumpQueue.push(p);
-      else this.launch(p);
+      this.calls.launchOrWait(p);
     });
   }
 
   private launch(p: Pending): void {
-    if (p.dump) this.dumpHolder = p;
-    p.seq = this.nextSeq();
-    p.attempts++;
-    this.pending.add(p);
-    this.outq.push(p);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      // a reply is usually read inside the send, so a caller awaiting call after call
-      // never gives the event loop a turn: every MAX_BURST flushes, wait for one
-      if (this.burst < MAX_BURST) queueMicrotask(this.flushTask);
-      else this.flushImmediate = setImmediate(this.flushTask);
-    }
-  }
-
-  /** Sequence numbers: per connection, wrapping, never 0, never one still pending. */
-  private nextSeq(): number {
-    this.pending.reserve();
-    do {
-      this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1;
-    } while (!this.pending.isFree(this.seq));
-    return this.seq;
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.burst++ === 0) this.loopTurnImmediate = setImmediate(this.loopTurned);
-    const outq = this.outq;
-    let i = 0;
-    try {
-      while (i < outq.length && !this.closedBy) {
-        // the next batch: up to MAX_BATCH messages still waiting to go (an aborted one is skipped)
-        const batch: Pending[] = [];
-        while (i < outq.length && batch.length < MAX_BATCH) {
-          const p = outq[i++];
-          if (p.state === State.QUEUED) batch.push(p);
-        }
-        if (batch.length === 0) continue;
-        let sent = false;
-        const markSent = (): void => {
-          sent = true;
-          for (const p of batch) if (p.state === State.QUEUED) p.state = State.SENT;
-          this.stats.sent += batch.length;
-          this.stats.sends++;
-        };
-        try {
-          const bufs = this.batchWriter.write(batch);
-          const t = this.transport;
-          if (t.sendAndPoll) {
-            t.sendAndPoll(bufs, markSent, this.nothingPending);
-          } else {
-            t.send(bufs);
-            markSent();
-            t.poll(this.nothingPending);
-          }
-        } catch (e) {
-          // thrown after the send went out: a handler's error, not a failed send
-          if (sent) throw e;
-          // nothing went out: forget the sequence numbers and free the dump slot
-          for (const p of batch) {
-            this.forget(p);
-            this.settle(p, wrapSendError(p.spec.op, e));
-          }
-          continue;
-        }
-      }
-    } finally {
-      // what was sent (or refused) leaves the queue, even if a handler threw
-      if (i >= outq.length) outq.length = 0;
-      else outq.splice(0, i);
-    }
+    this.calls.start(p);
+    this.sendQueue.push(p);
   }
 
   private onDatagram(buf: Buffer, from: RecvInfo): void {
@@ -409,12 +240,12 @@ export class Connection {
       this.notify.overrun();
       return;
     }
-    const p = this.pending.get(seq);
+    const p = this.calls.get(seq);
     if (p === undefined) {
       this.stats.droppedSeq++;
       return;
     }
-    this.forget(p);
+    this.calls.forget(p);
     this.settle(p, new TruncatedError(p.spec.op, length, info.slotSize, seq));
   }
 
@@ -423,41 +254,19 @@ export class Connection {
       if (this.notify.wanted) this.notify.message(m, group);
       return;
     }
-    const p = this.pending.get(m.seq);
+    const p = this.calls.get(m.seq);
     if (p === undefined) {
       this.stats.droppedSeq++;
       return;
     }
     if (p.state !== State.DRAINING) p.spec.onReply?.(m);
-    switch (m.type) {
-      case NLMSG_ERROR: {
-        const info = parseError(m);
-        if (info.errno !== 0) this.finish(p, kernelErrorOf(p.spec, p.seq, info));
-        else if (!p.dump) this.finish(p, undefined);
-        return;
-      }
-      case NLMSG_DONE: {
-        if (m.flags & NLM_F_DUMP_INTR) p.interrupted = true;
-        const info = parseDone(m);
-        this.finish(p, info.errno !== 0 ? kernelErrorOf(p.spec, p.seq, info) : undefined);
-        return;
-      }
-      case NLMSG_NOOP:
-      case NLMSG_OVERRUN:
-        return;
-      default:
-        if (m.flags & NLM_F_DUMP_INTR) p.interrupted = true;
-        if (p.state === State.DRAINING) return;
-        if (p.stream) p.stream.push(m);
-        else p.replies.push(m);
-        // sent without NLM_F_ACK: this message is the whole answer
-        if (p.spec.oneReply && !p.dump) this.finish(p, undefined);
-    }
+    const outcome = readReply(p, m);
+    if (outcome !== MORE) this.finish(p, outcome);
   }
 
   /** The kernel finished with a request: an ACK, DONE, or an error. */
   private finish(p: Pending, err: KernelError | undefined): void {
-    this.forget(p);
+    this.calls.forget(p);
     if (p.state === State.DRAINING) p.state = State.SETTLED;
     if (p.state === State.SETTLED) return;
     if (err) return this.settle(p, err);
@@ -467,28 +276,12 @@ export class Connection {
         p.replies = [];
         p.interrupted = false;
         p.state = State.QUEUED;
-        if (this.dumpHolder) this.dumpQueue.unshift(p);
-        else this.launch(p);
+        this.calls.launchOrWait(p, true);
         return;
       }
       return this.settle(p, new DumpInterruptedError(p.spec.op, p.attempts));
     }
     this.settle(p, undefined);
-  }
-
-  private releaseDump(): void {
-    this.dumpHolder = undefined;
-    const next = this.dumpQueue.shift();
-    if (next) this.launch(next);
-  }
-
-  /** Take a call out of the engine's tables: its sequence number, the dump queue, the dump slot. */
-  private forget(p: Pending): void {
-    this.pending.delete(p.seq);
-    if (!p.dump) return;
-    const i = this.dumpQueue.indexOf(p);
-    if (i >= 0) this.dumpQueue.splice(i, 1);
-    if (this.dumpHolder === p) this.releaseDump();
   }
 
   /**
@@ -499,7 +292,7 @@ export class Connection {
     if (p.state === State.SETTLED || p.state === State.DRAINING) return;
     const err = aborted ? new AbortError(p.spec.op, p.spec.signal?.reason) : undefined;
     if (p.state === State.QUEUED || !p.dump) {
-      this.forget(p);
+      this.calls.forget(p);
       return this.settle(p, err);
     }
     // keep the sequence number until DONE so the rest of the dump is swallowed
@@ -527,7 +320,7 @@ export class Connection {
   private expire(t: number): number {
     let next = Infinity;
     // launched calls (draining dumps among them), and dumps waiting for the socket's dump slot
-    for (const list of [this.pending.values(), [...this.dumpQueue]]) {
+    for (const list of [this.calls.values(), [...this.calls.waiting]]) {
       for (const p of list) {
         if (p.deadline === 0 || p.state === State.SETTLED) continue;
         if (p.deadline <= t) this.timeout(p);
@@ -539,7 +332,7 @@ export class Connection {
 
   /** A call's deadline passed: it rejects with TimeoutError; a draining dump is let go (its late replies dropped). */
   private timeout(p: Pending): void {
-    this.forget(p);
+    this.calls.forget(p);
     if (p.state === State.DRAINING) p.state = State.SETTLED;
     else this.settle(p, new TimeoutError(p.spec.op, p.timeoutMs));
   }
@@ -551,21 +344,7 @@ export class Connection {
     if (p.deadline !== 0) this.deadlines.remove();
     // a streamed dump listens until its consumer is done (or the connection closes)
     if (!this.listeningStreams.has(p)) this.unlisten(p);
-    const spec = p.spec;
-    if (err === undefined) {
-      if (spec.decode === undefined) return p.resolve(p.replies);
-      let value: unknown;
-      try {
-        value = spec.decode(p.replies);
-      } catch (e) {
-        spec.onError?.(e);
-        return p.reject(e);
-      }
-      p.resolve(value);
-    } else {
-      spec.onError?.(err);
-      p.reject(err);
-    }
+    resolveCall(p, err);
   }
 
   /**
@@ -577,15 +356,15 @@ export class Connection {
     this.stats.overruns++;
     this.notify.overrun();
     if (this.transport.peerPort !== 0) return;
-    for (const p of this.pending.values()) if (p.state === State.SENT && !p.dump) p.atRisk = true;
+    for (const p of this.calls.values()) if (p.state === State.SENT && !p.dump) p.atRisk = true;
     if (this.overrunCheck) return;
     this.overrunCheck = true;
     this.overrunImmediate = setImmediate(() => {
       this.overrunImmediate = undefined;
       this.overrunCheck = false;
-      for (const p of this.pending.values()) {
+      for (const p of this.calls.values()) {
         if (p.atRisk && p.state === State.SENT) {
-          this.forget(p);
+          this.calls.forget(p);
           this.settle(p, new OverrunError(p.spec.op));
         }
       }

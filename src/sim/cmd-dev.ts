@@ -6,67 +6,38 @@ import { ExtAck } from './policy';
 import { Errno, fail, Instance, Param, ParamValue } from './model';
 import { checkNetnsAction, enterNetns, leaveNetns, reloadNetns } from './netns';
 import { fillDevice, fillEswitch, fillInfo, fillParam, fillReloadPerformed, Hdr, reloadCombinationInvalid } from './fill';
-import { cstr } from './core';
-import type { DevlinkCore, DoCtx, DumpCtx, Target } from './core';
+import { cstr } from './context';
+import type { CoreCtx, DoCtx, DumpCtx, HandlerTable, Target } from './context';
 import { A, C, Cmode, E, NLM_F_DUMP_FILTERED, NLM_F_MULTI, ParamNla, RateType, ReloadAction, ReloadLimit } from './uapi';
 
 /** __DEVLINK_PARAM_MAX_STRING_VALUE. */
 const PARAM_MAX_STRING = 32;
 
-export function devDoit(core: DevlinkCore, ctx: DoCtx, t: Target): boolean {
+/** The reply header to the request in `ctx`. */
+function replyHdr(ctx: DoCtx, cmd: number): Hdr {
+  return { cmd, portid: ctx.req.portid, seq: ctx.req.seq, flags: 0 };
+}
+
+function eswitchSet(core: CoreCtx, ctx: DoCtx, t: Target): void {
   const { req, tb, ext } = ctx;
-  const f = core.family;
-  const hdr = (cmd: number): Hdr => ({ cmd, portid: req.portid, seq: req.seq, flags: 0 });
   const inst = t.inst;
   const d = inst.driver;
-  switch (ctx.cmd) {
-    case C.GET:
-      ctx.reply(fillDevice(f, hdr(C.NEW), inst));
-      return true;
-    case C.ESWITCH_GET:
-      ctx.reply(fillEswitch(f, hdr(C.ESWITCH_GET), inst));
-      return true;
-    case C.ESWITCH_SET: {
-      const mode = tb[A.ESWITCH_MODE];
-      if (mode) {
-        if (!d.eswitchModeSet) throw new Errno(-E.EOPNOTSUPP);
-        if (inst.rates.some((r) => r.type === RateType.NODE)) fail(-E.EBUSY, ext, core.mod('Rate node(s) exists.'));
-        d.eswitchModeSet(inst, req.buf.readUInt16LE(mode.data), ext);
-      }
-      const inline = tb[A.ESWITCH_INLINE_MODE];
-      if (inline) {
-        if (!d.inlineModeSet) throw new Errno(-E.EOPNOTSUPP);
-        d.inlineModeSet(inst, req.buf[inline.data], ext);
-      }
-      const encap = tb[A.ESWITCH_ENCAP_MODE];
-      if (encap) {
-        if (!d.encapModeSet) throw new Errno(-E.EOPNOTSUPP);
-        d.encapModeSet(inst, req.buf[encap.data], ext);
-      }
-      return true;
-    }
-    case C.INFO_GET:
-      ctx.reply(fillInfo(f, hdr(C.INFO_GET), inst, ext));
-      return true;
-    case C.PARAM_GET: {
-      const p = paramFromAttrs(req.buf, tb, inst, ext);
-      ctx.reply(fillParam(f, hdr(C.PARAM_GET), inst, p));
-      return true;
-    }
-    case C.PARAM_SET:
-      paramSet(core, ctx, inst);
-      return true;
-    case C.PORT_PARAM_GET:
-    case C.PORT_PARAM_SET:
-      fail(-E.EINVAL, ext, core.mod('Port params are not supported'));
-      break;
-    case C.RELOAD:
-      reload(core, ctx, inst);
-      return true;
-    default:
-      return false;
+  const mode = tb[A.ESWITCH_MODE];
+  if (mode) {
+    if (!d.eswitchModeSet) throw new Errno(-E.EOPNOTSUPP);
+    if (inst.rates.some((r) => r.type === RateType.NODE)) fail(-E.EBUSY, ext, core.mod('Rate node(s) exists.'));
+    d.eswitchModeSet(inst, req.buf.readUInt16LE(mode.data), ext);
   }
-  return false;
+  const inline = tb[A.ESWITCH_INLINE_MODE];
+  if (inline) {
+    if (!d.inlineModeSet) throw new Errno(-E.EOPNOTSUPP);
+    d.inlineModeSet(inst, req.buf[inline.data], ext);
+  }
+  const encap = tb[A.ESWITCH_ENCAP_MODE];
+  if (encap) {
+    if (!d.encapModeSet) throw new Errno(-E.EOPNOTSUPP);
+    d.encapModeSet(inst, req.buf[encap.data], ext);
+  }
 }
 
 /** devlink_param_get_from_info: a missing name is EINVAL with MISS_TYPE, an unknown one plain EINVAL. */
@@ -82,7 +53,7 @@ function paramFromAttrs(buf: Buffer, tb: DoCtx['tb'], inst: Instance, ext: ExtAc
   return p;
 }
 
-function paramSet(core: DevlinkCore, ctx: DoCtx, inst: Instance): void {
+function paramSet(core: CoreCtx, ctx: DoCtx, inst: Instance): void {
   const { req, tb, ext } = ctx;
   const buf = req.buf;
   const p = paramFromAttrs(buf, tb, inst, ext);
@@ -133,7 +104,7 @@ function paramSet(core: DevlinkCore, ctx: DoCtx, inst: Instance): void {
   core.notifyParam(inst, p, C.PARAM_NEW);
 }
 
-function reload(core: DevlinkCore, ctx: DoCtx, inst: Instance): void {
+function reload(core: CoreCtx, ctx: DoCtx, inst: Instance): void {
   const { req, tb, ext } = ctx;
   const d = inst.driver;
   const buf = req.buf;
@@ -169,40 +140,60 @@ function reload(core: DevlinkCore, ctx: DoCtx, inst: Instance): void {
   ctx.reply(fillReloadPerformed(core.family, { cmd: C.RELOAD, portid: req.portid, seq: req.seq, flags: 0 }, inst, performed));
 }
 
-export function devDump(core: DevlinkCore, ctx: DumpCtx): boolean {
-  const f = core.family;
-  const hdr = (cmd: number, filtered: boolean): Hdr => ({
-    cmd, portid: ctx.req.portid, seq: ctx.req.seq, flags: NLM_F_MULTI | (filtered ? NLM_F_DUMP_FILTERED : 0),
-  });
-  switch (ctx.cmd) {
-    case C.GET:
-      for (const inst of core.instances) if (core.visible(inst)) ctx.put(fillDevice(f, hdr(C.NEW, false), inst));
-      return true;
-    case C.INFO_GET: {
-      const { instances, filtered } = core.dumpScope(ctx);
-      for (const inst of instances) {
-        try {
-          ctx.put(fillInfo(f, hdr(C.INFO_GET, filtered), inst, ctx.ext));
-        } catch (e) {
-          if (!(e instanceof Errno) || e.err !== -E.EOPNOTSUPP) throw e;
-        }
-      }
-      return true;
+/** A dump's message header: NLM_F_MULTI, and NLM_F_DUMP_FILTERED when the dump was for one instance. */
+function dumpHdr(ctx: DumpCtx, cmd: number, filtered: boolean): Hdr {
+  return { cmd, portid: ctx.req.portid, seq: ctx.req.seq, flags: NLM_F_MULTI | (filtered ? NLM_F_DUMP_FILTERED : 0) };
+}
+
+function infoDump(core: CoreCtx, ctx: DumpCtx): void {
+  const { instances, filtered } = core.dumpScope(ctx);
+  for (const inst of instances) {
+    try {
+      ctx.put(fillInfo(core.family, dumpHdr(ctx, C.INFO_GET, filtered), inst, ctx.ext));
+    } catch (e) {
+      if (!(e instanceof Errno) || e.err !== -E.EOPNOTSUPP) throw e;
     }
-    case C.PARAM_GET: {
-      const { instances, filtered } = core.dumpScope(ctx);
-      for (const inst of instances) {
-        for (const p of inst.params) {
-          try {
-            ctx.put(fillParam(f, hdr(C.PARAM_GET, filtered), inst, p));
-          } catch (e) {
-            if (!(e instanceof Errno) || e.err !== -E.EOPNOTSUPP) throw e;
-          }
-        }
-      }
-      return true;
-    }
-    default:
-      return false;
   }
 }
+
+function paramDump(core: CoreCtx, ctx: DumpCtx): void {
+  const { instances, filtered } = core.dumpScope(ctx);
+  for (const inst of instances) {
+    for (const p of inst.params) {
+      try {
+        ctx.put(fillParam(core.family, dumpHdr(ctx, C.PARAM_GET, filtered), inst, p));
+      } catch (e) {
+        if (!(e instanceof Errno) || e.err !== -E.EOPNOTSUPP) throw e;
+      }
+    }
+  }
+}
+
+const portParamsRefused = (core: CoreCtx, ctx: DoCtx): never => fail(-E.EINVAL, ctx.ext, core.mod('Port params are not supported'));
+
+/** The instance commands' handlers. */
+export const devCmds: HandlerTable = {
+  [C.GET]: {
+    doit: (core, ctx, t) => ctx.reply(fillDevice(core.family, replyHdr(ctx, C.NEW), t.inst)),
+    dumpit: (core, ctx) => {
+      for (const inst of core.instances) if (core.visible(inst)) ctx.put(fillDevice(core.family, dumpHdr(ctx, C.NEW, false), inst));
+    },
+  },
+  [C.ESWITCH_GET]: { doit: (core, ctx, t) => ctx.reply(fillEswitch(core.family, replyHdr(ctx, C.ESWITCH_GET), t.inst)) },
+  [C.ESWITCH_SET]: { doit: eswitchSet },
+  [C.INFO_GET]: {
+    doit: (core, ctx, t) => ctx.reply(fillInfo(core.family, replyHdr(ctx, C.INFO_GET), t.inst, ctx.ext)),
+    dumpit: infoDump,
+  },
+  [C.PARAM_GET]: {
+    doit: (core, ctx, t) => {
+      const p = paramFromAttrs(ctx.req.buf, ctx.tb, t.inst, ctx.ext);
+      ctx.reply(fillParam(core.family, replyHdr(ctx, C.PARAM_GET), t.inst, p));
+    },
+    dumpit: paramDump,
+  },
+  [C.PARAM_SET]: { doit: (core, ctx, t) => paramSet(core, ctx, t.inst) },
+  [C.PORT_PARAM_GET]: { doit: portParamsRefused },
+  [C.PORT_PARAM_SET]: { doit: portParamsRefused },
+  [C.RELOAD]: { doit: (core, ctx, t) => reload(core, ctx, t.inst) },
+};

@@ -11,8 +11,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DevlinkCore, DoCtx, Target } from './core';
-import { cstr } from './core';
+import type { CoreCtx, DoCtx, HandlerTable, Target } from './context';
+import { cstr } from './context';
 import type { FamilyCtx } from './fill';
 import { Errno, Instance } from './model';
 import { MsgWriter } from './wire';
@@ -28,10 +28,10 @@ const STATUS_TIMEOUT = 151;
 /** Blocks of a download: mlxfw sends a status per block. */
 const BLOCKS = 4;
 
-const firmwareDirs = new WeakMap<DevlinkCore, string>();
+const firmwareDirs = new WeakMap<CoreCtx, string>();
 
 /** Where request_firmware looks (/lib/firmware unless the simulator was told otherwise). */
-export function setFirmwareDir(core: DevlinkCore, dir: string): void {
+export function setFirmwareDir(core: CoreCtx, dir: string): void {
   firmwareDirs.set(core, dir);
 }
 
@@ -58,8 +58,7 @@ function fill(f: FamilyCtx, cmd: number, inst: Instance, st?: { msg?: string; co
   return w.end();
 }
 
-export function flashDoit(core: DevlinkCore, ctx: DoCtx, t: Target): boolean {
-  if (ctx.cmd !== C.FLASH_UPDATE) return false;
+function flashUpdate(core: CoreCtx, ctx: DoCtx, t: Target): void {
   const { req, tb, ext } = ctx;
   const inst = t.inst;
   const kind = flashKinds.get(inst);
@@ -105,5 +104,9 @@ export function flashDoit(core: DevlinkCore, ctx: DoCtx, t: Target): boolean {
   } finally {
     core.notifyRaw(fill(f, CMD_END, inst));
   }
-  return true;
 }
+
+/** FLASH_UPDATE's handler. */
+export const flashCmds: HandlerTable = {
+  [C.FLASH_UPDATE]: { doit: flashUpdate },
+};

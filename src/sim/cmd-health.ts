@@ -5,8 +5,8 @@
  * reporter: EINVAL); diagnose replies in NLM_F_MULTI messages and a DONE without payload
  * (devlink_fmsg_snd); the dump get is a dump that takes the dump first if none is stored.
  */
-import type { DevlinkCore, DoCtx, DumpCtx, Target } from './core';
-import { cstr } from './core';
+import type { CoreCtx, DoCtx, DumpCtx, HandlerTable, Target } from './context';
+import { cstr } from './context';
 import type { FamilyCtx, Hdr } from './fill';
 import { EAGAIN, FmsgItem, FmsgNla, FmsgWriter, reportersOf, SimReporter } from './health';
 import { Errno, Instance, Port } from './model';
@@ -93,53 +93,36 @@ function reporterFromAttrs(inst: Instance, buf: Buffer, tb: Tb): SimReporter {
   return r;
 }
 
-/** The doits; false for commands that are not health's. */
-export function healthDoit(core: DevlinkCore, ctx: DoCtx, t: Target): boolean {
+function reporterSet(core: CoreCtx, ctx: DoCtx, t: Target): void {
+  const { req, tb } = ctx;
+  const r = reporterFromAttrs(t.inst, req.buf, tb);
+  const gp = tb[HR.GRACEFUL_PERIOD];
+  const ar = tb[HR.AUTO_RECOVER];
+  const ad = tb[HR.AUTO_DUMP];
+  if ((!r.ops.recover && (gp || ar)) || (!r.ops.dump && ad)) throw new Errno(-E.EOPNOTSUPP);
+  if (gp) r.gracePeriod = req.buf.readBigUInt64LE(gp.data);
+  if (ar) r.autoRecover = req.buf[ar.data] !== 0;
+  if (ad) r.autoDump = req.buf[ad.data] !== 0;
+}
+
+function reporterDiagnose(core: CoreCtx, ctx: DoCtx, t: Target): void {
   const { req, tb, ext } = ctx;
-  const hdr = (cmd: number, flags = 0): Hdr => ({ cmd, portid: req.portid, seq: req.seq, flags });
-  switch (ctx.cmd) {
-    case C.HEALTH_REPORTER_GET:
-      ctx.reply(fillReporter(core.family, hdr(C.HEALTH_REPORTER_GET), reporterFromAttrs(t.inst, req.buf, tb)));
-      return true;
-    case C.HEALTH_REPORTER_SET: {
-      const r = reporterFromAttrs(t.inst, req.buf, tb);
-      const gp = tb[HR.GRACEFUL_PERIOD];
-      const ar = tb[HR.AUTO_RECOVER];
-      const ad = tb[HR.AUTO_DUMP];
-      if ((!r.ops.recover && (gp || ar)) || (!r.ops.dump && ad)) throw new Errno(-E.EOPNOTSUPP);
-      if (gp) r.gracePeriod = req.buf.readBigUInt64LE(gp.data);
-      if (ar) r.autoRecover = req.buf[ar.data] !== 0;
-      if (ad) r.autoDump = req.buf[ad.data] !== 0;
-      return true;
-    }
-    case C.HEALTH_REPORTER_RECOVER:
-      reporterFromAttrs(t.inst, req.buf, tb).recover(ext);
-      return true;
-    case C.HEALTH_REPORTER_DIAGNOSE: {
-      const r = reporterFromAttrs(t.inst, req.buf, tb);
-      if (!r.ops.diagnose) throw new Errno(-E.EOPNOTSUPP);
-      const f = new FmsgWriter().objStart();
-      r.ops.diagnose(r, f, ext);
-      f.objEnd();
-      for (let i = 0; i < f.items.length; i += ITEMS_PER_MSG) {
-        ctx.reply(fillFmsg(core.family, hdr(C.HEALTH_REPORTER_DIAGNOSE, NLM_F_MULTI), f.items, i, Math.min(f.items.length, i + ITEMS_PER_MSG)));
-      }
-      ctx.reply(bareDone(req));
-      return true;
-    }
-    case C.HEALTH_REPORTER_TEST:
-      // no mlx5 reporter has ops->test
-      reporterFromAttrs(t.inst, req.buf, tb);
-      throw new Errno(-E.EOPNOTSUPP);
-    case C.HEALTH_REPORTER_DUMP_CLEAR: {
-      const r = reporterFromAttrs(t.inst, req.buf, tb);
-      if (!r.ops.dump) throw new Errno(-E.EOPNOTSUPP);
-      r.dumpItems = undefined;
-      return true;
-    }
-    default:
-      return false;
+  const r = reporterFromAttrs(t.inst, req.buf, tb);
+  if (!r.ops.diagnose) throw new Errno(-E.EOPNOTSUPP);
+  const f = new FmsgWriter().objStart();
+  r.ops.diagnose(r, f, ext);
+  f.objEnd();
+  const hdr: Hdr = { cmd: C.HEALTH_REPORTER_DIAGNOSE, portid: req.portid, seq: req.seq, flags: NLM_F_MULTI };
+  for (let i = 0; i < f.items.length; i += ITEMS_PER_MSG) {
+    ctx.reply(fillFmsg(core.family, hdr, f.items, i, Math.min(f.items.length, i + ITEMS_PER_MSG)));
   }
+  ctx.reply(bareDone(req));
+}
+
+function reporterDumpClear(core: CoreCtx, ctx: DoCtx, t: Target): void {
+  const r = reporterFromAttrs(t.inst, ctx.req.buf, ctx.tb);
+  if (!r.ops.dump) throw new Errno(-E.EOPNOTSUPP);
+  r.dumpItems = undefined;
 }
 
 /** The NLMSG_DONE devlink_fmsg_snd writes: a bare header, no error code. */
@@ -153,37 +136,59 @@ function bareDone(req: Request): Buffer {
   return b;
 }
 
-/** The dumpits; false for commands that are not health's. */
-export function healthDump(core: DevlinkCore, ctx: DumpCtx): boolean {
-  const hdr = (cmd: number): Hdr => ({ cmd, portid: ctx.req.portid, seq: ctx.req.seq, flags: NLM_F_MULTI });
-  switch (ctx.cmd) {
-    case C.HEALTH_REPORTER_GET:
-      // 6.1 walks every instance, its own reporters first, then each port's
-      for (const inst of core.instances.filter((i) => core.visible(i))) {
-        const list = reportersOf(inst);
-        for (const r of list) if (!r.port) ctx.put(fillReporter(core.family, hdr(C.HEALTH_REPORTER_GET), r));
-        for (const p of inst.ports) for (const r of list) if (r.port === p) ctx.put(fillReporter(core.family, hdr(C.HEALTH_REPORTER_GET), r));
-      }
-      return true;
-    case C.HEALTH_REPORTER_DUMP_GET: {
-      if (!ctx.tb) throw new Errno(-E.EINVAL);
-      const r = reporterFromAttrs(core.instanceFromAttrs(ctx.req.buf, ctx.tb), ctx.req.buf, ctx.tb);
-      if (!r.ops.dump) throw new Errno(-E.EOPNOTSUPP);
-      r.doDump(ctx.ext);
-      const items = r.dumpItems;
-      if (!items) throw new Errno(-EAGAIN);
-      for (let i = 0; i < items.length; i += ITEMS_PER_MSG) {
-        ctx.put(fillFmsg(core.family, { ...hdr(C.HEALTH_REPORTER_DUMP_GET), flags: NLM_F_MULTI | 4 }, items, i, Math.min(items.length, i + ITEMS_PER_MSG)));
-      }
-      return true;
-    }
-    default:
-      return false;
+/** A dump's message header. */
+function dumpHdr(ctx: DumpCtx, cmd: number): Hdr {
+  return { cmd, portid: ctx.req.portid, seq: ctx.req.seq, flags: NLM_F_MULTI };
+}
+
+/** 6.1 walks every instance, its own reporters first, then each port's. */
+function reporterGetDump(core: CoreCtx, ctx: DumpCtx): void {
+  for (const inst of core.instances.filter((i) => core.visible(i))) {
+    const list = reportersOf(inst);
+    for (const r of list) if (!r.port) ctx.put(fillReporter(core.family, dumpHdr(ctx, C.HEALTH_REPORTER_GET), r));
+    for (const p of inst.ports) for (const r of list) if (r.port === p) ctx.put(fillReporter(core.family, dumpHdr(ctx, C.HEALTH_REPORTER_GET), r));
   }
 }
 
+function reporterDumpGet(core: CoreCtx, ctx: DumpCtx): void {
+  if (!ctx.tb) throw new Errno(-E.EINVAL);
+  const r = reporterFromAttrs(core.instanceFromAttrs(ctx.req.buf, ctx.tb), ctx.req.buf, ctx.tb);
+  if (!r.ops.dump) throw new Errno(-E.EOPNOTSUPP);
+  r.doDump(ctx.ext);
+  const items = r.dumpItems;
+  if (!items) throw new Errno(-EAGAIN);
+  const hdr: Hdr = { ...dumpHdr(ctx, C.HEALTH_REPORTER_DUMP_GET), flags: NLM_F_MULTI | 4 };
+  for (let i = 0; i < items.length; i += ITEMS_PER_MSG) {
+    ctx.put(fillFmsg(core.family, hdr, items, i, Math.min(items.length, i + ITEMS_PER_MSG)));
+  }
+}
+
+/** The health reporter commands' handlers. */
+export const healthCmds: HandlerTable = {
+  [C.HEALTH_REPORTER_GET]: {
+    doit: (core, ctx, t) => {
+      const { req } = ctx;
+      const r = reporterFromAttrs(t.inst, req.buf, ctx.tb);
+      ctx.reply(fillReporter(core.family, { cmd: C.HEALTH_REPORTER_GET, portid: req.portid, seq: req.seq, flags: 0 }, r));
+    },
+    dumpit: reporterGetDump,
+  },
+  [C.HEALTH_REPORTER_SET]: { doit: reporterSet },
+  [C.HEALTH_REPORTER_RECOVER]: { doit: (core, ctx, t) => reporterFromAttrs(t.inst, ctx.req.buf, ctx.tb).recover(ctx.ext) },
+  [C.HEALTH_REPORTER_DIAGNOSE]: { doit: reporterDiagnose },
+  [C.HEALTH_REPORTER_TEST]: {
+    doit: (core, ctx, t) => {
+      // no mlx5 reporter has ops->test
+      reporterFromAttrs(t.inst, ctx.req.buf, ctx.tb);
+      throw new Errno(-E.EOPNOTSUPP);
+    },
+  },
+  [C.HEALTH_REPORTER_DUMP_CLEAR]: { doit: reporterDumpClear },
+  [C.HEALTH_REPORTER_DUMP_GET]: { dumpit: reporterDumpGet },
+};
+
 /** devlink_recover_notify: the reporter to the config group, while its instance is registered. */
-export function notifyRecover(core: DevlinkCore, r: SimReporter): void {
+export function notifyRecover(core: CoreCtx, r: SimReporter): void {
   if (!core.visible(r.inst)) return;
   core.notifyRaw(fillReporter(core.family, { cmd: C.HEALTH_REPORTER_RECOVER, portid: 0, seq: 0, flags: 0 }, r));
 }

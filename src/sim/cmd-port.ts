@@ -7,63 +7,11 @@ import { ExtAck, Tb, validateParse, NL_VALIDATE_STRICT } from './policy';
 import { Errno, fail, Port, PortOps } from './model';
 import { fnPolicy61, fnPolicyCurrent } from './policies';
 import { fillPort } from './fill';
-import type { DevlinkCore, DoCtx, DumpCtx, Target } from './core';
+import type { CoreCtx, DoCtx, DumpCtx, HandlerTable, Target } from './context';
 import { A, C, E, Flavour, FN_ATTR_MAX_6_1, FN_ATTR_MAX_CURRENT, FnA, FnCap, NLM_F_DUMP_FILTERED, NLM_F_MULTI, PortType } from './uapi';
 
 /** MAX_ADDR_LEN. */
 const MAX_ADDR_LEN = 32;
-
-export function portDoit(core: DevlinkCore, ctx: DoCtx, t: Target): boolean {
-  const { req, tb, ext } = ctx;
-  const f = core.family;
-  switch (ctx.cmd) {
-    case C.PORT_GET:
-      ctx.reply(fillPort(f, { cmd: C.PORT_NEW, portid: req.portid, seq: req.seq, flags: 0 }, t.port as Port, ext));
-      return true;
-    case C.PORT_SET:
-      portSet(core, ctx, t.port as Port);
-      return true;
-    case C.PORT_NEW:
-      portNew(core, ctx, t);
-      return true;
-    case C.PORT_DEL:
-      if (f.flavor === '6.1') {
-        const del = t.inst.driver.portDel;
-        if (!del) throw new Errno(-E.EOPNOTSUPP);
-        const a = tb[A.PORT_INDEX];
-        if (!a) {
-          ext.setMissing(A.PORT_INDEX);
-          fail(-E.EINVAL, ext, core.mod('Port index is not specified'));
-        }
-        del(t.inst, req.buf.readUInt32LE(a.data), ext);
-      } else {
-        const port = t.port as Port;
-        if (!port.ops.portDel) throw new Errno(-E.EOPNOTSUPP);
-        port.ops.portDel(port, ext);
-      }
-      return true;
-    case C.PORT_SPLIT: {
-      const port = t.port as Port;
-      if (!tb[A.PORT_SPLIT_COUNT]) {
-        ext.setMissing(A.PORT_SPLIT_COUNT);
-        throw new Errno(-E.EINVAL);
-      }
-      const ops = portOps(core, port);
-      if (!ops.portSplit) throw new Errno(-E.EOPNOTSUPP);
-      ops.portSplit(port, req.buf.readUInt32LE((tb[A.PORT_SPLIT_COUNT] as { data: number }).data), ext);
-      return true;
-    }
-    case C.PORT_UNSPLIT: {
-      const port = t.port as Port;
-      const ops = portOps(core, port);
-      if (!ops.portUnsplit) throw new Errno(-E.EOPNOTSUPP);
-      ops.portUnsplit(port, ext);
-      return true;
-    }
-    default:
-      return false;
-  }
-}
 
 /**
  * The command of the port add reply and of the port dump: DEVLINK_CMD_NEW on 6.1,
@@ -71,16 +19,16 @@ export function portDoit(core: DevlinkCore, ctx: DoCtx, t: Target): boolean {
  * in Debian's 6.12: devlink_nl_port_new_doit and devlink_nl_port_get_dump_one fill with
  * DEVLINK_CMD_PORT_NEW). The port get doit always answered PORT_NEW.
  */
-function portReplyCmd(core: DevlinkCore): number {
+function portReplyCmd(core: CoreCtx): number {
   return core.family.flavor === '6.1' ? C.NEW : C.PORT_NEW;
 }
 
 /** 6.1 keeps port function ops in devlink_ops; newer kernels per port. */
-function portOps(core: DevlinkCore, port: Port): PortOps {
+function portOps(core: CoreCtx, port: Port): PortOps {
   return core.family.flavor === '6.1' ? port.instance.driver.portOps : port.ops;
 }
 
-function portNew(core: DevlinkCore, ctx: DoCtx, t: Target): void {
+function portNew(core: CoreCtx, ctx: DoCtx, t: Target): void {
   const { req, tb, ext } = ctx;
   const d = t.inst.driver;
   if (!d.portNew || (core.family.flavor === '6.1' && !d.portDel)) throw new Errno(-E.EOPNOTSUPP);
@@ -105,7 +53,7 @@ function portNew(core: DevlinkCore, ctx: DoCtx, t: Target): void {
   ctx.reply(fillPort(core.family, { cmd: portReplyCmd(core), portid: req.portid, seq: req.seq, flags: 0 }, port, new ExtAck()));
 }
 
-function portSet(core: DevlinkCore, ctx: DoCtx, port: Port): void {
+function portSet(core: CoreCtx, ctx: DoCtx, port: Port): void {
   const { req, tb, ext } = ctx;
   const typeAttr = tb[A.PORT_TYPE];
   if (typeAttr) {
@@ -125,7 +73,7 @@ function portSet(core: DevlinkCore, ctx: DoCtx, port: Port): void {
   core.notifyPort(port, C.PORT_NEW);
 }
 
-function parseFn(core: DevlinkCore, buf: Buffer, start: number, end: number, ext: ExtAck): Tb {
+function parseFn(core: CoreCtx, buf: Buffer, start: number, end: number, ext: ExtAck): Tb {
   const tb: Tb = [];
   const six = core.family.flavor === '6.1';
   const err = validateParse(buf, start, end, six ? fnPolicy61 : fnPolicyCurrent, six ? FN_ATTR_MAX_6_1 : FN_ATTR_MAX_CURRENT, NL_VALIDATE_STRICT, ext, tb);
@@ -133,7 +81,7 @@ function parseFn(core: DevlinkCore, buf: Buffer, start: number, end: number, ext
   return tb;
 }
 
-function checkHwAddr(core: DevlinkCore, port: Port, addr: Buffer, ext: ExtAck): void {
+function checkHwAddr(core: CoreCtx, port: Port, addr: Buffer, ext: ExtAck): void {
   if (addr.length > MAX_ADDR_LEN) fail(-E.EINVAL, ext, core.mod('Port function hardware address too long'));
   if (port.type === PortType.ETH) {
     if (addr.length !== 6) fail(-E.EINVAL, ext, core.mod('Address must be 6 bytes for Ethernet device'));
@@ -142,7 +90,7 @@ function checkHwAddr(core: DevlinkCore, port: Port, addr: Buffer, ext: ExtAck): 
 }
 
 /** 6.1: parse, then hardware address (checks, then op), then state. */
-function functionSet61(core: DevlinkCore, buf: Buffer, start: number, end: number, port: Port, ext: ExtAck): void {
+function functionSet61(core: CoreCtx, buf: Buffer, start: number, end: number, port: Port, ext: ExtAck): void {
   const tb = parseFn(core, buf, start, end, ext);
   const ops = port.instance.driver.portOps;
   const hw = tb[FnA.HW_ADDR];
@@ -160,7 +108,7 @@ function functionSet61(core: DevlinkCore, buf: Buffer, start: number, end: numbe
 }
 
 /** Newer kernels: parse, devlink_port_function_validate, then hw_addr, caps, max_io_eqs, state. */
-function functionSetCurrent(core: DevlinkCore, buf: Buffer, start: number, end: number, port: Port, ext: ExtAck): void {
+function functionSetCurrent(core: CoreCtx, buf: Buffer, start: number, end: number, port: Port, ext: ExtAck): void {
   const tb = parseFn(core, buf, start, end, ext);
   const ops = port.ops;
   const hw = tb[FnA.HW_ADDR];
@@ -216,12 +164,7 @@ function functionSetCurrent(core: DevlinkCore, buf: Buffer, start: number, end: 
   if (st) ops.fnStateSet?.(port, buf[st.data], ext);
 }
 
-export function portDump(core: DevlinkCore, ctx: DumpCtx): boolean {
-  if (ctx.cmd === C.PORT_PARAM_GET) {
-    ctx.ext.setMsg(core.mod('Port params are not supported'));
-    return true;
-  }
-  if (ctx.cmd !== C.PORT_GET) return false;
+function portGetDump(core: CoreCtx, ctx: DumpCtx): void {
   const { instances, filtered } = core.dumpScope(ctx);
   const flags = NLM_F_MULTI | (filtered ? NLM_F_DUMP_FILTERED : 0);
   for (const inst of instances) {
@@ -229,5 +172,59 @@ export function portDump(core: DevlinkCore, ctx: DumpCtx): boolean {
       ctx.put(fillPort(core.family, { cmd: portReplyCmd(core), portid: ctx.req.portid, seq: ctx.req.seq, flags }, port, ctx.ext));
     }
   }
-  return true;
 }
+
+/** PORT_DEL: 6.1 asks the driver by index (devlink_ops.port_del); newer kernels the port's own ops. */
+function portDel(core: CoreCtx, ctx: DoCtx, t: Target): void {
+  const { req, tb, ext } = ctx;
+  if (core.family.flavor === '6.1') {
+    const del = t.inst.driver.portDel;
+    if (!del) throw new Errno(-E.EOPNOTSUPP);
+    const a = tb[A.PORT_INDEX];
+    if (!a) {
+      ext.setMissing(A.PORT_INDEX);
+      fail(-E.EINVAL, ext, core.mod('Port index is not specified'));
+    }
+    del(t.inst, req.buf.readUInt32LE(a.data), ext);
+  } else {
+    const port = t.port as Port;
+    if (!port.ops.portDel) throw new Errno(-E.EOPNOTSUPP);
+    port.ops.portDel(port, ext);
+  }
+}
+
+function portSplit(core: CoreCtx, ctx: DoCtx, t: Target): void {
+  const { req, tb, ext } = ctx;
+  const port = t.port as Port;
+  if (!tb[A.PORT_SPLIT_COUNT]) {
+    ext.setMissing(A.PORT_SPLIT_COUNT);
+    throw new Errno(-E.EINVAL);
+  }
+  const ops = portOps(core, port);
+  if (!ops.portSplit) throw new Errno(-E.EOPNOTSUPP);
+  ops.portSplit(port, req.buf.readUInt32LE((tb[A.PORT_SPLIT_COUNT] as { data: number }).data), ext);
+}
+
+function portUnsplit(core: CoreCtx, ctx: DoCtx, t: Target): void {
+  const port = t.port as Port;
+  const ops = portOps(core, port);
+  if (!ops.portUnsplit) throw new Errno(-E.EOPNOTSUPP);
+  ops.portUnsplit(port, ctx.ext);
+}
+
+/** The port commands' handlers. */
+export const portCmds: HandlerTable = {
+  [C.PORT_GET]: {
+    doit: (core, ctx, t) => {
+      const { req } = ctx;
+      ctx.reply(fillPort(core.family, { cmd: C.PORT_NEW, portid: req.portid, seq: req.seq, flags: 0 }, t.port as Port, ctx.ext));
+    },
+    dumpit: portGetDump,
+  },
+  [C.PORT_SET]: { doit: (core, ctx, t) => portSet(core, ctx, t.port as Port) },
+  [C.PORT_NEW]: { doit: portNew },
+  [C.PORT_DEL]: { doit: portDel },
+  [C.PORT_SPLIT]: { doit: portSplit },
+  [C.PORT_UNSPLIT]: { doit: portUnsplit },
+  [C.PORT_PARAM_GET]: { dumpit: (core, ctx) => ctx.ext.setMsg(core.mod('Port params are not supported')) },
+};

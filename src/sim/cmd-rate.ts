@@ -5,8 +5,8 @@
 import { ExtAck, Tb } from './policy';
 import { Errno, fail, Instance, Rate } from './model';
 import { fillRate } from './fill';
-import { cstr } from './core';
-import type { DevlinkCore, DoCtx, DumpCtx, Target } from './core';
+import { cstr } from './context';
+import type { CoreCtx, DoCtx, DumpCtx, HandlerTable, Target } from './context';
 import { A, C, E, NLM_F_DUMP_FILTERED, NLM_F_MULTI, RateType } from './uapi';
 
 /** devlink_rate_node_get_from_attrs: EINVAL for no, empty or all-digit names; ENODEV unknown. */
@@ -21,7 +21,7 @@ export function rateNodeFromAttrs(inst: Instance, buf: Buffer, tb: Tb): Rate {
 }
 
 /** devlink_rate_get_from_info. */
-export function rateFromAttrs(core: DevlinkCore, inst: Instance, buf: Buffer, tb: Tb): Rate {
+export function rateFromAttrs(core: CoreCtx, inst: Instance, buf: Buffer, tb: Tb): Rate {
   if (tb[A.PORT_INDEX]) {
     const port = core.portFromAttrs(inst, buf, tb);
     if (!port.rate) throw new Errno(-E.ENODEV);
@@ -32,7 +32,7 @@ export function rateFromAttrs(core: DevlinkCore, inst: Instance, buf: Buffer, tb
 }
 
 /** devlink_rate_set_ops_supported. */
-function opsSupported(core: DevlinkCore, inst: Instance, tb: Tb, type: RateType, ext: ExtAck): void {
+function opsSupported(core: CoreCtx, inst: Instance, tb: Tb, type: RateType, ext: ExtAck): void {
   const d = inst.driver;
   const leaf = type === RateType.LEAF;
   const kind = leaf ? 'leafs' : 'nodes';
@@ -55,7 +55,7 @@ function isAncestor(node: Rate, parent: Rate | undefined): boolean {
 }
 
 /** devlink_nl_rate_set. */
-function rateSet(core: DevlinkCore, rate: Rate, buf: Buffer, tb: Tb, ext: ExtAck): void {
+function rateSet(core: CoreCtx, rate: Rate, buf: Buffer, tb: Tb, ext: ExtAck): void {
   const d = rate.instance.driver;
   const leaf = rate.type === RateType.LEAF;
   const share = tb[A.RATE_TX_SHARE];
@@ -90,63 +90,46 @@ function rateSet(core: DevlinkCore, rate: Rate, buf: Buffer, tb: Tb, ext: ExtAck
   }
 }
 
-export function rateDoit(core: DevlinkCore, ctx: DoCtx, t: Target): boolean {
+function rateNew(core: CoreCtx, ctx: DoCtx, t: Target): void {
   const { req, tb, ext } = ctx;
   const buf = req.buf;
   const inst = t.inst;
   const d = inst.driver;
-  switch (ctx.cmd) {
-    case C.RATE_GET:
-      ctx.reply(fillRate(core.family, { cmd: C.RATE_NEW, portid: req.portid, seq: req.seq, flags: 0 }, t.rate as Rate));
-      return true;
-    case C.RATE_SET: {
-      const rate = t.rate as Rate;
-      opsSupported(core, inst, tb, rate.type, ext);
-      rateSet(core, rate, buf, tb, ext);
-      core.notifyRate(rate, C.RATE_NEW);
-      return true;
-    }
-    case C.RATE_NEW: {
-      if (!d.rateNodeNew || !d.rateNodeDel) fail(-E.EOPNOTSUPP, ext, core.mod("Rate nodes aren't supported"));
-      opsSupported(core, inst, tb, RateType.NODE, ext);
-      try {
-        rateNodeFromAttrs(inst, buf, tb);
-        throw new Errno(-E.EEXIST);
-      } catch (e) {
-        if (!(e instanceof Errno) || e.err !== -E.ENODEV) throw e;
-      }
-      const a = tb[A.RATE_NODE_NAME];
-      const node: Rate = {
-        instance: inst, type: RateType.NODE, name: a ? cstr(buf, a.data, a.len) : '',
-        txShare: 0n, txMax: 0n, txPriority: 0, txWeight: 0, parent: undefined, refcnt: 1,
-      };
-      d.rateNodeNew(node, ext);
-      try {
-        rateSet(core, node, buf, tb, ext);
-      } catch (e) {
-        d.rateNodeDel(node, ext);
-        throw e;
-      }
-      inst.rates.unshift(node);
-      core.notifyRate(node, C.RATE_NEW);
-      return true;
-    }
-    case C.RATE_DEL: {
-      const node = t.rate as Rate;
-      if (node.refcnt > 1) fail(-E.EBUSY, ext, core.mod('Node has children. Cannot delete node.'));
-      core.notifyRate(node, C.RATE_DEL);
-      d.rateNodeDel?.(node, ext);
-      if (node.parent) node.parent.refcnt--;
-      inst.rates.splice(inst.rates.indexOf(node), 1);
-      return true;
-    }
-    default:
-      return false;
+  if (!d.rateNodeNew || !d.rateNodeDel) fail(-E.EOPNOTSUPP, ext, core.mod("Rate nodes aren't supported"));
+  opsSupported(core, inst, tb, RateType.NODE, ext);
+  try {
+    rateNodeFromAttrs(inst, buf, tb);
+    throw new Errno(-E.EEXIST);
+  } catch (e) {
+    if (!(e instanceof Errno) || e.err !== -E.ENODEV) throw e;
   }
+  const a = tb[A.RATE_NODE_NAME];
+  const node: Rate = {
+    instance: inst, type: RateType.NODE, name: a ? cstr(buf, a.data, a.len) : '',
+    txShare: 0n, txMax: 0n, txPriority: 0, txWeight: 0, parent: undefined, refcnt: 1,
+  };
+  d.rateNodeNew(node, ext);
+  try {
+    rateSet(core, node, buf, tb, ext);
+  } catch (e) {
+    d.rateNodeDel(node, ext);
+    throw e;
+  }
+  inst.rates.unshift(node);
+  core.notifyRate(node, C.RATE_NEW);
 }
 
-export function rateDump(core: DevlinkCore, ctx: DumpCtx): boolean {
-  if (ctx.cmd !== C.RATE_GET) return false;
+function rateDel(core: CoreCtx, ctx: DoCtx, t: Target): void {
+  const inst = t.inst;
+  const node = t.rate as Rate;
+  if (node.refcnt > 1) fail(-E.EBUSY, ctx.ext, core.mod('Node has children. Cannot delete node.'));
+  core.notifyRate(node, C.RATE_DEL);
+  inst.driver.rateNodeDel?.(node, ctx.ext);
+  if (node.parent) node.parent.refcnt--;
+  inst.rates.splice(inst.rates.indexOf(node), 1);
+}
+
+function rateGetDump(core: CoreCtx, ctx: DumpCtx): void {
   const { instances, filtered } = core.dumpScope(ctx);
   const flags = NLM_F_MULTI | (filtered ? NLM_F_DUMP_FILTERED : 0);
   for (const inst of instances) {
@@ -154,5 +137,25 @@ export function rateDump(core: DevlinkCore, ctx: DumpCtx): boolean {
       ctx.put(fillRate(core.family, { cmd: C.RATE_NEW, portid: ctx.req.portid, seq: ctx.req.seq, flags }, r));
     }
   }
-  return true;
 }
+
+/** The rate commands' handlers. */
+export const rateCmds: HandlerTable = {
+  [C.RATE_GET]: {
+    doit: (core, ctx, t) => {
+      const { req } = ctx;
+      ctx.reply(fillRate(core.family, { cmd: C.RATE_NEW, portid: req.portid, seq: req.seq, flags: 0 }, t.rate as Rate));
+    },
+    dumpit: rateGetDump,
+  },
+  [C.RATE_SET]: {
+    doit: (core, ctx, t) => {
+      const rate = t.rate as Rate;
+      opsSupported(core, t.inst, ctx.tb, rate.type, ctx.ext);
+      rateSet(core, rate, ctx.req.buf, ctx.tb, ctx.ext);
+      core.notifyRate(rate, C.RATE_NEW);
+    },
+  },
+  [C.RATE_NEW]: { doit: rateNew },
+  [C.RATE_DEL]: { doit: rateDel },
+};

@@ -6,8 +6,8 @@
  * ("Devlink traps can't be set in switchdev mode"). A successful change is announced
  * with TRAP_NEW. Replies and dumps use TRAP_NEW and TRAP_GROUP_NEW.
  */
-import type { DevlinkCore, DoCtx, DumpCtx, Target } from './core';
-import { cstr } from './core';
+import type { CmdHandlers, CoreCtx, DoCtx, HandlerTable, Target } from './context';
+import { cstr } from './context';
 import type { FamilyCtx, Hdr } from './fill';
 import { Errno, fail, Instance } from './model';
 import { MsgWriter } from './wire';
@@ -90,7 +90,7 @@ function named(buf: Buffer, tb: DoCtx['tb'], attr: number): string | undefined {
 }
 
 /** __devlink_trap_action_set: a non-drop trap keeps its action; the driver decides; TRAP_NEW announces it. */
-function actionSet(core: DevlinkCore, inst: Instance, set: TrapSet, t: SimTrap, action: number, ext: DoCtx['ext']): void {
+function actionSet(core: CoreCtx, inst: Instance, set: TrapSet, t: SimTrap, action: number, ext: DoCtx['ext']): void {
   if (t.action !== action && t.type !== 0) {
     ext.setMsg(core.mod('Cannot change action of non-drop traps. Skipping'));
     return;
@@ -101,7 +101,7 @@ function actionSet(core: DevlinkCore, inst: Instance, set: TrapSet, t: SimTrap, 
 }
 
 /** devlink_trap_action_get_from_info: none is fine, beyond mirror is "Invalid trap action". */
-function actionOf(core: DevlinkCore, ctx: DoCtx): number | undefined {
+function actionOf(core: CoreCtx, ctx: DoCtx): number | undefined {
   const a = ctx.tb[A.TRAP_ACTION];
   if (!a) return undefined;
   const v = ctx.req.buf[a.data];
@@ -109,56 +109,86 @@ function actionOf(core: DevlinkCore, ctx: DoCtx): number | undefined {
   return v;
 }
 
-export function trapDoit(core: DevlinkCore, ctx: DoCtx, t: Target): boolean {
-  const { req, tb, ext } = ctx;
-  const inst = t.inst;
-  const hdr = (cmd: number): Hdr => ({ cmd, portid: req.portid, seq: req.seq, flags: 0 });
-  const cmd = ctx.cmd;
-  if (cmd !== C.TRAP_GET && cmd !== C.TRAP_SET && cmd !== C.TRAP_GROUP_GET && cmd !== C.TRAP_GROUP_SET && cmd !== C.TRAP_POLICER_GET && cmd !== C.TRAP_POLICER_SET) return false;
+/** The instance's traps; an empty trap (group, policer) list: EOPNOTSUPP. */
+function trapsOf(inst: Instance): TrapSet {
   const set = sets.get(inst);
-  // an empty trap (group, policer) list: EOPNOTSUPP
-  if (!set || cmd === C.TRAP_POLICER_GET || cmd === C.TRAP_POLICER_SET) throw new Errno(-E.EOPNOTSUPP);
-  if (cmd === C.TRAP_GET || cmd === C.TRAP_SET) {
-    const name = named(req.buf, tb, A.TRAP_NAME);
-    const trap = set.traps.find((x) => x.name === name);
-    if (!trap) fail(-E.ENOENT, ext, core.mod('Device did not register this trap'));
-    if (cmd === C.TRAP_GET) {
-      ctx.reply(fillTrap(core.family, hdr(CMD_TRAP_NEW), inst, trap!));
-      return true;
-    }
-    const action = actionOf(core, ctx);
-    if (action !== undefined) actionSet(core, inst, set, trap!, action, ext);
-    return true;
-  }
-  const group = named(req.buf, tb, A.TRAP_GROUP_NAME);
-  if (group === undefined || !set.groups.includes(group)) fail(-E.ENOENT, ext, core.mod('Device did not register this trap group'));
-  if (cmd === C.TRAP_GROUP_GET) {
-    ctx.reply(fillGroup(core.family, hdr(CMD_GROUP_NEW), inst, group!));
-    return true;
-  }
+  if (!set) throw new Errno(-E.EOPNOTSUPP);
+  return set;
+}
+
+/** The trap TRAP_NAME names (ENOENT "Device did not register this trap"). */
+function trapFromAttrs(core: CoreCtx, ctx: DoCtx, set: TrapSet): SimTrap {
+  const name = named(ctx.req.buf, ctx.tb, A.TRAP_NAME);
+  const trap = set.traps.find((x) => x.name === name);
+  if (!trap) fail(-E.ENOENT, ctx.ext, core.mod('Device did not register this trap'));
+  return trap;
+}
+
+/** The group TRAP_GROUP_NAME names (ENOENT "Device did not register this trap group"). */
+function groupFromAttrs(core: CoreCtx, ctx: DoCtx, set: TrapSet): string {
+  const group = named(ctx.req.buf, ctx.tb, A.TRAP_GROUP_NAME);
+  if (group === undefined || !set.groups.includes(group)) fail(-E.ENOENT, ctx.ext, core.mod('Device did not register this trap group'));
+  return group;
+}
+
+function replyHdr(ctx: DoCtx, cmd: number): Hdr {
+  return { cmd, portid: ctx.req.portid, seq: ctx.req.seq, flags: 0 };
+}
+
+function trapSet(core: CoreCtx, ctx: DoCtx, t: Target): void {
+  const set = trapsOf(t.inst);
+  const trap = trapFromAttrs(core, ctx, set);
   const action = actionOf(core, ctx);
-  if (action !== undefined) for (const tr of set.traps.filter((x) => x.group === group)) actionSet(core, inst, set, tr, action, ext);
+  if (action !== undefined) actionSet(core, t.inst, set, trap, action, ctx.ext);
+}
+
+function groupSet(core: CoreCtx, ctx: DoCtx, t: Target): void {
+  const inst = t.inst;
+  const set = trapsOf(inst);
+  const group = groupFromAttrs(core, ctx, set);
+  const action = actionOf(core, ctx);
+  if (action !== undefined) for (const tr of set.traps.filter((x) => x.group === group)) actionSet(core, inst, set, tr, action, ctx.ext);
   // mlx5 has no ops->trap_group_set: a policer cannot be bound
-  if (tb[A.TRAP_POLICER_ID]) throw new Errno(-E.EOPNOTSUPP);
-  core.notifyRaw(fillGroup(core.family, { cmd: CMD_GROUP_NEW, portid: 0, seq: 0, flags: 0 }, inst, group!));
-  return true;
+  if (ctx.tb[A.TRAP_POLICER_ID]) throw new Errno(-E.EOPNOTSUPP);
+  core.notifyRaw(fillGroup(core.family, { cmd: CMD_GROUP_NEW, portid: 0, seq: 0, flags: 0 }, inst, group));
 }
 
-export function trapDump(core: DevlinkCore, ctx: DumpCtx): boolean {
-  const hdr = (cmd: number): Hdr => ({ cmd, portid: ctx.req.portid, seq: ctx.req.seq, flags: NLM_F_MULTI });
-  const insts = core.instances.filter((i) => core.visible(i));
-  switch (ctx.cmd) {
-    case C.TRAP_GET:
-      for (const inst of insts) for (const t of sets.get(inst)?.traps ?? []) ctx.put(fillTrap(core.family, hdr(CMD_TRAP_NEW), inst, t));
-      return true;
-    case C.TRAP_GROUP_GET:
-      for (const inst of insts) for (const g of sets.get(inst)?.groups ?? []) ctx.put(fillGroup(core.family, hdr(CMD_GROUP_NEW), inst, g));
-      return true;
-    case C.TRAP_POLICER_GET:
-      return true;
-    default:
-      return false;
-  }
+/**
+ * A GET's handlers: the doit answers with the object the request names, the dump walks
+ * every visible instance's objects; both answer with `reply` (TRAP_NEW, TRAP_GROUP_NEW).
+ */
+function getCmd<T>(
+  reply: number,
+  named: (core: CoreCtx, ctx: DoCtx, set: TrapSet) => T,
+  all: (set: TrapSet) => readonly T[],
+  fill: (f: FamilyCtx, h: Hdr, inst: Instance, x: T) => Buffer,
+): CmdHandlers {
+  return {
+    doit: (core, ctx, t) => {
+      const x = named(core, ctx, trapsOf(t.inst));
+      ctx.reply(fill(core.family, replyHdr(ctx, reply), t.inst, x));
+    },
+    dumpit: (core, ctx) => {
+      const h: Hdr = { cmd: reply, portid: ctx.req.portid, seq: ctx.req.seq, flags: NLM_F_MULTI };
+      for (const inst of core.instances.filter((i) => core.visible(i))) {
+        const set = sets.get(inst);
+        if (set) for (const x of all(set)) ctx.put(fill(core.family, h, inst, x));
+      }
+    },
+  };
 }
 
+/** mlx5 registers no policers. */
+const noPolicers = (): never => {
+  throw new Errno(-E.EOPNOTSUPP);
+};
 
+/** The trap commands' handlers. */
+export const trapCmds: HandlerTable = {
+  [C.TRAP_GET]: getCmd(CMD_TRAP_NEW, trapFromAttrs, (set) => set.traps, fillTrap),
+  [C.TRAP_SET]: { doit: trapSet },
+  [C.TRAP_GROUP_GET]: getCmd(CMD_GROUP_NEW, groupFromAttrs, (set) => set.groups, fillGroup),
+  [C.TRAP_GROUP_SET]: { doit: groupSet },
+  [C.TRAP_POLICER_GET]: { doit: noPolicers, dumpit: () => undefined },
+  [C.TRAP_POLICER_SET]: { doit: noPolicers },
+};

@@ -1,28 +1,17 @@
 /**
  * The devlink core: the registry of instances, ports and rate objects that drivers
  * register into (each registration announced on the `config` group as the kernel does),
- * pre_doit's handle lookup, and the dispatch of doit and dumpit to the command modules.
+ * pre_doit's handle lookup, and the running of an op's doit and dumpit (the handlers the
+ * op table in ops.ts carries, from the command modules).
  */
 import { ExtAck, Tb } from './policy';
 import { Errno, Instance, Param, Port, Rate } from './model';
 import { FamilyCtx, fillDevice, fillParam, fillPort, fillRate, Hdr } from './fill';
-import { OpDef } from './ops';
-import { Request } from './wire';
+import type { OpDef } from './ops';
 import { A, C, E, PortType, RateType } from './uapi';
-import { portDoit, portDump } from './cmd-port';
-import { devDoit, devDump } from './cmd-dev';
-import { rateDoit, rateDump, rateFromAttrs, rateNodeFromAttrs } from './cmd-rate';
-import { healthDoit, healthDump } from './cmd-health';
-import { flashDoit } from './cmd-flash';
-import { trapDoit, trapDump } from './cmd-trap';
-
-/** struct devlink_obj_desc: what a notification is about, and what a filter asks for. */
-export interface ObjDesc {
-  readonly bus?: string;
-  readonly dev?: string;
-  /** Port notifications only (devlink_nl_obj_desc_port_set). */
-  readonly port?: number;
-}
+import { rateFromAttrs, rateNodeFromAttrs } from './cmd-rate';
+import { CoreCtx, cstr, DoCtx, DumpCtx, ObjDesc, Target } from './context';
+export type { DoCtx, DumpCtx, ObjDesc, Target } from './context';
 
 function descOf(inst: Instance): ObjDesc {
   return { bus: inst.bus, dev: inst.dev };
@@ -50,32 +39,7 @@ export function descMatch(desc: ObjDesc, flt: ObjDesc): boolean {
   return true;
 }
 
-/** What a doit gets: the parsed request and a way to reply (genlmsg_reply). */
-export interface DoCtx {
-  readonly req: Request;
-  readonly tb: Tb;
-  readonly ext: ExtAck;
-  readonly cmd: number;
-  reply(msg: Buffer): void;
-}
-
-/** What a dumpit gets: attributes (when the op parses them) and a sink for messages. */
-export interface DumpCtx {
-  readonly req: Request;
-  readonly tb: Tb | undefined;
-  readonly ext: ExtAck;
-  readonly cmd: number;
-  put(msg: Buffer): void;
-}
-
-/** pre_doit's results. */
-export interface Target {
-  readonly inst: Instance;
-  readonly port?: Port;
-  readonly rate?: Rate;
-}
-
-export class DevlinkCore {
+export class DevlinkCore implements CoreCtx {
   readonly instances: Instance[] = [];
   private nextIndex = 0;
 
@@ -87,7 +51,7 @@ export class DevlinkCore {
      */
     private readonly multicast: (msg: Buffer, desc: ObjDesc) => void,
     /** NOTIFY_FILTER_SET: the filter of the requesting socket (undefined: none). */
-    private readonly setFilter: (portid: number, flt: ObjDesc | undefined) => void = () => undefined,
+    readonly setNotifyFilter: (portid: number, flt: ObjDesc | undefined) => void = () => undefined,
   ) {}
 
   /** NL_SET_ERR_MSG_MOD's prefix: KBUILD_MODNAME of net/devlink/leftover.c on 6.1. */
@@ -286,39 +250,26 @@ export class DevlinkCore {
   }
 
   /**
-   * devlink_nl_notify_filter_set_doit: bus name, device name and port index, each
-   * optional, replace the socket's filter; none of them removes it.
+   * Run an op's doit after pre_doit; throws Errno on failure. A command the simulated
+   * drivers implement nothing for has no handler: EOPNOTSUPP.
    */
-  private notifyFilterSet(ctx: DoCtx): void {
-    const { tb, req } = ctx;
-    const bus = tb[A.BUS_NAME];
-    const dev = tb[A.DEV_NAME];
-    const port = tb[A.PORT_INDEX];
-    const flt: ObjDesc = {
-      ...(bus ? { bus: cstr(req.buf, bus.data, bus.len) } : {}),
-      ...(dev ? { dev: cstr(req.buf, dev.data, dev.len) } : {}),
-      ...(port ? { port: req.buf.readUInt32LE(port.data) } : {}),
-    };
-    this.setFilter(req.portid, bus || dev || port ? flt : undefined);
-  }
-
-  /** Run a doit; throws Errno on failure. */
   doit(op: OpDef, ctx: DoCtx): void {
     const t = this.preDoit(op, ctx);
-    if (op.cmd === C.NOTIFY_FILTER_SET) {
-      this.notifyFilterSet(ctx);
-      return;
-    }
-    if (!t) throw new Errno(-E.EOPNOTSUPP);
-    if (portDoit(this, ctx, t) || devDoit(this, ctx, t) || rateDoit(this, ctx, t) || healthDoit(this, ctx, t) || flashDoit(this, ctx, t) || trapDoit(this, ctx, t)) return;
-    // commands the driver implements nothing for
-    throw new Errno(-E.EOPNOTSUPP);
+    const doit = op.handlers?.doit;
+    if (!doit) throw new Errno(-E.EOPNOTSUPP);
+    // t is undefined only for an op that needs nothing (NOTIFY_FILTER_SET), whose doit takes no target
+    doit(this, ctx, t as Target);
   }
 
-  /** Run a dumpit: returns 0 or the negative errno NLMSG_DONE carries. */
+  /**
+   * Run an op's dumpit: returns the negative errno NLMSG_DONE carries, or 0. A command
+   * without a dump handler dumps nothing.
+   */
   dumpit(op: OpDef, ctx: DumpCtx): number {
+    const dumpit = op.handlers?.dumpit;
+    if (!dumpit) return 0;
     try {
-      if (portDump(this, ctx) || devDump(this, ctx) || rateDump(this, ctx) || healthDump(this, ctx) || trapDump(this, ctx)) return 0;
+      dumpit(this, ctx);
       return 0;
     } catch (e) {
       if (e instanceof Errno) return e.err;
@@ -344,10 +295,3 @@ export class DevlinkCore {
     return this.family.flavor === '6.1' ? inst.ports : [...inst.ports].sort((a, b) => a.index - b.index);
   }
 }
-
-/** A NUL-terminated string attribute's value. */
-export function cstr(buf: Buffer, data: number, len: number): string {
-  const end = buf.indexOf(0, data);
-  return buf.toString('utf8', data, end >= 0 && end < data + len ? end : data + len);
-}
-

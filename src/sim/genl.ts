@@ -7,7 +7,7 @@
  */
 import { ExtAck, NL_VALIDATE_LIBERAL, NL_VALIDATE_STRICT, Tb, validateParse } from './policy';
 import { Errno } from './model';
-import type { DoCtx, DumpCtx } from './core';
+import type { DoCtx, DumpCtx } from './context';
 import type { Faults } from './faults';
 import type { OpDef } from './ops';
 import type { Scheduler } from './scheduler';

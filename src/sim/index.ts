@@ -29,7 +29,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Transport } from '../genl/transport';
-import { DevlinkCore, descMatch, ObjDesc } from './core';
+import type { ObjDesc } from './context';
+import { DevlinkCore, descMatch } from './core';
 import { SimEndpoint } from './endpoint';
 import { Faults } from './faults';
 import type { FamilyCtx } from './fill';
@@ -37,7 +38,7 @@ import { GenlFamily, GenlKernel, Origin } from './genl';
 import { checkInvariants, InvariantReport } from './invariants';
 import { IceDeviceOptions, IcePf, iceInvariants } from './ice';
 import { Mlx5DeviceOptions, Mlx5Pf } from './mlx5';
-import type { Mlx5PortAddOrder } from './mlx5-sf';
+import type { Mlx5PortAddOrder } from './mlx5-port-new';
 import { nlctrlFamily } from './nlctrl';
 import { ops61, opsCurrent } from './ops';
 import { Scheduler } from './scheduler';
@@ -51,7 +52,7 @@ import { Timing, World } from './world';
 import { inView, netnsOfPath, ownNetns } from './netns';
 
 export type { Mlx5DeviceOptions, IceDeviceOptions };
-export type { Mlx5PortAddOrder } from './mlx5-sf';
+export type { Mlx5PortAddOrder } from './mlx5-port-new';
 /** A simulated PF: mlx5_core (the default) or ice (`driver: 'ice'`, kernel 'current' only). */
 export type SimDeviceOptions = Mlx5DeviceOptions | IceDeviceOptions;
 export type SimPf = Mlx5Pf | IcePf;

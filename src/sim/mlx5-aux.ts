@@ -20,9 +20,10 @@
  */
 import { DevlinkDriver, Errno, fail, Instance, Netdev, Port } from './model';
 import { ExtAck } from './policy';
-import { MLX5, portNewChecks, Sf } from './mlx5-sf';
+import type { Sf } from './mlx5-sf';
+import { portNewChecks } from './mlx5-port-new';
 import type { World } from './world';
-import { mlx5Info, mlx5LightParams, mlx5Params } from './mlx5-common';
+import { MLX5, mlx5Info, mlx5LightParams, mlx5Params } from './mlx5-common';
 import { mlx5EnReporters, mlx5FwReporters } from './mlx5-health';
 import { setFlashKind } from './cmd-flash';
 import { mlx5Traps } from './cmd-trap';

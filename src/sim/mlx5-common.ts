@@ -5,11 +5,13 @@
  */
 import { ExtAck } from './policy';
 import { fail, InfoReport, Param, ParamValue } from './model';
-import { MLX5 } from './mlx5-sf';
 import { Cmode, E, ParamNla } from './uapi';
 
 const RUNTIME = 1 << Cmode.RUNTIME;
 const DRIVERINIT = 1 << Cmode.DRIVERINIT;
+
+/** The prefix of the driver's extack messages (KBUILD_MODNAME ": "). */
+export const MLX5 = 'mlx5_core: ';
 
 /** FW version reported running and stored. */
 export const FW_VERSION = '22.36.1010';

@@ -66,6 +66,18 @@ function resourceDump(f: FmsgWriter, label: string, index?: number): void {
   f.binary('data', Buffer.alloc(64)).pairObjEnd();
 }
 
+/** A queue reporter's dump: its slice, then each channel's queue (`queues`, each `queue` with its number from `first`). */
+function queuesDump(f: FmsgWriter, slice: string, queues: string, queue: string, first: number): void {
+  resourceDump(f, slice);
+  f.arrPairStart(queues);
+  for (let i = 0; i < CHANNELS; i++) {
+    f.objStart();
+    resourceDump(f, queue, first + i);
+    f.objEnd();
+  }
+  f.arrPairEnd();
+}
+
 const txOps: ReporterOps = {
   name: 'tx',
   recover: () => undefined,
@@ -82,16 +94,7 @@ const txOps: ReporterOps = {
     }
     f.arrPairEnd();
   },
-  dump: (_r, f) => {
-    resourceDump(f, 'SX Slice');
-    f.arrPairStart('SQs');
-    for (let i = 0; i < CHANNELS; i++) {
-      f.objStart();
-      resourceDump(f, 'SQ', 0x200 + i);
-      f.objEnd();
-    }
-    f.arrPairEnd();
-  },
+  dump: (_r, f) => queuesDump(f, 'SX Slice', 'SQs', 'SQ', 0x200),
 };
 
 const rxOps: ReporterOps = {
@@ -111,16 +114,7 @@ const rxOps: ReporterOps = {
     }
     f.arrPairEnd();
   },
-  dump: (_r, f) => {
-    resourceDump(f, 'RX Slice');
-    f.arrPairStart('RQs');
-    for (let i = 0; i < CHANNELS; i++) {
-      f.objStart();
-      resourceDump(f, 'RQ', 0x300 + i);
-      f.objEnd();
-    }
-    f.arrPairEnd();
-  },
+  dump: (_r, f) => queuesDump(f, 'RX Slice', 'RQs', 'RQ', 0x300),
 };
 
 /** mlx5_fw_reporters_create, for a PF (`pf`) or an SF's own instance. */

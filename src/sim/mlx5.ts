@@ -8,8 +8,9 @@
  */
 import { ExtAck } from './policy';
 import { DevlinkDriver, Errno, fail, Instance, Port, PortOps, Rate } from './model';
-import { MLX5, Mlx5PortAddOrder, Sf, SfTable } from './mlx5-sf';
-import { mlx5Info, mlx5Params } from './mlx5-common';
+import type { Mlx5PortAddOrder } from './mlx5-port-new';
+import { Sf, SfTable } from './mlx5-sf';
+import { MLX5, mlx5Info, mlx5Params } from './mlx5-common';
 import { mlx5EnReporters, mlx5FwReporters } from './mlx5-health';
 import { setFlashKind } from './cmd-flash';
 import { mlx5Traps } from './cmd-trap';

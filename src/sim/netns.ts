@@ -17,7 +17,7 @@
  * endpoint elsewhere gets none, and what its requests cause is not announced.
  */
 import * as fs from 'fs';
-import { DevlinkCore } from './core';
+import type { CoreCtx } from './context';
 import { fillParam } from './fill';
 import { Errno, fail, Instance } from './model';
 import { ExtAck, Tb } from './policy';
@@ -65,7 +65,7 @@ export function ownNetns(): string {
  * The target of a reload, or undefined when the request names none. Exactly one of
  * NETNS_PID, NETNS_FD, NETNS_ID; an unknown namespace is EINVAL with the kernel's message.
  */
-export function reloadNetns(core: DevlinkCore, buf: Buffer, tb: Tb, ext: ExtAck): string | undefined {
+export function reloadNetns(core: CoreCtx, buf: Buffer, tb: Tb, ext: ExtAck): string | undefined {
   const given = [A.NETNS_PID, A.NETNS_FD, A.NETNS_ID].filter((x) => tb[x]);
   if (given.length === 0) return undefined;
   // 6.1 prefixes the module name (NL_SET_ERR_MSG_MOD); 6.12 moved these to NL_SET_ERR_MSG
@@ -85,7 +85,7 @@ export function reloadNetns(core: DevlinkCore, buf: Buffer, tb: Tb, ext: ExtAck)
  * Newer cores refuse a change of namespace with another action than driver_reinit
  * (6.1 leaves it to the driver).
  */
-export function checkNetnsAction(core: DevlinkCore, inst: Instance, dest: string | undefined, action: number, ext: ExtAck): void {
+export function checkNetnsAction(core: CoreCtx, inst: Instance, dest: string | undefined, action: number, ext: ExtAck): void {
   if (dest === undefined || core.family.flavor === '6.1' || dest === (inst.netns ?? ownNetns())) return;
   if (action !== 1) fail(-E.EOPNOTSUPP, ext, core.mod('Changing namespace is only supported for reinit action'));
 }
@@ -94,7 +94,7 @@ export function checkNetnsAction(core: DevlinkCore, inst: Instance, dest: string
  * devlink_ns_change_notify before the driver's reload_down: the instance's params and
  * then the instance announced gone from the namespace it leaves. Nothing when it stays.
  */
-export function leaveNetns(core: DevlinkCore, inst: Instance, dest: string | undefined): boolean {
+export function leaveNetns(core: CoreCtx, inst: Instance, dest: string | undefined): boolean {
   if (dest === undefined || dest === (inst.netns ?? ownNetns())) return false;
   for (const p of inst.params) {
     try {

@@ -12,7 +12,7 @@ import type { OpDef } from './ops';
 import { opFlags } from './ops';
 import { MsgWriter } from './wire';
 import { Ctrl, E, GENL_ID_CTRL, NLM_F_MULTI } from './uapi';
-import { cstr } from './core';
+import { cstr } from './context';
 
 const CTRL_VERSION = 2;
 

@@ -2,11 +2,21 @@
  * The devlink family's operations as each kernel registers them: 6.1's genl_small_ops
  * (one family policy, GENL_DONT_VALIDATE_* flags per op, nlctrl listing them in table
  * order) and 6.12's generated split ops (a policy per do and per dump). From these come
- * nlctrl's OPS list, the permission check, and how each request's attributes are parsed.
+ * nlctrl's OPS list, the permission check, how each request's attributes are parsed, and
+ * what runs: each op carries its command's handlers (genl_ops.doit and .dumpit) from the
+ * command modules.
  */
 import { Policy } from './policy';
 import { currentHandlePolicy, currentPolicies, devlinkPolicy61 } from './policies';
 import { C, GENL_ADMIN_PERM, GENL_CMD_CAP_DO, GENL_CMD_CAP_DUMP, GENL_CMD_CAP_HASPOL } from './uapi';
+import type { CmdHandlers, HandlerTable } from './context';
+import { devCmds } from './cmd-dev';
+import { flashCmds } from './cmd-flash';
+import { healthCmds } from './cmd-health';
+import { notifyCmds } from './cmd-notify';
+import { portCmds } from './cmd-port';
+import { rateCmds } from './cmd-rate';
+import { trapCmds } from './cmd-trap';
 
 /** How attributes are validated: not parsed, liberal, or strict (NL_VALIDATE_STRICT). */
 export type Validation = 'none' | 'liberal' | 'strict';
@@ -24,6 +34,34 @@ export interface OpDef {
   readonly doPolicy?: Policy;
   readonly dumpPolicy?: Policy;
   readonly need: Need;
+  /**
+   * What runs for a do and a dump of this command (the devlink family's ops; nlctrl
+   * answers its own). A handler missing where the kernel has the op: the simulated
+   * drivers implement nothing for it (a do answers EOPNOTSUPP, a dump is empty).
+   */
+  readonly handlers?: CmdHandlers;
+}
+
+/** The command modules' handlers in one table; a command's doit and dumpit may come from different modules, never twice. */
+function mergeHandlers(tables: readonly HandlerTable[]): ReadonlyMap<number, CmdHandlers> {
+  const out = new Map<number, CmdHandlers>();
+  for (const table of tables) {
+    for (const [key, h] of Object.entries(table)) {
+      const cmd = Number(key);
+      const had = out.get(cmd) ?? {};
+      if ((had.doit && h.doit) || (had.dumpit && h.dumpit)) throw new Error(`devlink command ${cmd} has two handlers`);
+      out.set(cmd, { ...had, ...h });
+    }
+  }
+  return out;
+}
+
+const HANDLERS = mergeHandlers([portCmds, devCmds, rateCmds, healthCmds, flashCmds, trapCmds, notifyCmds]);
+
+/** An op with its command's handlers, where the simulator has any. */
+function withHandlers(op: OpDef): OpDef {
+  const handlers = HANDLERS.get(op.cmd);
+  return handlers ? { ...op, handlers } : op;
 }
 
 /** nlctrl's CTRL_ATTR_OP_FLAGS for an op. */
@@ -97,7 +135,7 @@ const OPS_61: readonly Row61[] = [
   [C.SELFTESTS_RUN, 1, 1, 0, '', 'devlink'],
 ];
 
-export const ops61: readonly OpDef[] = OPS_61.map(([cmd, admin, doit, dumpit, v, need]) => ({
+export const ops61: readonly OpDef[] = OPS_61.map(([cmd, admin, doit, dumpit, v, need]) => withHandlers({
   cmd, admin: admin === 1, doit: doit === 1, dumpit: dumpit === 1,
   doValidate: v.includes('S') ? 'liberal' : 'strict',
   dumpValidate: v.includes('D') ? 'none' : v.includes('d') ? 'liberal' : 'strict',
@@ -172,10 +210,10 @@ export const opsCurrent: readonly OpDef[] = OPS_CUR.map(([cmd, admin, doit, dump
   const p = currentPolicies.get(cmd);
   const doPolicy = doit ? (p?.doit ?? currentHandlePolicy) : undefined;
   const dumpPolicy = dumpit && dumpValidate !== 'none' ? (p?.dumpit ?? currentHandlePolicy) : undefined;
-  return {
+  return withHandlers({
     cmd, admin: admin === 1, doit: doit === 1, dumpit: dumpit === 1,
     doValidate: 'liberal', dumpValidate, need,
     ...(doPolicy ? { doPolicy } : {}),
     ...(dumpPolicy ? { dumpPolicy } : {}),
-  };
+  });
 });

@@ -5,7 +5,7 @@
  */
 import type { DevlinkCore } from './core';
 import type { Scheduler } from './scheduler';
-import type { Mlx5PortAddOrder } from './mlx5-sf';
+import type { Mlx5PortAddOrder } from './mlx5-port-new';
 import type { Sysfs } from './sysfs';
 
 export interface Timing {

@@ -1,0 +1,39 @@
+/**
+ * What one message of its answer does to a call: a reply is kept (or streamed), an ACK,
+ * DONE or error ends it, NLMSG_DUMP_INTR marks it interrupted. The connection looks the
+ * call up by sequence number and acts on the outcome.
+ */
+import { kernelErrorOf } from './call-errors';
+import { Pending, State } from './calls';
+import { NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN } from './constants';
+import type { KernelError } from './errors';
+import { NlMsg, parseDone, parseError } from './message';
+
+/** The outcome "the call waits for more". */
+export const MORE: unique symbol = Symbol('more');
+
+/** Read `m` into call `p`: MORE, or the call is done (undefined, or the kernel's refusal). */
+export function readReply(p: Pending, m: NlMsg): KernelError | undefined | typeof MORE {
+  switch (m.type) {
+    case NLMSG_ERROR: {
+      const info = parseError(m);
+      if (info.errno !== 0) return kernelErrorOf(p.spec, p.seq, info);
+      return p.dump ? MORE : undefined;
+    }
+    case NLMSG_DONE: {
+      if (m.flags & NLM_F_DUMP_INTR) p.interrupted = true;
+      const info = parseDone(m);
+      return info.errno !== 0 ? kernelErrorOf(p.spec, p.seq, info) : undefined;
+    }
+    case NLMSG_NOOP:
+    case NLMSG_OVERRUN:
+      return MORE;
+    default:
+      if (m.flags & NLM_F_DUMP_INTR) p.interrupted = true;
+      if (p.state === State.DRAINING) return MORE;
+      if (p.stream) p.stream.push(m);
+      else p.replies.push(m);
+      // sent without NLM_F_ACK: this message is the whole answer
+      return p.spec.oneReply && !p.dump ? undefined : MORE;
+  }
+}
