@@ -46,7 +46,7 @@ export function netnsOfPath(p: string): string | undefined {
 }
 
 /** Answer one request in the view of the namespace `netns` (undefined: the simulator's own). */
-export function inView<T>(core: DevlinkCore, netns: string | undefined, f: () => T): T {
+export function inView<T>(core: { view: string | undefined }, netns: string | undefined, f: () => T): T {
   const prev = core.view;
   core.view = netns;
   try {
