@@ -272,7 +272,9 @@ describe('oracle: issue 17\'s requests are iproute2\'s bytes, their replies deco
   it('traps: show (dump and one), set; groups and policers likewise', async () => {
     const all = await replay('trap-show-dump', (dl) => dl.traps());
     assert.ok(all.result.length > 0);
-    for (const t of all.result) assert.match(printed(all.f), new RegExp(`name ${t.name} type ${t.type} generic ${t.generic} action ${t.action} group ${t.group}`));
+    for (const t of all.result) {
+      assert.match(printed(all.f), new RegExp(`name ${t.name} type ${t.type} generic ${t.generic} action ${t.action} group ${t.group}`));
+    }
     const one = await replay('trap-show', (dl) => dl.trap(DEV, 'ingress_vlan_filter'));
     assert.equal(one.result.name, 'ingress_vlan_filter');
     assert.equal(one.result.group, 'l2_drops');

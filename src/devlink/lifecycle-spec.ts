@@ -169,7 +169,9 @@ function checkSpecNetns(spec: SubfunctionSpec): void {
   const c = netnsChoice(spec.netns);
   const field = 'open' in c ? 'netns' : `netns.${c.attr === 'netnsFd' ? 'fd' : c.attr === 'netnsPid' ? 'pid' : 'id'}`;
   const at = netnsPath(c);
-  if (at === undefined) throw new ValidationError(field, 'a peer id names no namespace this host can open to find the SF in: give a name, a path, { fd } or { pid }');
+  if (at === undefined) {
+    throw new ValidationError(field, 'a peer id names no namespace this host can open to find the SF in: give a name, a path, { fd } or { pid }');
+  }
   if ((spec.controller ?? 0) !== 0) {
     throw new ValidationError('netns', 'an SF of an external controller attaches on that host: there is no instance here to move into a namespace');
   }

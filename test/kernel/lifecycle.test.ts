@@ -156,7 +156,7 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): an SF with params and
     (JSON.parse(inNs('devlink', '-j', 'port', 'show')) as { port: Record<string, { netdev?: string }> }).port,
   ).filter(([h]) => h.startsWith(`${dev}/`)).map(([, p]) => p);
 
-  it('createSubfunction with params and netns: the SF instance and its netdev are in the namespace (devlink and ip there agree); destroy from here', async () => {
+  it('createSubfunction with params and netns: the SF instance and its netdev are there (devlink and ip there agree); destroy from here', async () => {
     const sf = await dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 21, hwAddr: '00:00:00:00:00:21', params: { enable_eth: true }, netns: NS });
     assert.equal(sf.netns, `/var/run/netns/${NS}`);
     assert.match(sf.devlink ?? '', /^auxiliary\/netdevsim\.sf\.\d+$/);
