@@ -14,7 +14,7 @@
  */
 import { KernelError } from '../genl/errors';
 import { ENODEV_ERRNO } from '../genl/errno';
-import { Devlink } from './devlink';
+import type { Devlink } from './devlink';
 import { NotFoundError } from './errors';
 import type { Budget } from './lifecycle-budget';
 import type { CallState } from './lifecycle-outcome';
@@ -29,6 +29,8 @@ import type { Watch } from './watch';
 async function openIn(dl: Devlink, path: string, budget: Budget): Promise<Devlink> {
   const t = dl.genl.connection.transport;
   const { timeoutMs } = budget.call();
+  // The class of `dl` itself, read at run time: a value import of './devlink' would close an import circle.
+  const Devlink = dl.constructor as typeof import('./devlink').Devlink;
   if (t.openInNetns) return Devlink.open({ transport: t.openInNetns(path), family: dl.family.name, timeoutMs });
   return Devlink.open({ netns: path, family: dl.family.name, timeoutMs });
 }
