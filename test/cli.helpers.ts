@@ -79,6 +79,8 @@ function spy(t: Transport, familyId: number, log: number[]): Transport {
     addMembership: (g) => t.addMembership(g),
     dropMembership: (g) => t.dropMembership(g),
     close: () => t.close(),
+    ...(t.sysfsRoot !== undefined ? { sysfsRoot: t.sysfsRoot } : {}),
+    ...(t.openInNetns ? { openInNetns: (ns: string) => t.openInNetns!(ns) } : {}),
   };
 }
 

@@ -2,6 +2,8 @@
 // what the kernel made of it (auxiliary device, devlink instance, netdev, RDMA device).
 import assert from 'node:assert/strict';
 import { PF0, PF1, SimSession, simSession } from './cli.helpers';
+import { suiteNetns } from './helpers/netns';
+import { Cmd } from '../src/devlink/constants';
 
 interface SfJson {
   dev: string;
@@ -117,5 +119,44 @@ describe('cli sf', () => {
       'Error: invalid hwAddr: "zz" is not a MAC address: expected six octets such as "00:00:00:00:88:88".\n');
     assert.equal((await s.cli(['sf', 'destroy', 'eth0'])).err, 'Expected "bus_name/dev_name/port_index" or "bus_name/dev_name pfnum N sfnum N".\n');
     assert.match((await s.cli(['sf', 'create'])).out, /^Usage: devlink-sf sf create/);
+  });
+});
+
+describe('cli sf with param and netns (root and `ip netns`; skipped otherwise)', () => {
+  const ns = suiteNetns('dlsf-cli-sf');
+  let s: SimSession;
+  beforeEach(async () => {
+    s = await simSession({ eswitch: 'switchdev' });
+  });
+  afterEach(async () => {
+    await s.close();
+  });
+
+  it('create ... param enable_rdma false netns NAME: the instance and its netdev in the namespace, one reload', async () => {
+    const r = await s.cli(['-j', 'sf', 'create', PF0, 'pfnum', '0', 'sfnum', '90', 'param', 'enable_rdma', 'false', 'netns', ns.name]);
+    assert.equal(r.code, 0, r.err);
+    const sf = (JSON.parse(r.out) as { sf: Record<string, SfJson & { netns?: string }> }).sf[`${PF0}/32768`];
+    assert.equal(sf.result, 'created');
+    assert.equal(s.sent.cmds.filter((c) => c === Cmd.RELOAD).length, 1);
+    assert.equal(sf.netns, ns.path);
+    assert.equal(sf.rdma, undefined);
+    assert.match(sf.devlink ?? '', /^auxiliary\/mlx5_core\.sf\.\d+$/);
+    // the instance is no longer seen from here; its param says what was set
+    const here = await s.cli(['dev', 'show', sf.devlink!]);
+    assert.notEqual(here.code, 0);
+    const text = await s.cli(['sf', 'destroy', PF0, 'pfnum', '0', 'sfnum', '90']);
+    assert.equal(text.code, 0, text.err);
+    assert.equal(text.out, `destroyed ${PF0} pfnum 0 sfnum 90\n`);
+  });
+
+  it('text: the namespace is named; a param value is typed (true/false, a number, else a string); mistakes are usage errors', async () => {
+    const r = await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '91', 'netns', ns.path]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out.split('\n')[0], `created ${PF0}/32768 (${PF0} pfnum 0 sfnum 91) in network namespace ${ns.path}`);
+    assert.equal((await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '92', 'netns', 'no-such-ns-here'])).err,
+      '"no-such-ns-here" is not a number or not within range\n');
+    const bad = await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '93', 'param', 'enable_eth', 'true', 'inactive']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /params/);
   });
 });

@@ -164,7 +164,7 @@ export async function devReload(s: Session, a: Args): Promise<void> {
  * iproute2's netns argument: a name in /var/run/netns or a path if one can be opened,
  * else a PID (netns_get_fd, then dl_argv_uint32_t).
  */
-function nextNetns(a: Args): NetnsTarget {
+export function nextNetns(a: Args): NetnsTarget {
   const word = nextStr(a);
   try {
     fs.accessSync(netnsPathOf(word), fs.constants.R_OK);

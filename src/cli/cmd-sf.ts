@@ -3,7 +3,7 @@
  *
  *   sf create DEV pfnum N sfnum N [controller N] [hw_addr MAC] [roce enable|disable]
  *             [migratable ...] [ipsec_crypto ...] [ipsec_packet ...] [max_io_eqs N]
- *             [inactive] [nowait] [timeout MS]
+ *             [param NAME VALUE]... [netns NAME|PATH|PID] [inactive] [nowait] [timeout MS]
  *   sf ensure  (the same arguments; converges an existing SF instead of failing)
  *   sf destroy DEV/INDEX | DEV pfnum N sfnum N [controller N] [timeout MS]
  *   sf list [DEV]
@@ -16,15 +16,18 @@ import { DevlinkError } from '../devlink/errors';
 import { ENODEV_ERRNO } from '../genl/errno';
 import type { LifecycleOptions, Subfunction, SubfunctionSpec } from '../devlink/subfunction';
 import { findSfDevices, SfDevices } from '../devlink/sysfs';
-import type { DevlinkPort, PortFunctionCaps } from '../devlink/types';
+import type { DevlinkPort, ParamValue, PortFunctionCaps } from '../devlink/types';
 import {
   Args, capKeywords, nextDevHandle, nextDevOrPort, nextStr, nextUint, parseKeywords, requireKeywords, UsageError,
 } from './args';
+import { nextNetns } from './cmd-dev';
 import { table } from './output';
 import type { Session } from './session';
 
 export interface SfRow extends Partial<SfDevices> {
   readonly port: DevlinkPort;
+  /** Where the SF's instance and netdev are, when the lifecycle moved them (Subfunction.netns). */
+  readonly netns?: string;
 }
 
 const DASH = '-';
@@ -58,6 +61,7 @@ export function printSfJson(s: Session, row: SfRow, extra: Record<string, boolea
   if (row.devlink !== undefined) p.str('devlink', '', row.devlink);
   if (row.netdev !== undefined) p.str('netdev', '', row.netdev);
   if (row.rdmaDevice !== undefined) p.str('rdma', '', row.rdmaDevice);
+  if (row.netns !== undefined) p.str('netns', '', row.netns);
   for (const [k, v] of Object.entries(extra)) {
     if (typeof v === 'boolean') p.bool(k, '', v);
     else p.str(k, '', v);
@@ -89,6 +93,12 @@ export async function sfList(s: Session, a: Args): Promise<void> {
   });
 }
 
+/** A param's VALUE word: true/false, a decimal number, else the string itself. */
+function paramValue(word: string): ParamValue {
+  if (word === 'true' || word === 'false') return word === 'true';
+  return /^(0|[1-9]\d{0,14})$/.test(word) ? Number(word) : word;
+}
+
 type Spec = { -readonly [K in keyof SubfunctionSpec]: SubfunctionSpec[K] };
 
 /** The arguments of sf create and sf ensure. */
@@ -96,6 +106,7 @@ function parseSpec(a: Args): { spec: Spec; timeoutMs?: number } {
   const dev = nextDevHandle(a);
   const spec: Spec = { dev, pfnum: 0, sfnum: 0 };
   const caps: { -readonly [K in keyof PortFunctionCaps]: boolean } = {};
+  const params: Record<string, ParamValue> = {};
   let timeoutMs: number | undefined;
   const seen = parseKeywords(a, [
     ['pfnum', (x) => (spec.pfnum = nextUint(x, 0xffff))],
@@ -104,12 +115,18 @@ function parseSpec(a: Args): { spec: Spec; timeoutMs?: number } {
     ['hw_addr', (x) => (spec.hwAddr = nextStr(x))],
     ...capKeywords(caps),
     ['max_io_eqs', (x) => (spec.maxIoEqs = nextUint(x))],
+    ['param', (x) => {
+      const name = nextStr(x);
+      params[name] = paramValue(nextStr(x));
+    }],
+    ['netns', (x) => (spec.netns = nextNetns(x) as SubfunctionSpec['netns'])],
     ['inactive', () => (spec.activate = false)],
     ['nowait', () => (spec.wait = 'none')],
     ['timeout', (x) => (timeoutMs = nextUint(x))],
   ]);
   requireKeywords(seen, [['pfnum', 'Port PCI PF number is expected.'], ['sfnum', 'Sub-function number is expected.']]);
   if (Object.keys(caps).length > 0) spec.caps = caps;
+  if (Object.keys(params).length > 0) spec.params = params;
   return timeoutMs !== undefined ? { spec, timeoutMs } : { spec };
 }
 
@@ -124,7 +141,8 @@ function report(s: Session, sf: Subfunction, what: string): void {
     });
     return;
   }
-  s.printer.out(`${what} ${sf.port.handle} (${sf.port.bus}/${sf.port.dev} pfnum ${sf.port.pfnum ?? DASH} sfnum ${sf.port.sfnum ?? DASH})\n`);
+  const where = sf.netns !== undefined ? ` in network namespace ${sf.netns}` : '';
+  s.printer.out(`${what} ${sf.port.handle} (${sf.port.bus}/${sf.port.dev} pfnum ${sf.port.pfnum ?? DASH} sfnum ${sf.port.sfnum ?? DASH})${where}\n`);
   s.printer.out(sfTable([sf]));
 }
 

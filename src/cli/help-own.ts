@@ -8,7 +8,8 @@ export const OWN_HELP: Readonly<Record<string, string>> = {
   sf: `Usage: devlink-sf sf create DEV pfnum PFNUM sfnum SFNUM [ controller CNUM ] [ hw_addr ADDR ]
                   [ roce { enable | disable } ] [ migratable { enable | disable } ]
                   [ ipsec_crypto { enable | disable } ] [ ipsec_packet { enable | disable } ]
-                  [ max_io_eqs EQS ] [ inactive ] [ nowait ] [ timeout MS ]
+                  [ max_io_eqs EQS ] [ param NAME VALUE ]... [ netns { NAME | PATH | PID } ]
+                  [ inactive ] [ nowait ] [ timeout MS ]
        devlink-sf sf ensure (the arguments of create)
        devlink-sf sf destroy { DEV/PORT_INDEX | DEV pfnum PFNUM sfnum SFNUM [ controller CNUM ] } [ timeout MS ]
        devlink-sf sf list [ DEV ]
@@ -24,16 +25,23 @@ Examples:
   'sf create': `Usage: devlink-sf sf create DEV pfnum PFNUM sfnum SFNUM [ controller CNUM ] [ hw_addr ADDR ]
                   [ roce { enable | disable } ] [ migratable { enable | disable } ]
                   [ ipsec_crypto { enable | disable } ] [ ipsec_packet { enable | disable } ]
-                  [ max_io_eqs EQS ] [ inactive ] [ nowait ] [ timeout MS ]
+                  [ max_io_eqs EQS ] [ param NAME VALUE ]... [ netns { NAME | PATH | PID } ]
+                  [ inactive ] [ nowait ] [ timeout MS ]
 
 Add the SF port, configure its function, activate it and wait (event-driven) until the SF
 driver has attached and its auxiliary device is in sysfs; then print it. "inactive" leaves
 it configured but inactive; "nowait" activates without waiting. When a step fails after
 the port was added, the port is deleted again and the error names the step.
+"param" sets a driverinit parameter of the SF's own devlink instance (for mlx5:
+enable_eth, enable_rdma, enable_vnet; VALUE true/false, a number or a string) and
+"netns" moves that instance with its netdev into a network namespace; both are applied
+with one reload (driver_reinit) once the SF has attached, and the netdev is then looked
+for in the namespace.
 
 Examples:
   devlink-sf sf create ${D} pfnum 0 sfnum 88 hw_addr 00:00:00:00:88:88
   devlink-sf -j sf create ${D} pfnum 0 sfnum 89 inactive
+  devlink-sf sf create ${D} pfnum 0 sfnum 90 param enable_rdma false netns ns1
 `,
   'sf ensure': `Usage: devlink-sf sf ensure DEV pfnum PFNUM sfnum SFNUM [ the arguments of sf create ]
 
