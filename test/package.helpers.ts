@@ -24,11 +24,12 @@ export interface RunOptions extends Pick<SpawnOptions, 'cwd' | 'env'> {
 /** Run a program to its end; never rejects for a non-zero exit (the caller asserts). */
 export function run(cmd: string, args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // no input: stdin is /dev/null (an empty write to a program that exits at once may fail with EPIPE)
+    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env ?? process.env, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
     child.on('error', (e) => {
       clearTimeout(timer);
@@ -38,7 +39,11 @@ export function run(cmd: string, args: readonly string[], o: RunOptions = {}): P
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
-    child.stdin.end(o.input ?? '');
+    if (child.stdin) {
+      // a program that exits without reading its input is judged by its exit, not by our write
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(o.input);
+    }
   });
 }
 
