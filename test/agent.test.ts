@@ -20,7 +20,12 @@ const ATTACH_MS = 40;
 /** A logger that keeps its JSON records. */
 function memoryLog(): { logger: ReturnType<typeof agentLogger>; records: Record<string, unknown>[] } {
   const records: Record<string, unknown>[] = [];
-  const out = new Writable({ write(c: Buffer, _e, cb) { for (const l of c.toString().split('\n')) if (l) records.push(JSON.parse(l) as Record<string, unknown>); cb(); } });
+  const out = new Writable({
+    write(c: Buffer, _e, cb) {
+      for (const l of c.toString().split('\n')) if (l) records.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
   return { logger: agentLogger(out as never, false), records };
 }
 
@@ -45,10 +50,14 @@ describe('the node agent', function () {
 
   const write = (sfs: unknown[], f = file): void => writeFileSync(f, JSON.stringify({ devices: { [PF0]: { pfnum: 0, subfunctions: sfs } } }));
   const sfs = async (): Promise<Map<number, { state?: string; opstate?: string; hwAddr?: string }>> =>
-    new Map((await other.ports({ dev: PF0 })).filter((p) => p.flavour === 'pcisf').map((p) => [p.sfnum!, { state: String(p.function?.state), opstate: String(p.function?.opstate), hwAddr: p.function?.hwAddr }]));
+    new Map((await other.ports({ dev: PF0 })).filter((p) => p.flavour === 'pcisf')
+      .map((p) => [p.sfnum!, { state: String(p.function?.state), opstate: String(p.function?.opstate), hwAddr: p.function?.hwAddr }]));
 
   beforeEach(async () => {
-    sim = new Simulator({ timing: { attachMs: ATTACH_MS, detachMs: 10, freeMs: 20 }, devices: [{ handle: PF0, pfnum: 0, eswitch: 'switchdev', maxSfs: 2048 }] });
+    sim = new Simulator({
+      timing: { attachMs: ATTACH_MS, detachMs: 10, freeMs: 20 },
+      devices: [{ handle: PF0, pfnum: 0, eswitch: 'switchdev', maxSfs: 2048 }],
+    });
     dl = await Devlink.open({ transport: sim.transport() });
     other = await Devlink.open({ transport: sim.transport() });
     dir = mkdtempSync(path.join(tmpdir(), 'dlsf-agent-'));
@@ -179,7 +188,12 @@ describe('the node agent', function () {
 
   it('options are checked before anything starts', async () => {
     write([]);
-    for (const [o, field] of [[{ confg: file }, 'options.confg'], [{ config: file, concurrency: 0 }, 'concurrency'], [{ config: file, backoff: { initalMs: 1 } }, 'backoff.initalMs'], [{ config: file, metrics: { port: 70000 } }, 'metrics.port']] as const) {
+    for (const [o, field] of [
+      [{ confg: file }, 'options.confg'],
+      [{ config: file, concurrency: 0 }, 'concurrency'],
+      [{ config: file, backoff: { initalMs: 1 } }, 'backoff.initalMs'],
+      [{ config: file, metrics: { port: 70000 } }, 'metrics.port'],
+    ] as const) {
       await assert.rejects(Agent.start({ devlink: dl, ...o } as never), (e: unknown) => e instanceof ValidationError && e.field === field);
     }
   });

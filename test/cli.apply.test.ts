@@ -88,13 +88,16 @@ describe('cli apply', () => {
     assert.equal(r.code, 1);
     assert.match(r.out, /Applied: 2 created, 0 changed, 0 deleted, 0 unchanged, 1 failed\.\n$/);
     assert.match(r.out, /\[\d\/3\] failed to create pci\/0000:06:00\.0 pfnum 0 sfnum 91\n/);
-    assert.match(r.err, /^Failed to create pci\/0000:06:00\.0 pfnum 0 sfnum 91:\n {2}Error: .*\n {2}kernel answers: .*\n {2}pci\/0000:06:00\.0 pfnum 0 sfnum 91: failed at step configure \(the port was deleted again\)\n$/);
+    assert.match(r.err, new RegExp(/^Failed to create pci\/0000:06:00\.0 pfnum 0 sfnum 91:\n {2}Error: .*\n {2}kernel answers: .*\n/.source +
+      / {2}pci\/0000:06:00\.0 pfnum 0 sfnum 91: failed at step configure \(the port was deleted again\)\n$/.source));
   });
 
   it('-j: the plan and the result as JSON', async () => {
     const r = await s.cli(['-j', 'apply', file]);
     assert.equal(r.code, 0, r.err);
-    const doc = JSON.parse(r.out) as { apply: { file: string; plan: Array<{ action: string; sfnum: number; details: string[] }>; result: Record<string, unknown> } };
+    const doc = JSON.parse(r.out) as {
+      apply: { file: string; plan: Array<{ action: string; sfnum: number; details: string[] }>; result: Record<string, unknown> };
+    };
     assert.equal(doc.apply.file, file);
     assert.deepEqual(doc.apply.plan.map((p) => [p.action, p.sfnum]), [['create', 88], ['create', 89]]);
     assert.deepEqual(doc.apply.plan[0].details, ['hw_addr 00:00:00:00:88:88', 'state active']);
@@ -119,7 +122,10 @@ describe('cli apply', () => {
   it('mistakes in the file or the arguments', async () => {
     await fs.writeFile(file, 'devices:\n  pci/0000:06:00.0:\n    subfunctions:\n      - sfnum: 88\n        hw_addr: zz\n');
     assert.deepEqual(await s.cli(['apply', file]), {
-      code: 1, out: '', err: 'Error: invalid devices["pci/0000:06:00.0"].subfunctions[0].hwAddr: "zz" is not a MAC address: expected six octets such as "00:00:00:00:88:88".\n',
+      code: 1,
+      out: '',
+      err: 'Error: invalid devices["pci/0000:06:00.0"].subfunctions[0].hwAddr: "zz" is not a MAC address: ' +
+        'expected six octets such as "00:00:00:00:88:88".\n',
     });
     await fs.writeFile(file, 'devices: [\n');
     const bad = await s.cli(['apply', file]);

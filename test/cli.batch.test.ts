@@ -99,7 +99,8 @@ describe('cli -b', () => {
   });
 
   it('a file that cannot be read', async () => {
-    assert.deepEqual(await run(['-b', path.join(dir, 'none')]), { code: 1, out: '', err: `Cannot open file "${path.join(dir, 'none')}" for reading: No such file or directory\n` });
+    assert.deepEqual(await run(['-b', path.join(dir, 'none')]),
+      { code: 1, out: '', err: `Cannot open file "${path.join(dir, 'none')}" for reading: No such file or directory\n` });
   });
 });
 
@@ -134,6 +135,7 @@ describe('cli --sim', () => {
   });
 
   it('-N cannot be combined with --sim', async () => {
-    assert.deepEqual(await run(['--sim', '-N', 'x', 'dev', 'show']), { code: 1, out: '', err: '-N cannot be combined with --sim: the simulator has no network namespaces\n' });
+    assert.deepEqual(await run(['--sim', '-N', 'x', 'dev', 'show']),
+      { code: 1, out: '', err: '-N cannot be combined with --sim: the simulator has no network namespaces\n' });
   });
 });

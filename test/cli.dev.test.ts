@@ -90,7 +90,8 @@ describe('cli dev', () => {
     const doc = JSON.parse(all.out) as { param: Record<string, Array<{ name: string }>> };
     assert.deepEqual(Object.keys(doc.param), [PF0, PF1]);
     assert.ok(doc.param[PF0].some((p) => p.name === 'flow_steering_mode'));
-    assert.match((await s.cli(['dev', 'param', 'show', PF0])).out, /^ {2}name flow_steering_mode type driver-specific\n {4}values:\n {6}cmode runtime value dmfs$/m);
+    assert.match((await s.cli(['dev', 'param', 'show', PF0])).out,
+      /^ {2}name flow_steering_mode type driver-specific\n {4}values:\n {6}cmode runtime value dmfs$/m);
   });
 
   it('param set: read first, parsed by type, no SET when the value is already there', async () => {
@@ -108,7 +109,8 @@ describe('cli dev', () => {
     assert.equal((await s.cli(['dev', 'param', 'set', PF0, 'value', '1', 'cmode', 'runtime'])).err, 'Parameter name expected.\n');
     assert.equal((await s.cli(['dev', 'param', 'set', PF0, 'name', 'max_macs', 'cmode', 'runtime'])).err, 'Value to set expected.\n');
     assert.equal((await s.cli(['dev', 'param', 'set', PF0, 'name', 'max_macs', 'value', '1'])).err, 'Configuration mode expected.\n');
-    assert.equal((await s.cli(['dev', 'param', 'set', PF0, 'name', 'max_macs', 'value', '1', 'cmode', 'sometimes'])).err, 'Unknown configuration mode "sometimes"\n');
+    assert.equal((await s.cli(['dev', 'param', 'set', PF0, 'name', 'max_macs', 'value', '1', 'cmode', 'sometimes'])).err,
+      'Unknown configuration mode "sometimes"\n');
     assert.equal((await s.cli(['dev', 'param', 'set', PF0, 'name', 'max_macs', 'value', 'x', 'cmode', 'driverinit'])).err,
       'Value "x" is not a number or not within range\n');
     assert.deepEqual(await s.cli(['dev', 'param', 'set', PF0, 'name', 'max_macs', 'value', '1', 'cmode', 'runtime']),
@@ -119,8 +121,10 @@ describe('cli dev', () => {
   });
 
   it('reload: the actions the kernel performed, printed only when asked with an action', async () => {
-    assert.deepEqual(await s.cli(['dev', 'reload', PF0, 'action', 'driver_reinit']), { code: 0, out: 'reload_actions_performed:\n    driver_reinit\n', err: '' });
-    assert.deepEqual(await s.cli(['-j', 'dev', 'reload', PF0, 'action', 'driver_reinit']), { code: 0, out: '{"reload":{"reload_actions_performed":["driver_reinit"]}}\n', err: '' });
+    assert.deepEqual(await s.cli(['dev', 'reload', PF0, 'action', 'driver_reinit']),
+      { code: 0, out: 'reload_actions_performed:\n    driver_reinit\n', err: '' });
+    assert.deepEqual(await s.cli(['-j', 'dev', 'reload', PF0, 'action', 'driver_reinit']),
+      { code: 0, out: '{"reload":{"reload_actions_performed":["driver_reinit"]}}\n', err: '' });
     assert.deepEqual(await s.cli(['dev', 'reload', PF0]), { code: 0, out: '', err: '' });
     assert.equal((await s.cli(['dev', 'reload', PF0, 'action', 'now'])).err, 'Unknown reload action "now"\n');
   });

@@ -75,7 +75,8 @@ describe('cli without a devlink family (this host\'s kernel)', () => {
     const r = await run(['dev', 'show']);
     if (r.code === 0) this.skip(); // a kernel with devlink
     assert.equal(r.out, '');
-    assert.equal(r.err, 'Failed to connect to devlink Netlink\nError: this kernel has no "devlink" generic netlink family, so no devlink device (try --sim).\n');
+    assert.equal(r.err, 'Failed to connect to devlink Netlink\n' +
+      'Error: this kernel has no "devlink" generic netlink family, so no devlink device (try --sim).\n');
     const demo = await run(['demo']);
     assert.equal(demo.code, 1);
     assert.match(demo.err, /^Failed to connect to devlink Netlink\n/);

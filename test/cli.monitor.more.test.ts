@@ -37,7 +37,8 @@ describe('cli monitor: health, trap, flash', () => {
       '    state error error 1 recover 0 grace_period 60000 auto_recover true auto_dump true',
       '  [health,status]  reporter fw_fatal',
     ]);
-    assert.match(lines[4], /^ {4}state healthy error 1 recover 1 last_dump_date \d{4}-\d\d-\d\d last_dump_time \d\d:\d\d:\d\d grace_period 60000 auto_recover true auto_dump true$/);
+    assert.match(lines[4],
+      /^ {4}state healthy error 1 recover 1 last_dump_date \d{4}-\d\d-\d\d last_dump_time \d\d:\d\d:\d\d grace_period 60000 auto_recover true auto_dump true$/);
     assert.equal(lines[5], `  [trap,new] ${PF0}: name dmac_filter type drop generic true action trap group l2_drops`);
     assert.equal(lines[6], `  [flash,begin] ${PF0}:`);
     assert.equal(lines[7], `  [flash,status] ${PF0}: msg Initializing firmware flash process done 0 total 0`);

@@ -176,7 +176,9 @@ describe('cli output: dev, eswitch, info', () => {
     const stats = {
       reloadStats: { reloadActionInfo: [
         { reloadAction: 1, reloadActionStats: [{ reloadStatsEntry: [{ reloadStatsLimit: 0, reloadStatsValue: 0 }] }] },
-        { reloadAction: 2, reloadActionStats: [{ reloadStatsEntry: [{ reloadStatsLimit: 0, reloadStatsValue: 1 }, { reloadStatsLimit: 1, reloadStatsValue: 0 }] }] },
+        { reloadAction: 2, reloadActionStats: [{ reloadStatsEntry: [
+          { reloadStatsLimit: 0, reloadStatsValue: 1 }, { reloadStatsLimit: 1, reloadStatsValue: 0 },
+        ] }] },
       ] },
       remoteReloadStats: { reloadActionInfo: [] },
     };
@@ -304,8 +306,14 @@ describe('cli output: rates and reload', () => {
     assert.equal(formatRate(131072n, true), '1Mibit');
   });
 
-  const leaf: DevlinkRate = { handle: 'pci/0000:06:00.0/1', bus: 'pci', dev: '0000:06:00.0', type: 'leaf', portIndex: 1, txShare: 0n, txMax: 125000000n, parent: 'group1' };
-  const node: DevlinkRate = { handle: 'pci/0000:06:00.0/group1', bus: 'pci', dev: '0000:06:00.0', type: 'node', nodeName: 'group1', txShare: 1250000n, txMax: 0n };
+  const leaf: DevlinkRate = {
+    handle: 'pci/0000:06:00.0/1', bus: 'pci', dev: '0000:06:00.0',
+    type: 'leaf', portIndex: 1, txShare: 0n, txMax: 125000000n, parent: 'group1',
+  };
+  const node: DevlinkRate = {
+    handle: 'pci/0000:06:00.0/group1', bus: 'pci', dev: '0000:06:00.0',
+    type: 'node', nodeName: 'group1', txShare: 1250000n, txMax: 0n,
+  };
 
   it('prints leaves and nodes; zero rates left out', () => {
     assert.equal(text((p) => [leaf, node].forEach((r) => printRate(p, r))),
@@ -319,7 +327,8 @@ describe('cli output: rates and reload', () => {
   });
 
   it('prints tx_priority and tx_weight when set', () => {
-    assert.equal(text((p) => printRate(p, { ...node, txPriority: 2, txWeight: 50 })), 'pci/0000:06:00.0/group1: type node tx_share 10Mbit tx_priority 2 tx_weight 50\n');
+    assert.equal(text((p) => printRate(p, { ...node, txPriority: 2, txWeight: 50 })),
+      'pci/0000:06:00.0/group1: type node tx_share 10Mbit tx_priority 2 tx_weight 50\n');
   });
 
   it('dev reload: reload_actions_performed', () => {

@@ -46,7 +46,8 @@ describe('cli port', () => {
     assert.deepEqual(await s.cli(['port', 'function', 'set', SF, 'hw_addr', '00:00:00:00:88:88', 'state', 'active']), { code: 0, out: '', err: '' });
     await s.sim.settle();
     assert.deepEqual(await s.cli(['port', 'show', SF]), { code: 0, out: sfLine('eth0', 'hw_addr 00:00:00:00:88:88 state active opstate attached'), err: '' });
-    assert.deepEqual(await s.cli(['port', 'show', 'eth0']), { code: 0, out: sfLine('eth0', 'hw_addr 00:00:00:00:88:88 state active opstate attached'), err: '' });
+    assert.deepEqual(await s.cli(['port', 'show', 'eth0']),
+      { code: 0, out: sfLine('eth0', 'hw_addr 00:00:00:00:88:88 state active opstate attached'), err: '' });
     assert.deepEqual(await s.cli(['-j', 'port', 'show', SF]), {
       code: 0,
       out: `{"port":{"${SF}":{"type":"eth","netdev":"eth0","flavour":"pcisf","controller":0,"pfnum":0,"sfnum":88,"splittable":false,` +
@@ -63,7 +64,12 @@ describe('cli port', () => {
     const r = await s.cli(['-j', 'port', 'add', PF0, 'flavour', 'pcisf', 'pfnum', '0', 'sfnum', '88']);
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(JSON.parse(r.out), {
-      port: { [SF]: { type: 'eth', netdev: 'eth0', flavour: 'pcisf', controller: 0, pfnum: 0, sfnum: 88, splittable: false, function: { hw_addr: '00:00:00:00:00:00', state: 'inactive', opstate: 'detached' } } },
+      port: {
+        [SF]: {
+          type: 'eth', netdev: 'eth0', flavour: 'pcisf', controller: 0, pfnum: 0, sfnum: 88, splittable: false,
+          function: { hw_addr: '00:00:00:00:00:00', state: 'inactive', opstate: 'detached' },
+        },
+      },
     });
   });
 
@@ -136,7 +142,8 @@ describe('cli port', () => {
     await s.cli(['port', 'add', PF0, 'flavour', 'pcisf', 'pfnum', '0', 'sfnum', '88']);
     assert.deepEqual(await s.cli(['port', 'function', 'set', SF, 'roce', 'disable', 'max_io_eqs', '4']), { code: 0, out: '', err: '' });
     const r = await s.cli(['port', 'show', SF]);
-    assert.match(r.out, /\n {4}hw_addr 00:00:00:00:00:00 state inactive opstate detached roce disable( migratable \w+)?( ipsec_crypto \w+)?( ipsec_packet \w+)? max_io_eqs 4\n/);
+    assert.match(r.out,
+      /\n {4}hw_addr 00:00:00:00:00:00 state inactive opstate detached roce disable( migratable \w+)?( ipsec_crypto \w+)?( ipsec_packet \w+)? max_io_eqs 4\n/);
     const j = JSON.parse((await s.cli(['-j', 'port', 'show', SF])).out) as { port: Record<string, { function: Record<string, unknown> }> };
     assert.equal(j.port[SF].function.roce, 'disable');
     assert.equal(j.port[SF].function.max_io_eqs, 4);

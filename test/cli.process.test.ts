@@ -133,10 +133,14 @@ describe('cli --sim-config', () => {
       ['kernel: "5.4"\ndevices: []', 'invalid kernel: expected "6.1" or "current", got "5.4"'],
       ['devices: []', 'invalid devices: expected a non-empty list of devices, got an array'],
       ['{}', 'invalid devices: is required'],
-      ['devices:\n  - handle: pci/0000:06:00.0\n    pfnum: 0\n  - handle: pci/0000:06:00.1\n    pfnum: "1"', 'invalid devices[1].pfnum: expected an integer from 0 to 65535, got "1"'],
-      ['devices:\n  - handle: pci/0000:06:00.0\n    pfnum: 0\n    eswich: switchdev', 'invalid devices[0].eswich: unknown option (did you mean "eswitch"?); known: handle, driver, pfnum, eswitch, maxSfs, ecpf, hostSfBaseId'],
-      ['devices:\n  - { handle: pci/0000:06:00.0, pfnum: 0 }\ntiming: { attachMs: -1 }', 'invalid timing.attachMs: expected an integer from 0 to 9007199254740991, got -1'],
-      ['devices:\n  - { handle: pci/0000:06:00.0, pfnum: 0 }\n  - { handle: pci/0000:06:00.0, pfnum: 1 }', 'invalid devices[1].handle: "pci/0000:06:00.0" is named twice'],
+      ['devices:\n  - handle: pci/0000:06:00.0\n    pfnum: 0\n  - handle: pci/0000:06:00.1\n    pfnum: "1"',
+        'invalid devices[1].pfnum: expected an integer from 0 to 65535, got "1"'],
+      ['devices:\n  - handle: pci/0000:06:00.0\n    pfnum: 0\n    eswich: switchdev',
+        'invalid devices[0].eswich: unknown option (did you mean "eswitch"?); known: handle, driver, pfnum, eswitch, maxSfs, ecpf, hostSfBaseId'],
+      ['devices:\n  - { handle: pci/0000:06:00.0, pfnum: 0 }\ntiming: { attachMs: -1 }',
+        'invalid timing.attachMs: expected an integer from 0 to 9007199254740991, got -1'],
+      ['devices:\n  - { handle: pci/0000:06:00.0, pfnum: 0 }\n  - { handle: pci/0000:06:00.0, pfnum: 1 }',
+        'invalid devices[1].handle: "pci/0000:06:00.0" is named twice'],
       ['- 1', 'invalid configuration: expected an object with "devices", got an array'],
     ];
     for (const [text, want] of cases) {

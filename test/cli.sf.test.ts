@@ -36,7 +36,8 @@ describe('cli sf', () => {
     const lines = r.out.split('\n');
     assert.equal(lines[0], `created ${PF0}/32768 (${PF0} pfnum 0 sfnum 88)`);
     assert.match(lines[1], /^PORT +PFNUM +SFNUM +HW_ADDR +STATE +OPSTATE +AUXDEV +NETDEV +RDMA +DEVLINK$/);
-    assert.match(lines[2], /^pci\/0000:06:00\.0\/32768 +0 +88 +00:00:00:00:88:88 +active +attached +mlx5_core\.sf\.(\d+) +enp6s0f0s88 +mlx5_\d+ +auxiliary\/mlx5_core\.sf\.\1$/);
+    assert.match(lines[2],
+      /^pci\/0000:06:00\.0\/32768 +0 +88 +00:00:00:00:88:88 +active +attached +mlx5_core\.sf\.(\d+) +enp6s0f0s88 +mlx5_\d+ +auxiliary\/mlx5_core\.sf\.\1$/);
   });
 
   it('list: text and JSON; inactive SFs have no auxiliary device', async () => {

@@ -38,7 +38,9 @@ for (const kernel of ['6.1', 'current'] as const) {
 
     // one behaviour whatever the kernel (issue 18 point 9): 6.1 dumps everything, so the
     // library asks for the device; 6.6+ answers ENODEV in the dump's DONE
-    it(kernel === '6.1' ? 'an unknown device: ENODEV (6.1 does not filter: the device is asked for)' : 'an unknown device: ENODEV from the kernel\'s filter', async () => {
+    it(kernel === '6.1'
+      ? 'an unknown device: ENODEV (6.1 does not filter: the device is asked for)'
+      : 'an unknown device: ENODEV from the kernel\'s filter', async () => {
       await assert.rejects(dl.ports({ dev: 'pci/0000:99:00.0' }), (e: unknown) => e instanceof DevlinkError && e.code === 'ENODEV');
     });
   });

@@ -51,7 +51,11 @@ describe('devlink flash on the simulator', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlsf-fw-'));
     fs.mkdirSync(path.join(dir, 'mlx'));
     fs.writeFileSync(path.join(dir, 'mlx', 'fw.mfa2'), Buffer.alloc(4000));
-    sim = new Simulator({ devices: [{ handle: PF0, driver: 'mlx5_core', pfnum: 0, eswitch: 'switchdev' }], firmwareDir: dir, timing: { attachMs: 1, detachMs: 1, freeMs: 1 } });
+    sim = new Simulator({
+      devices: [{ handle: PF0, driver: 'mlx5_core', pfnum: 0, eswitch: 'switchdev' }],
+      firmwareDir: dir,
+      timing: { attachMs: 1, detachMs: 1, freeMs: 1 },
+    });
     dl = await Devlink.open({ transport: sim.transport() });
   });
   afterEach(async () => {
@@ -101,7 +105,8 @@ describe('devlink flash on the simulator', function () {
   it('the kernel\'s refusals before it begins: no progress, its message', async () => {
     const missing = await collect(dl.flash(PF0, { file: 'mlx/none.mfa2' }));
     assert.deepEqual(missing.events, []);
-    assert.ok(missing.error instanceof DevlinkError && missing.error.code === 'ENOENT' && missing.error.extMessage === 'failed to locate the requested firmware file');
+    assert.ok(missing.error instanceof DevlinkError && missing.error.code === 'ENOENT' &&
+      missing.error.extMessage === 'failed to locate the requested firmware file');
     const comp = await collect(dl.flash(PF0, { file: 'mlx/fw.mfa2', component: 'fw.mgmt' }));
     assert.ok(comp.error instanceof DevlinkError && comp.error.extMessage === 'component update is not supported by this device');
     const ow = await collect(dl.flash(PF0, { file: 'mlx/fw.mfa2', overwrite: ['settings'] }));
@@ -130,7 +135,8 @@ describe('cli dev flash', () => {
     try {
       assert.deepEqual(await s.cli(['dev', 'flash', PF0, 'file', 'fw.bin']), {
         code: 0, err: '',
-        out: 'Initializing firmware flash process\n[0] Updating component\n[0] Downloading component\n[0] Verifying component\nActivating image\nFirmware flash done\n',
+        out: 'Initializing firmware flash process\n[0] Updating component\n[0] Downloading component\n' +
+          '[0] Verifying component\nActivating image\nFirmware flash done\n',
       });
       assert.deepEqual(await s.cli(['dev', 'flash', PF0]), { code: 1, out: '', err: 'BUG: unknown argument required but not found\n' });
       assert.deepEqual(await s.cli(['dev', 'flash', PF0, 'file', 'x', 'overwrite', 'all']), { code: 1, out: '', err: 'Unknown overwrite section "all"\n' });

@@ -233,14 +233,19 @@ describe('cli health', () => {
     try {
       const P = `${PF0}/65535`;
       const show = await s.cli(['health', 'show', PF0, 'reporter', 'fw_fatal']);
-      assert.deepEqual(show, { code: 0, err: '', out: `${PF0}:\n  reporter fw_fatal\n    state healthy error 0 recover 0 grace_period 60000 auto_recover true auto_dump true\n` });
+      assert.deepEqual(show, {
+        code: 0,
+        err: '',
+        out: `${PF0}:\n  reporter fw_fatal\n    state healthy error 0 recover 0 grace_period 60000 auto_recover true auto_dump true\n`,
+      });
       assert.deepEqual(await s.cli(['health', 'set', P, 'reporter', 'tx', 'grace_period', '700', 'auto_recover', 'false']), { code: 0, out: '', err: '' });
       assert.deepEqual(await s.cli(['-j', 'health', 'show', P, 'reporter', 'tx']), { code: 0, err: '',
         out: `{"health":{"${P}":[{"reporter":"tx","state":"healthy","error":0,"recover":0,"grace_period":700,"auto_recover":false,"auto_dump":true}]}}\n` });
       assert.deepEqual(await s.cli(['health', 'diagnose', PF0, 'reporter', 'fw']), { code: 0, err: '', out: ' Syndrome: 0\n' });
       assert.deepEqual(await s.cli(['-j', 'health', 'diagnose', PF0, 'reporter', 'fw']), { code: 0, err: '', out: '{"Syndrome":0}\n' });
       assert.deepEqual(await s.cli(['health', 'recover', PF0]), { code: 1, out: '', err: "Reporter's name is expected.\n" });
-      assert.deepEqual(await s.cli(['health', 'set', P, 'reporter', 'tx', 'auto_dump', 'maybe']), { code: 1, out: '', err: '"maybe" is not a valid boolean value\n' });
+      assert.deepEqual(await s.cli(['health', 'set', P, 'reporter', 'tx', 'auto_dump', 'maybe']),
+        { code: 1, out: '', err: '"maybe" is not a valid boolean value\n' });
       const text = (await s.cli(['health', 'diagnose', P, 'reporter', 'tx'])).out;
       assert.match(text, /^ Common Config:\n {4}SQ:\n {6}stride size: 64 size: 1024 ts_format: FRC\n {2}SQs:\n {6}channel ix: 0 tc: 0 /);
     } finally {
@@ -251,7 +256,10 @@ describe('cli health', () => {
 
 describe('cli health: printing a formatted message stream', () => {
   it('an unbalanced stream (netdevsim 6.1\'s dummy) prints up to the extra end, as iproute2, and says so', () => {
-    const items = fmsgItems(cat(OBJ, PAIR, name('a'), val(1, [1]), END, PAIR, name('n'), OBJ, PAIR, name('b'), val(6, [0]), END, END, END, END, END, PAIR, name('lost'), val(1, [2]), END));
+    const items = fmsgItems(cat(
+      OBJ, PAIR, name('a'), val(1, [1]), END,
+      PAIR, name('n'), OBJ, PAIR, name('b'), val(6, [0]), END, END, END, END, END,
+      PAIR, name('lost'), val(1, [2]), END));
     const text = new Printer({ json: false, pretty: false });
     assert.equal(printFmsgItems(text, items), false);
     assert.equal(text.take(), ' a: 1\n  n:\n    b: false\n');

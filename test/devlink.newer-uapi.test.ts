@@ -25,7 +25,8 @@ describe('the newer devlink uapi', () => {
   });
 
   it('tcBws encode as one RATE_TC_BWS nest per class, NLA_F_NESTED set, each with its u8 index and u32 bw', () => {
-    const msg = devlinkRequest(0x15, Cmd.RATE_SET, { busName: 'pci', devName: 'd', portIndex: 1, ...rateSettingsAttrs({ tcBws: [{ index: 0, bw: 20 }, { index: 3, bw: 80 }] }) });
+    const msg = devlinkRequest(0x15, Cmd.RATE_SET,
+      { busName: 'pci', devName: 'd', portIndex: 1, ...rateSettingsAttrs({ tcBws: [{ index: 0, bw: 20 }, { index: 3, bw: 80 }] }) });
     const NESTED = 0x8000;
     const want = Buffer.concat([
       nla(1, strz('pci')), nla(2, strz('d')), nla(3, u32(1)),
@@ -51,7 +52,8 @@ describe('the newer devlink uapi', () => {
     const dl = await Devlink.open({ transport: sim.transport() });
     try {
       const before = dl.genl.connection.stats.sent;
-      await assert.rejects(dl.setRate(`${PF0}/65535`, { tcBws: [{ index: 0, bw: 1 }] }), (e: unknown) => e instanceof ValidationError && e.field === 'tcBws' && /up to 176/.test(e.message));
+      await assert.rejects(dl.setRate(`${PF0}/65535`, { tcBws: [{ index: 0, bw: 1 }] }),
+        (e: unknown) => e instanceof ValidationError && e.field === 'tcBws' && /up to 176/.test(e.message));
       assert.equal(dl.genl.connection.stats.sent, before);
     } finally {
       await dl.close();
@@ -60,7 +62,10 @@ describe('the newer devlink uapi', () => {
   });
 
   it('setNotifyFilter narrows this connection\'s notifications to one device in the kernel (6.9+); without arguments, all again', async () => {
-    const sim = new Simulator({ kernel: 'current', devices: [{ handle: PF0, pfnum: 0, eswitch: 'switchdev' }, { handle: PF1, pfnum: 1, eswitch: 'switchdev' }] });
+    const sim = new Simulator({
+      kernel: 'current',
+      devices: [{ handle: PF0, pfnum: 0, eswitch: 'switchdev' }, { handle: PF1, pfnum: 1, eswitch: 'switchdev' }],
+    });
     const dl = await Devlink.open({ transport: sim.transport() });
     const actor = await Devlink.open({ transport: sim.transport() });
     try {

@@ -46,7 +46,8 @@ describe('devlink regions', () => {
 
   it('read request: handle, REGION_NAME, SNAPSHOT_ID u32, CHUNK_ADDR u64, CHUNK_LEN u64', () => {
     const b = devlinkRequest(0x1f, 46, regionReadAttrs(R, { length: 16, address: 4, snapshot: 1 }));
-    assert.equal(b.toString('hex'), genlmsg({ type: 0x1f, flags: 5 }, 46, 1, [...HANDLE, nla(88, strz('dummy')), nla(92, u32(1)), nla(96, u64(4n)), nla(97, u64(16n))]).toString('hex'));
+    assert.equal(b.toString('hex'), genlmsg({ type: 0x1f, flags: 5 }, 46, 1,
+      [...HANDLE, nla(88, strz('dummy')), nla(92, u32(1)), nla(96, u64(4n)), nla(97, u64(16n))]).toString('hex'));
     assert.throws(() => regionReadAttrs(R, { address: 4 }), (e: unknown) => e instanceof ValidationError && e.field === 'length');
     assert.throws(() => regionReadAttrs('pci/x', {}), (e: unknown) => e instanceof ValidationError && e.field === 'region');
   });
@@ -64,7 +65,8 @@ describe('devlink regions', () => {
     assert.deepEqual(await run(['region', 'new', R], { transport: newKernel }), { code: 0, err: '', out: `${R}: snapshot 5\n` });
     assert.deepEqual(await run(['region', 'dump', R, 'snapshot', '1'], { transport: newKernel }), { code: 0, err: '',
       out: '0000000000000000 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f \n0000000000000010 10 11 12 13 \n' });
-    assert.deepEqual(await run(['-j', 'region', 'show', R], { transport: newKernel }), { code: 0, err: '', out: `{"regions":{"${R}":{"size":32768,"snapshot":[1,4],"max":8}}}\n` });
+    assert.deepEqual(await run(['-j', 'region', 'show', R], { transport: newKernel }),
+      { code: 0, err: '', out: `{"regions":{"${R}":{"size":32768,"snapshot":[1,4],"max":8}}}\n` });
     assert.deepEqual(await run(['region', 'dump', R], { transport: newKernel }), { code: 1, out: '', err: 'Region snapshot id expected.\n' });
   });
 });

@@ -18,7 +18,10 @@ const CMD_RESOURCE_SET = 35;
 const CMD_RESOURCE_DUMP = 36;
 const CMD_DPIPE_TABLE_GET = 31;
 
-function res(name: string, id: bigint, size: bigint, o: { min?: bigint; max?: bigint; gran?: bigint; occ?: bigint; sizeNew?: bigint; children?: Buffer[] } = {}): Buffer {
+function res(
+  name: string, id: bigint, size: bigint,
+  o: { min?: bigint; max?: bigint; gran?: bigint; occ?: bigint; sizeNew?: bigint; children?: Buffer[] } = {},
+): Buffer {
   const a = [nla(65, strz(name)), nla(67, u64(size)), nla(66, u64(id))];
   if (o.sizeNew !== undefined) a.push(nla(68, u64(o.sizeNew)));
   a.push(nla(69, [1]), nla(70, u64(o.min ?? size)), nla(71, u64(o.max ?? size)), nla(72, u64(o.gran ?? 1n)), nla(73, [0]));
@@ -66,7 +69,10 @@ describe('devlink resources', () => {
     assert.deepEqual(list.map((r) => r.path), ['kvd', 'span']);
     const [linear, hash] = list[0].children;
     assert.deepEqual(
-      { path: linear.path, id: linear.id, size: linear.size, min: linear.sizeMin, max: linear.sizeMax, gran: linear.sizeGran, occ: linear.occ, unit: linear.unit },
+      {
+        path: linear.path, id: linear.id, size: linear.size,
+        min: linear.sizeMin, max: linear.sizeMax, gran: linear.sizeGran, occ: linear.occ, unit: linear.unit,
+      },
       { path: 'kvd/linear', id: 2n, size: 98304n, min: 0n, max: 147456n, gran: 128n, occ: 0n, unit: 'entry' });
     assert.equal(hash.occ, undefined);
     assert.equal(list[1].occ, 3n);
@@ -102,6 +108,7 @@ describe('devlink resources', () => {
     const parsed = JSON.parse(j.out) as { resources: Record<string, { name: string; resources?: { name: string }[] }[]> };
     assert.deepEqual(parsed.resources[PF].map((x) => x.name), ['kvd', 'span']);
     assert.deepEqual(parsed.resources[PF][0].resources?.map((x) => x.name), ['linear', 'hash_double']);
-    assert.deepEqual(await run(['resource', 'set', PF, 'path', 'kvd/linear'], { transport: newKernel }), { code: 1, out: '', err: 'Resource size expected.\n' });
+    assert.deepEqual(await run(['resource', 'set', PF, 'path', 'kvd/linear'], { transport: newKernel }),
+      { code: 1, out: '', err: 'Resource size expected.\n' });
   });
 });

@@ -165,7 +165,8 @@ describe('fallback transport (netlink npm package)', function () {
     t.start(handlers);
     // What the package emits when recvmsg() returns ENOBUFS inside its read loop.
     const pkgSocket = (t as unknown as { sock: EventEmitter }).sock;
-    pkgSocket.emit('error', Object.assign(new Error('Error when receiving Netlink message: No buffer space available'), { errno: 105, code: 'ENOBUFS', syscall: 'recvmsg' }));
+    pkgSocket.emit('error', Object.assign(new Error('Error when receiving Netlink message: No buffer space available'),
+      { errno: 105, code: 'ENOBUFS', syscall: 'recvmsg' }));
     assert.equal(overruns(), 1);
     t.send([getFamily('nlctrl', 16)]);
     await until(() => msgs.length >= 2);

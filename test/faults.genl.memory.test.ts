@@ -71,7 +71,8 @@ describe('faults: close() frees a native socket\'s memory at once, not at garbag
     assert.equal(pool.length, 8192);
   });
 
-  it(`${CYCLES} GenericNetlink.open() / family() / close() cycles, awaited without a turn of the event loop: VmSize, RSS, heap and descriptors stay flat`, async function () {
+  it(`${CYCLES} GenericNetlink.open() / family() / close() cycles, awaited without a turn of the event loop: ` +
+    'VmSize, RSS, heap and descriptors stay flat', async function () {
     const cycle = async (): Promise<void> => {
       const g = await GenericNetlink.open();
       await g.family('nlctrl');

@@ -102,7 +102,10 @@ describe('faults: options are checked by the engine before anything is sent', ()
   });
 
   describe('a connection\'s options', () => {
-    for (const [field, bad] of [['timeoutMs', -1], ['timeoutMs', '5000'], ['timeoutMs', Infinity], ['notificationLimit', 0], ['notificationLimit', 1.5], ['notificationLimit', '10'], ['notificationLimit', NaN]] as const) {
+    for (const [field, bad] of [
+      ['timeoutMs', -1], ['timeoutMs', '5000'], ['timeoutMs', Infinity],
+      ['notificationLimit', 0], ['notificationLimit', 1.5], ['notificationLimit', '10'], ['notificationLimit', NaN],
+    ] as const) {
       it(`new Connection(t, { ${field}: ${shown(bad)} }): ValidationError('${field}'), the transport not started`, () => {
         const t = new FakeKernel();
         const start = sinon.spy(t, 'start');
@@ -158,7 +161,8 @@ describe('faults: options are checked by the engine before anything is sent', ()
       const opts = { transport: new FakeKernel(), family: 'devlink', timeoutMs: 100 } as GenericNetlinkOptions;
       const g = await GenericNetlink.open(opts, ['family']);
       await g.close();
-      await assert.rejects(GenericNetlink.open({ transport: new FakeKernel(), familly: 'devlink' } as GenericNetlinkOptions, ['family']), isValidation('options.familly', /did you mean "family"/));
+      await assert.rejects(GenericNetlink.open({ transport: new FakeKernel(), familly: 'devlink' } as GenericNetlinkOptions, ['family']),
+        isValidation('options.familly', /did you mean "family"/));
     });
 
     it('family() and families() refuse unknown keys of their options, before anything is sent', async () => {

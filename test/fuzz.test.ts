@@ -23,11 +23,13 @@ const DECODER_INPUTS = 100_000;
 const ENGINE_CASES = 8_000;
 
 function report(what: string, t: Tally, ms: number): void {
-  console.log(`      ${what}: ${t.inputs} inputs (${t.datagrams} datagrams) in ${(ms / 1000).toFixed(1)} s; typed errors: ${t.typedSummary()}; findings: ${t.findingCount}`);
+  console.log(`      ${what}: ${t.inputs} inputs (${t.datagrams} datagrams) in ${(ms / 1000).toFixed(1)} s; ` +
+    `typed errors: ${t.typedSummary()}; findings: ${t.findingCount}`);
 }
 
 function noFindings(t: Tally): void {
-  const first = t.findings.slice(0, 3).map((f) => `${f.kind} in ${f.where} (seed ${f.seed}, input ${f.index}): ${f.error}\n  inputs: ${f.inputs.slice(-3).join(' ')}`);
+  const first = t.findings.slice(0, 3)
+    .map((f) => `${f.kind} in ${f.where} (seed ${f.seed}, input ${f.index}): ${f.error}\n  inputs: ${f.inputs.slice(-3).join(' ')}`);
   assert.equal(t.findingCount, 0, `findings:\n${first.join('\n')}`);
 }
 
@@ -84,7 +86,8 @@ describe('fuzz: mutated datagrams (fixed seed)', function () {
     }
     report('engine', t, performance.now() - t0);
     assert.deepEqual(unhandled, [], 'no promise of the library was left rejected and unhandled');
-    assert.ok((t.typed.get('TimeoutError') ?? 0) > 0 && (t.typed.get('MalformedError') ?? 0) + (t.typed.get('DevlinkError') ?? 0) > 0, 'the cases reach timeouts, bad replies and refusals');
+    assert.ok((t.typed.get('TimeoutError') ?? 0) > 0 && (t.typed.get('MalformedError') ?? 0) + (t.typed.get('DevlinkError') ?? 0) > 0,
+      'the cases reach timeouts, bad replies and refusals');
     noFindings(t);
   });
 

@@ -46,7 +46,11 @@ describe('overlapping lifecycle calls converge', function () {
         const sfnum = Math.floor(rand() * 50);
         if (touched.has(sfnum)) continue;
         touched.add(sfnum);
-        const d: Desire = rand() < 0.35 ? { present: false } : { present: true, hwAddr: `00:00:00:00:${(sfnum + 1).toString(16).padStart(2, '0')}:${Math.floor(rand() * 256).toString(16).padStart(2, '0')}`, active: rand() < 0.7 };
+        const d: Desire = rand() < 0.35 ? { present: false } : {
+          present: true,
+          hwAddr: `00:00:00:00:${(sfnum + 1).toString(16).padStart(2, '0')}:${Math.floor(rand() * 256).toString(16).padStart(2, '0')}`,
+          active: rand() < 0.7,
+        };
         desired.set(sfnum, d);
         // the same desire from 1 to 3 Devlinks at once
         const n = 1 + Math.floor(rand() * 3);
@@ -85,7 +89,8 @@ describe('overlapping lifecycle calls converge', function () {
   it('two apply runs at once end in the desired state', async () => {
     sim = new Simulator({ timing: { attachMs: 5, detachMs: 2, freeMs: 5 }, devices: [{ handle: PF0, pfnum: 0, eswitch: 'switchdev' }] });
     dls.push(await Devlink.open({ transport: sim.transport() }), await Devlink.open({ transport: sim.transport() }));
-    const desired = parseDesiredState({ devices: { [PF0]: { pfnum: 0, subfunctions: Array.from({ length: 20 }, (_, i) => ({ sfnum: i, hw_addr: `00:00:00:00:01:${i.toString(16).padStart(2, '0')}` })) } } });
+    const subfunctions = Array.from({ length: 20 }, (_, i) => ({ sfnum: i, hw_addr: `00:00:00:00:01:${i.toString(16).padStart(2, '0')}` }));
+    const desired = parseDesiredState({ devices: { [PF0]: { pfnum: 0, subfunctions } } });
     const [a, b] = await Promise.all(dls.map((dl) => applyDesiredState(dl, desired, { concurrency: 4 })));
     assert.deepEqual([a.failed.length, b.failed.length], [0, 0]);
     const ports = (await dls[0].ports({ dev: PF0 })).filter((p) => p.flavour === 'pcisf');

@@ -71,7 +71,8 @@ for (const drv of DRIVERS) {
     it('createSubfunction without an sfnum: ice picks one (autoSfnum), mlx5 refuses', async () => {
       if (drv.name === 'mlx5_core') {
         // mlx5_sf_new_check_attr: "User must provide unique sfnum"
-        await assert.rejects(dl.createSubfunction({ dev: PF0, pfnum: 0, sysfsRoot: root }), (e: unknown) => e instanceof Error && (e as { errno?: number }).errno === 95);
+        await assert.rejects(dl.createSubfunction({ dev: PF0, pfnum: 0, sysfsRoot: root }),
+          (e: unknown) => e instanceof Error && (e as { errno?: number }).errno === 95);
         return;
       }
       const sf = await dl.createSubfunction({ dev: PF0, pfnum: 0, activate: false, sysfsRoot: root });
@@ -106,7 +107,9 @@ for (const drv of DRIVERS) {
     });
 
     it('apply: a desired state of two SFs, then none', async () => {
-      const want = (sfs: { sfnum: number }[]) => parseDesiredState({ devices: { [PF0]: { eswitch: 'switchdev', subfunctions: sfs.map((s) => ({ pfnum: 0, state: 'inactive', ...s })) } } });
+      const want = (sfs: { sfnum: number }[]) => parseDesiredState({
+        devices: { [PF0]: { eswitch: 'switchdev', subfunctions: sfs.map((s) => ({ pfnum: 0, state: 'inactive', ...s })) } },
+      });
       const r = await applyDesiredState(dl, want([{ sfnum: 1 }, { sfnum: 2 }]), { sysfsRoot: root });
       assert.equal(r.failed.length, 0, JSON.stringify(r.failed));
       assert.deepEqual((await sfPorts()).map((p) => p.sfnum).sort(), [1, 2]);
@@ -129,7 +132,9 @@ for (const drv of DRIVERS) {
       assert.match(show.out, /hw_addr 02:00:00:00:00:07 state active opstate attached/);
       const dup = await run(['port', 'add', PF0, 'flavour', 'pcisf', 'pfnum', '0', 'sfnum', '7'], t());
       assert.notEqual(dup.code, 0);
-      assert.match(dup.err, drv.name === 'ice' ? /Subfunction with given sfnum already exists[\s\S]*Device or resource busy/ : /SF already exist[\s\S]*File exists/);
+      assert.match(dup.err, drv.name === 'ice'
+        ? /Subfunction with given sfnum already exists[\s\S]*Device or resource busy/
+        : /SF already exist[\s\S]*File exists/);
       const del = await run(['port', 'del', p.handle], t());
       assert.equal(del.code, 0, del.err);
     });

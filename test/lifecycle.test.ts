@@ -79,7 +79,8 @@ describe('sub-function lifecycle on the simulator (realistic timings)', function
       [{ dev: PF0, pfnum: 0, sfnum: -1 }, 'sfnum'],
       [{ dev: PF0, pfnum: 0, sfnum: 1, caps: { rocee: true } }, 'caps.rocee'],
     ] as const) {
-      await assert.rejects(dl.createSubfunction({ ...(spec as object), sysfsRoot: root } as never), (e: unknown) => e instanceof ValidationError && e.field === field, field);
+      await assert.rejects(dl.createSubfunction({ ...(spec as object), sysfsRoot: root } as never),
+        (e: unknown) => e instanceof ValidationError && e.field === field, field);
     }
     assert.equal(dl.genl.connection.stats.sent, before);
   });
@@ -124,7 +125,11 @@ describe('sub-function lifecycle on the simulator (realistic timings)', function
 
     it('wait-attached: a timeout rolls back', async () => {
       await sim.close();
-      sim = new Simulator({ sysfsRoot: root, timing: { attachMs: 5000, detachMs: 10, freeMs: 10 }, devices: [{ handle: PF0, driver: 'mlx5_core', pfnum: 0, eswitch: 'switchdev' }] });
+      sim = new Simulator({
+        sysfsRoot: root,
+        timing: { attachMs: 5000, detachMs: 10, freeMs: 10 },
+        devices: [{ handle: PF0, driver: 'mlx5_core', pfnum: 0, eswitch: 'switchdev' }],
+      });
       await dl.close();
       dl = await Devlink.open({ transport: sim.transport() });
       const err = await dl.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 12, timeoutMs: 300, sysfsRoot: root }).then(() => undefined, (e: unknown) => e);
@@ -148,7 +153,8 @@ describe('sub-function lifecycle on the simulator (realistic timings)', function
 
     it('an already aborted signal sends nothing', async () => {
       const before = dl.genl.connection.stats.sent;
-      const err = await dl.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 14, signal: AbortSignal.abort(), sysfsRoot: root }).then(() => undefined, (e: unknown) => e);
+      const err = await dl.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 14, signal: AbortSignal.abort(), sysfsRoot: root })
+        .then(() => undefined, (e: unknown) => e);
       assert.ok(err instanceof SubfunctionError);
       assert.equal(err.rolledBack, false);
       assert.equal(dl.genl.connection.stats.sent - before, 0);
@@ -159,7 +165,11 @@ describe('sub-function lifecycle on the simulator (realistic timings)', function
     // a create that times out waiting for the attach deletes the active SF again ...
     await dl.close();
     await sim.close();
-    sim = new Simulator({ sysfsRoot: root, timing: { attachMs: 400, detachMs: 20, freeMs: 150 }, devices: [{ handle: PF0, driver: 'mlx5_core', pfnum: 0, eswitch: 'switchdev' }] });
+    sim = new Simulator({
+      sysfsRoot: root,
+      timing: { attachMs: 400, detachMs: 20, freeMs: 150 },
+      devices: [{ handle: PF0, driver: 'mlx5_core', pfnum: 0, eswitch: 'switchdev' }],
+    });
     dl = await Devlink.open({ transport: sim.transport() });
     const first = await dl.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 20, timeoutMs: 200, sysfsRoot: root }).then(() => undefined, (e: unknown) => e);
     assert.ok(first instanceof SubfunctionError && first.step === 'wait-attached' && first.rolledBack === true, String(first));
@@ -182,7 +192,8 @@ describe('sub-function lifecycle on the simulator (realistic timings)', function
     try {
       await other.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 21, activate: false, sysfsRoot: root });
       const t0 = Date.now();
-      await assert.rejects(dl.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 21, sysfsRoot: root }), (e: unknown) => e instanceof SubfunctionError && e.errno === 17);
+      await assert.rejects(dl.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 21, sysfsRoot: root }),
+        (e: unknown) => e instanceof SubfunctionError && e.errno === 17);
       assert.ok(Date.now() - t0 < 200);
     } finally {
       await other.close();
@@ -241,7 +252,9 @@ describe('sub-function lifecycle on the simulator (realistic timings)', function
     assert.deepEqual([r.created, r.changed, r.deleted, r.unchanged, r.failed.length], [3, 0, 1, 0, 0]);
     const again = await planApply(dl, desired, { prune: true });
     assert.ok(again.every((p) => p.action === 'unchanged'), JSON.stringify(again.map((p) => [p.action, p.changes])));
-    const changed = parseDesiredState({ devices: { [PF0]: { subfunctions: [{ sfnum: 50, hw_addr: '00:00:00:00:00:5a' }, { sfnum: 51, state: 'inactive' }] } } });
+    const changed = parseDesiredState({
+      devices: { [PF0]: { subfunctions: [{ sfnum: 50, hw_addr: '00:00:00:00:00:5a' }, { sfnum: 51, state: 'inactive' }] } },
+    });
     const p2 = await planApply(dl, changed);
     assert.deepEqual(p2.map((p) => p.action), ['change', 'unchanged']);
     assert.deepEqual(p2[0].changes, ['hw_addr 00:00:00:00:00:50 -> 00:00:00:00:00:5a']);
@@ -249,7 +262,8 @@ describe('sub-function lifecycle on the simulator (realistic timings)', function
 
   it('apply: a failing item is reported, the others applied', async () => {
     sim.faults.failNext(28, { cmd: Cmd.PORT_NEW });
-    const r = await applyDesiredState(dl, parseDesiredState({ devices: { [PF0]: { pfnum: 0, subfunctions: [{ sfnum: 60 }, { sfnum: 61 }] } } }), { sysfsRoot: root, concurrency: 1 });
+    const r = await applyDesiredState(dl, parseDesiredState({ devices: { [PF0]: { pfnum: 0, subfunctions: [{ sfnum: 60 }, { sfnum: 61 }] } } }),
+      { sysfsRoot: root, concurrency: 1 });
     assert.equal(r.created, 1);
     assert.equal(r.failed.length, 1);
     assert.ok(r.failed[0].error instanceof SubfunctionError);

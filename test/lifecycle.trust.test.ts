@@ -37,7 +37,8 @@ describe('sub-functions a daemon can trust', function () {
   const simSfs = async (): Promise<{ handle: string; sfnum?: number; state?: string }[]> => {
     const probe = await Devlink.open({ transport: sim.transport() });
     try {
-      return (await probe.ports({ dev: PF0 })).filter((p) => p.flavour === 'pcisf').map((p) => ({ handle: p.handle, sfnum: p.sfnum, state: String(p.function?.state) }));
+      return (await probe.ports({ dev: PF0 })).filter((p) => p.flavour === 'pcisf')
+        .map((p) => ({ handle: p.handle, sfnum: p.sfnum, state: String(p.function?.state) }));
     } finally {
       await probe.close();
     }
@@ -296,8 +297,10 @@ describe('kernel errors name the object', () => {
     const sim = new Simulator({ devices: [{ handle: PF0, pfnum: 0, eswitch: 'switchdev' }] });
     const dl = await Devlink.open({ transport: sim.transport() });
     try {
-      await assert.rejects(dl.port(`${PF0}/4242`), (e: unknown) => e instanceof DevlinkError && e.message === `devlink port-get ${PF0}/4242: No such device (ENODEV)`);
-      await assert.rejects(dl.eswitch('pci/0000:99:00.0'), (e: unknown) => e instanceof DevlinkError && /devlink eswitch-get pci\/0000:99:00\.0: No such device/.test(e.message));
+      await assert.rejects(dl.port(`${PF0}/4242`),
+        (e: unknown) => e instanceof DevlinkError && e.message === `devlink port-get ${PF0}/4242: No such device (ENODEV)`);
+      await assert.rejects(dl.eswitch('pci/0000:99:00.0'),
+        (e: unknown) => e instanceof DevlinkError && /devlink eswitch-get pci\/0000:99:00\.0: No such device/.test(e.message));
     } finally {
       await dl.close();
       await sim.close();

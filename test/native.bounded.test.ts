@@ -441,7 +441,8 @@ describe('native addon, bounded receive mode', function () {
       stranger.sendmsg([bigDatagram(1000, seq)], us, 0);
       await until(() => conn.stats.droppedSender === 1);
       peer.sendmsg([bigDatagram(1000, seq)], us, 0);
-      await assert.rejects(reply, (e: unknown) => e instanceof TruncatedError && e.length === 1000 && e.slotSize === 512 && e.seq === seq && e.op === 'test getfamily');
+      await assert.rejects(reply,
+        (e: unknown) => e instanceof TruncatedError && e.length === 1000 && e.slotSize === 512 && e.seq === seq && e.op === 'test getfamily');
       assert.equal(conn.stats.truncated, 2);
     });
   });

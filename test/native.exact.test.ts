@@ -87,7 +87,8 @@ describe('native addon, exact receive mode', function () {
     };
 
     it('is one page times 2^(orders - 1), orders counted on the zone with the most columns', function () {
-      const f = file('Node 0, zone      DMA      0      0      0\nNode 0, zone   Normal   1722    713    645    546    477    317    243     94     26      6     34 \n');
+      const f = file('Node 0, zone      DMA      0      0      0\n' +
+        'Node 0, zone   Normal   1722    713    645    546    477    317    243     94     26      6     34 \n');
       assert.equal(kernelMaxDatagram(4096, f), 4096 * 1024);
       assert.equal(kernelMaxDatagram(65536, f), 65536 * 1024);
     });

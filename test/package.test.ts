@@ -112,7 +112,8 @@ describe('the package, packed and installed as a user would', function () {
     }
     assert.deepEqual([...files].filter((f) => /(^|\/)test\/|\.test\.|^dist\/(test|bench)\//.test(f)), []);
     // every source map names a shipped source
-    const map = JSON.parse(await fs.readFile(path.join(consumers.scripts, 'node_modules/devlink-sf/dist/src/cli/main.js.map'), 'utf8')) as { sources: string[] };
+    const map = JSON.parse(
+      await fs.readFile(path.join(consumers.scripts, 'node_modules/devlink-sf/dist/src/cli/main.js.map'), 'utf8')) as { sources: string[] };
     for (const s of map.sources) {
       await fs.access(path.resolve(consumers.scripts, 'node_modules/devlink-sf/dist/src/cli', s));
     }
@@ -153,7 +154,8 @@ describe('the package, packed and installed as a user would', function () {
   it('the arm64 prebuild loads under qemu-user and exports what the x64 one exports to Node', async () => {
     const pkg = path.join(consumers.scripts, 'node_modules', 'devlink-sf');
     const probe = path.join(tmp, 'napi-probe');
-    await runOk('aarch64-linux-gnu-gcc', ['-O1', '-rdynamic', '-I/usr/include/node', '-o', probe, path.join(REPO, 'scripts', 'prebuild', 'napi-probe.c'), '-ldl']);
+    await runOk('aarch64-linux-gnu-gcc',
+      ['-O1', '-rdynamic', '-I/usr/include/node', '-o', probe, path.join(REPO, 'scripts', 'prebuild', 'napi-probe.c'), '-ldl']);
     const got = await runOk('qemu-aarch64', ['-L', '/usr/aarch64-linux-gnu', probe, path.join(pkg, 'prebuilds', 'linux-arm64', 'devlink-sf.glibc.node')]);
     // what Node itself sees of the x64 prebuild, in the probe's form
     const x64 = require(path.join(pkg, 'prebuilds', 'linux-x64', 'devlink-sf.glibc.node')) as {

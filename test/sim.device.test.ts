@@ -89,7 +89,8 @@ describe('sim: device commands (GET, info, params, reload, rates)', () => {
     const set = (name: string, type: number, data: Buffer | undefined, cmode: number): RMsg[] =>
       raw.call(dl(sim, 39, REQ, [...PCI0, nla(81, strz(name)), nla(83, [type]), ...(data ? [nla(86, data)] : []), nla(87, [cmode])]));
     expectError(set('flow_steering_mode', 5, Buffer.from('xyz\0'), 0), 22, 'mlx5_core: Bad parameter: supported values are ["dmfs", "smfs"]');
-    expectError(set('flow_steering_mode', 5, Buffer.from('smfs\0'), 0), 95, 'mlx5_core: Software managed steering is not supported when eswitch offloads enabled.');
+    expectError(set('flow_steering_mode', 5, Buffer.from('smfs\0'), 0), 95,
+      'mlx5_core: Software managed steering is not supported when eswitch offloads enabled.');
     expectError(set('max_macs', 3, Buffer.from(u32(3)), 1), 22, 'mlx5_core: Only power of 2 values are supported for max_macs');
     expectError(set('max_macs', 3, Buffer.from(u32(64)), 0), 95);
     expectError(set('max_macs', 6, undefined, 1), 22);
@@ -129,7 +130,8 @@ describe('sim: device commands (GET, info, params, reload, rates)', () => {
     expectError(raw.call(dl(sim, 76, REQ, [...PCI0, ...node])), 17);
     expectError(raw.call(dl(sim, 76, REQ, [...PCI0, nla(168, strz('123'))])), 22);
     expectError(raw.call(dl(sim, 75, REQ, [...PCI0, portIndex(32768), nla(166, u64(1000n))])), 22, 'mlx5_core: TX rate value not in link speed units of 1Mbps');
-    expectError(raw.call(dl(sim, 75, REQ, [...PCI0, portIndex(32768), nla(167, u64(125000n * 200000n))])), 22, 'mlx5_core: TX rate value exceed link maximum speed');
+    expectError(raw.call(dl(sim, 75, REQ, [...PCI0, portIndex(32768), nla(167, u64(125000n * 200000n))])), 22,
+      'mlx5_core: TX rate value exceed link maximum speed');
     assert.equal(raw.call(dl(sim, 75, REQ, [...PCI0, portIndex(32768), nla(169, strz('grp'))]))[0].errno, 0);
     expectError(raw.call(dl(sim, 75, REQ, [...PCI0, portIndex(32768), nla(169, strz('grp'))])), 16, 'leftover: Rate object already has parent.');
     expectError(raw.call(dl(sim, 77, REQ, [...PCI0, ...node])), 16, 'leftover: Node has children. Cannot delete node.');

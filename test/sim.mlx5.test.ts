@@ -179,7 +179,8 @@ describe('sim: mlx5 sub-functions (6.1)', () => {
     ]);
     const [es] = raw.call(dl(sim, 29, REQ, PCI0));
     assert.deepEqual([es.cmd, attr(es, 25)?.data.readUInt16LE(0), attr(es, 26)?.data[0], attr(es, 62)?.data[0]], [29, 0, 0, 1]);
-    expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 0, 1))), 95, 'mlx5_core: Port add is only supported in eswitch switchdev mode or SF ports are disabled.');
+    expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 0, 1))), 95,
+      'mlx5_core: Port add is only supported in eswitch switchdev mode or SF ports are disabled.');
   });
 
   it('eswitch: rate nodes block mode changes; inline mode only "none"; mode out of range fails policy', () => {

@@ -73,7 +73,9 @@ describe('sim: random operations keep the invariants', function () {
         const rates = new Map<string, string>();
         const instances = new Set<string>(['pci/0000:06:00.0', 'pci/0000:06:00.1']);
         // what a subscriber that started with a dump would know
-        for (const m of callers[0].send(msg(5, F.REQUEST | F.DUMP, [])).flatMap(parse)) if (m.type !== NLMSG_DONE) ports.set(`${key(m)}/${u32of(attr(m, 3))}`, portView(m));
+        for (const m of callers[0].send(msg(5, F.REQUEST | F.DUMP, [])).flatMap(parse)) {
+          if (m.type !== NLMSG_DONE) ports.set(`${key(m)}/${u32of(attr(m, 3))}`, portView(m));
+        }
         const counts = new Map<number, number>();
 
         function msg(cmd: number, flags: number, attrs: Buffer[]): Buffer {

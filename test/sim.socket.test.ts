@@ -65,7 +65,8 @@ describe('sim: real-socket mode', function () {
         assert.equal(e.extMessage, 'mlx5_core: SF already exist. Choose different sfnum');
         return true;
       });
-      await assert.rejects(dl.addPort('pci/0000:06:00.0', { flavour: 'pcisf', pfnum: 3, sfnum: 1 }), { errno: 95, extMessage: 'mlx5_core: Invalid pfnum supplied' });
+      await assert.rejects(dl.addPort('pci/0000:06:00.0', { flavour: 'pcisf', pfnum: 3, sfnum: 1 }),
+        { errno: 95, extMessage: 'mlx5_core: Invalid pfnum supplied' });
       const seen = await events;
       assert.deepEqual(seen.map((e) => e.type), ['port-new', 'rate-new', 'port-new']);
       assert.equal((await sim.listen()).multicast, true, 'delivered by real multicast, not the unicast fallback');

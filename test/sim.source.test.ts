@@ -75,7 +75,9 @@ for (const kernel of ['6.1', 'current'] as const) {
       });
     }
 
-    it(`esw_port_metadata on the SF: ${kernel === '6.1' ? 'registered but unreadable (EOPNOTSUPP), set refused by its validate' : 'not registered (esw_offloads_init runs for eswitch managers only): EINVAL'}`, async () => {
+    it(`esw_port_metadata on the SF: ${kernel === '6.1'
+      ? 'registered but unreadable (EOPNOTSUPP), set refused by its validate'
+      : 'not registered (esw_offloads_init runs for eswitch managers only): EINVAL'}`, async () => {
       await attached(sim, raw);
       const name = nla(81, strz('esw_port_metadata'));
       if (kernel === '6.1') {
@@ -95,7 +97,9 @@ for (const kernel of ['6.1', 'current'] as const) {
       expectError(raw.call(dl(sim, 30, REQ, [...AUX, nla(25, u16(1))])), 95);
     });
 
-    it(`info on the SF: ${kernel === '6.1' ? 'mlx5_devlink_info_get names the module, mlx5_core' : 'devlink_nl_driver_info_get names the bound auxiliary driver, mlx5_core.sf, last'}`, async () => {
+    it(`info on the SF: ${kernel === '6.1'
+      ? 'mlx5_devlink_info_get names the module, mlx5_core'
+      : 'devlink_nl_driver_info_get names the bound auxiliary driver, mlx5_core.sf, last'}`, async () => {
       await attached(sim, raw);
       const [info] = raw.call(dl(sim, 51, F.REQUEST, AUX));
       const names = info.attrs.filter((a) => a.type === 98);
@@ -206,7 +210,8 @@ describe('sim: mlx5 port function and port add checks from the source', () => {
     open({ mlx5PortAddOrder: 'newest' });
     // in legacy mode the switchdev message wins over a bad pfnum and a missing sfnum
     expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(PCI1, 0, 1))), 95, 'mlx5_core: SF ports are only supported in eswitch switchdev mode.');
-    expectError(raw.call(dl(sim, 7, REQ, [...PCI1, nla(77, u16(7)), nla(127, u16(1))])), 95, 'mlx5_core: SF ports are only supported in eswitch switchdev mode.');
+    expectError(raw.call(dl(sim, 7, REQ, [...PCI1, nla(77, u16(7)), nla(127, u16(1))])), 95,
+      'mlx5_core: SF ports are only supported in eswitch switchdev mode.');
     // in switchdev mode the attribute checks follow, in their own order
     expectError(raw.call(dl(sim, 7, REQ, portNewAttrs(PCI0, 1, 1))), 95, 'mlx5_core: Invalid pfnum supplied');
     expectError(raw.call(dl(sim, 7, REQ, [...PCI0, nla(77, u16(7)), nla(127, u16(0))])), 95,
@@ -227,7 +232,9 @@ describe('sim: mlx5 port function and port add checks from the source', () => {
 
 describe('sim: the devlink core of 6.1 and of 6.8+ from the source', () => {
   for (const kernel of ['6.1', 'current'] as const) {
-    it(`${kernel}: the port add reply and the port dump use ${kernel === '6.1' ? 'DEVLINK_CMD_NEW' : 'DEVLINK_CMD_PORT_NEW (devlink_nl_port_new_doit, devlink_nl_port_get_dump_one)'}; port get always PORT_NEW`, () => {
+    it(`${kernel}: the port add reply and the port dump use ${kernel === '6.1'
+      ? 'DEVLINK_CMD_NEW'
+      : 'DEVLINK_CMD_PORT_NEW (devlink_nl_port_new_doit, devlink_nl_port_get_dump_one)'}; port get always PORT_NEW`, () => {
       const sim = new Simulator({ kernel, devices: DEVS });
       try {
         const raw = new Raw(sim);

@@ -175,7 +175,8 @@ describe('list, then watch, without a gap', function () {
             const dev = rand() < 0.5 ? PF0 : PF1;
             const h = handles[Math.floor(rand() * handles.length)];
             if (r < 0.35 || h === undefined) {
-              batch.push(actor.addPort(dev, { flavour: 'pcisf', pfnum: dev === PF0 ? 0 : 1, sfnum: Math.floor(rand() * 30) }).then((p) => handles.push(p.handle), () => {}));
+              batch.push(actor.addPort(dev, { flavour: 'pcisf', pfnum: dev === PF0 ? 0 : 1, sfnum: Math.floor(rand() * 30) })
+                .then((p) => handles.push(p.handle), () => {}));
             } else if (r < 0.55) {
               batch.push(actor.deletePort(h).catch(() => {}));
             } else if (r < 0.8) {

@@ -94,7 +94,8 @@ async function simSession(kernel: KernelFlavor): Promise<SeedFile> {
     await sim.close();
     rmSync(root, { recursive: true, force: true });
   }
-  return seedFile(`sim-${kernel}`, `build-seeds.ts: a session of the public API on Simulator({ kernel: '${kernel}' }) with monitor() running`, sim.familyId, rec);
+  return seedFile(`sim-${kernel}`,
+    `build-seeds.ts: a session of the public API on Simulator({ kernel: '${kernel}' }) with monitor() running`, sim.familyId, rec);
 }
 
 async function hostSession(): Promise<SeedFile> {

@@ -10,7 +10,10 @@
  * be thrown from the event loop and end the process.
  */
 import type { TransportHandlers } from '../../src/genl/transport';
-import { ack, CTRL_CMD_NEWFAMILY, done, errorReply, FakeKernel, FakeRequest, familyAttrs, GENL_ID_CTRL, multipart, NLM_F_ACK, NLM_F_DUMP, replyMsg, requestedFamilyName } from '../helpers/fake-kernel';
+import {
+  ack, CTRL_CMD_NEWFAMILY, done, errorReply, FakeKernel, FakeRequest, familyAttrs, GENL_ID_CTRL, multipart, NLM_F_ACK, NLM_F_DUMP, replyMsg,
+  requestedFamilyName,
+} from '../helpers/fake-kernel';
 import { cat } from '../helpers/bytes';
 import type { Seed } from './corpus';
 import { below, mutate, pick, restamp } from './mutate';

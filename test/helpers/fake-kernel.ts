@@ -249,7 +249,8 @@ export function errorReply(req: FakeRequest, errno: number, e: ExtAck & { readon
   const tlvs = extAckTlvs(e);
   const flags = (capped ? NLM_F_CAPPED : 0) | (tlvs.length > 0 ? NLM_F_ACK_TLVS : 0);
   const echo = capped ? req.msg.subarray(0, 16) : req.msg;
-  return nlmsg({ type: NLMSG_ERROR, flags, seq: req.seq }, cat(u32(-errno >>> 0), echo, new Array<number>(((echo.length + 3) & ~3) - echo.length).fill(0), ...tlvs));
+  return nlmsg({ type: NLMSG_ERROR, flags, seq: req.seq },
+    cat(u32(-errno >>> 0), echo, new Array<number>(((echo.length + 3) & ~3) - echo.length).fill(0), ...tlvs));
 }
 
 /** NLMSG_DONE: an int error (0 unless given), ext-ack TLVs, NLM_F_DUMP_INTR if `intr`. */

@@ -80,8 +80,9 @@ async function outcome(f: () => Promise<unknown>): Promise<unknown> {
 }
 
 function raw(ctx: Ctx, cmd: number, body: (w: Writer) => void): Promise<unknown> {
-  return ctx.dl.genl.connection.request({ msg: build(ctx, cmd, NLM_F_REQUEST | NLM_F_ACK, body), op: 'devlink raw', attrs: devlinkAttrs, makeError: makeDevlinkError })
-    .then(() => 'acked');
+  return ctx.dl.genl.connection.request({
+    msg: build(ctx, cmd, NLM_F_REQUEST | NLM_F_ACK, body), op: 'devlink raw', attrs: devlinkAttrs, makeError: makeDevlinkError,
+  }).then(() => 'acked');
 }
 
 /** A dump's data messages and its DONE, as read. */
@@ -103,20 +104,31 @@ const fnSet = (ctx: Ctx, index: number, nest: (w: Writer) => void): Promise<unkn
 
 /** The attribute types inside PORT_FUNCTION of a port get reply, in order. */
 async function functionTypes(ctx: Ctx, index: number): Promise<number[]> {
-  const [m] = await ctx.dl.genl.connection.request({ msg: build(ctx, Cmd.PORT_GET, NLM_F_REQUEST, handleAttrs(ctx, index)), op: 'devlink port-get', oneReply: true });
+  const [m] = await ctx.dl.genl.connection.request({
+    msg: build(ctx, Cmd.PORT_GET, NLM_F_REQUEST, handleAttrs(ctx, index)), op: 'devlink port-get', oneReply: true,
+  });
   const fn = msgAttrs(m).find(([t]) => t === A.PORT_FUNCTION);
   return fn ? tlvs(fn[1], 0, fn[1].length).map(([t]) => t) : [];
 }
 
 const CASES: Array<[string, (ctx: Ctx) => Promise<unknown>]> = [
   ['port get: the reply command and flags', async (ctx) => {
-    const [m] = await ctx.dl.genl.connection.request({ msg: build(ctx, Cmd.PORT_GET, NLM_F_REQUEST, handleAttrs(ctx, ctx.sf.index)), op: 'devlink port-get', oneReply: true });
+    const [m] = await ctx.dl.genl.connection.request({
+      msg: build(ctx, Cmd.PORT_GET, NLM_F_REQUEST, handleAttrs(ctx, ctx.sf.index)), op: 'devlink port-get', oneReply: true,
+    });
     return { cmd: cmdOf(m), flags: m.flags };
   }],
   ['port dump naming the device: commands, flags, devices', async (ctx) => {
     const { data } = await dumpAll(ctx, handleAttrs(ctx));
-    const devs = new Set(data.map((m) => { const a = msgAttrs(m); return `${str(a.find(([t]) => t === A.BUS)![1])}/${str(a.find(([t]) => t === A.DEV)![1])}`; }));
-    return { cmds: [...new Set(data.map(cmdOf))], flags: [...new Set(data.map((m) => m.flags))], onlyThatDevice: devs.size === 1 && devs.has(`${ctx.bus}/${ctx.name}`) };
+    const devs = new Set(data.map((m) => {
+      const a = msgAttrs(m);
+      return `${str(a.find(([t]) => t === A.BUS)![1])}/${str(a.find(([t]) => t === A.DEV)![1])}`;
+    }));
+    return {
+      cmds: [...new Set(data.map(cmdOf))],
+      flags: [...new Set(data.map((m) => m.flags))],
+      onlyThatDevice: devs.size === 1 && devs.has(`${ctx.bus}/${ctx.name}`),
+    };
   }],
   ['port dump without a filter: commands and flags', async (ctx) => {
     const { data } = await dumpAll(ctx, () => undefined);
@@ -126,7 +138,10 @@ const CASES: Array<[string, (ctx: Ctx) => Promise<unknown>]> = [
     const { data, done } = await dumpAll(ctx, handleAttrs(ctx));
     return { doneSeen: done !== undefined, shared: done !== undefined && done.buf === data[data.length - 1].buf };
   }],
-  ['port dump of an unknown device', (ctx) => outcome(() => dumpAll(ctx, (w) => { w.putString(A.BUS, ctx.bus); w.putString(A.DEV, 'nosuchdevice'); }).then(() => 'ended'))],
+  ['port dump of an unknown device', (ctx) => outcome(() => dumpAll(ctx, (w) => {
+    w.putString(A.BUS, ctx.bus);
+    w.putString(A.DEV, 'nosuchdevice');
+  }).then(() => 'ended'))],
   ['port dump naming only the bus', (ctx) => outcome(() => dumpAll(ctx, (w) => { w.putString(A.BUS, ctx.bus); }).then((r) => r.data.length > 0))],
   ['port new: the reply command and flags', async (ctx) => {
     const replies: NlMsg[] = [];
@@ -138,12 +153,23 @@ const CASES: Array<[string, (ctx: Ctx) => Promise<unknown>]> = [
     await ctx.dl.deletePort(`${ctx.bus}/${ctx.name}/${index}`);
     return replies.map((m) => ({ type: m.type === 2 ? 'ack' : 'reply', cmd: m.type === 2 ? undefined : cmdOf(m), flags: m.flags }));
   }],
-  ['port get with an attribute past the op policy', (ctx) => outcome(() => raw(ctx, Cmd.PORT_GET, (w) => { handleAttrs(ctx, ctx.sf.index)(w); w.putU32(200, 1); }))],
-  ['port get with an attribute of another command', (ctx) => outcome(() => raw(ctx, Cmd.PORT_GET, (w) => { handleAttrs(ctx, ctx.sf.index)(w); w.putU16(77, 7); }))],
+  ['port get with an attribute past the op policy', (ctx) => outcome(() => raw(ctx, Cmd.PORT_GET, (w) => {
+    handleAttrs(ctx, ctx.sf.index)(w);
+    w.putU32(200, 1);
+  }))],
+  ['port get with an attribute of another command', (ctx) => outcome(() => raw(ctx, Cmd.PORT_GET, (w) => {
+    handleAttrs(ctx, ctx.sf.index)(w);
+    w.putU16(77, 7);
+  }))],
   ['port set with an unknown attribute inside the function nest', (ctx) => outcome(() => fnSet(ctx, ctx.sf.index, (w) => w.putU32(9, 1)))],
   ['port set with state 2', (ctx) => outcome(() => fnSet(ctx, ctx.sf.index, (w) => w.putU8(FN.STATE, 2)))],
   ['port set with a 4-byte state', (ctx) => outcome(() => fnSet(ctx, ctx.sf.index, (w) => w.putU32(FN.STATE, 1)))],
-  ['port new with a u16 controller', (ctx) => outcome(() => raw(ctx, Cmd.PORT_NEW, (w) => { handleAttrs(ctx)(w); w.putU16(77, 7); w.putU16(127, 0); w.putU16(150, 0); }))],
+  ['port new with a u16 controller', (ctx) => outcome(() => raw(ctx, Cmd.PORT_NEW, (w) => {
+    handleAttrs(ctx)(w);
+    w.putU16(77, 7);
+    w.putU16(127, 0);
+    w.putU16(150, 0);
+  }))],
   ['state set on a port without function ops', (ctx) => outcome(() => ctx.dl.setPortFunction(ctx.plain.handle, { state: 'active' }))],
   ['hw_addr set on a port without function ops', (ctx) => outcome(() => ctx.dl.setPortFunction(ctx.plain.handle, { hwAddr: '02:00:00:00:00:01' }))],
   ['roce set on a port without function ops', (ctx) => outcome(() => ctx.dl.setPortFunction(ctx.plain.handle, { roce: true }))],
@@ -212,7 +238,11 @@ async function observeAll(dl: Devlink, dev: string): Promise<Map<string, unknown
     }
   });
 
-  after(() => { if (process.env.DEVLINK_SF_SHOW_OBS) for (const [n] of CASES) console.log(`OBS ${n}\n  kernel ${JSON.stringify(real.get(n))}\n  sim    ${JSON.stringify(simulated.get(n))}`); });
+  after(() => {
+    if (process.env.DEVLINK_SF_SHOW_OBS) {
+      for (const [n] of CASES) console.log(`OBS ${n}\n  kernel ${JSON.stringify(real.get(n))}\n  sim    ${JSON.stringify(simulated.get(n))}`);
+    }
+  });
 
   for (const [name] of CASES) {
     const t = SIM_DISAGREES[name] === undefined ? it : it.skip;
@@ -227,7 +257,8 @@ async function observeAll(dl: Devlink, dev: string): Promise<Map<string, unknown
     const filtered = real.get('port dump naming the device: commands, flags, devices') as { cmds: number[]; flags: number[]; onlyThatDevice: boolean };
     assert.deepEqual(filtered, { cmds: [Cmd.PORT_NEW], flags: [0x22], onlyThatDevice: true });
     assert.deepEqual((real.get('port dump of an unknown device') as { errno?: number }).errno, 19);
-    assert.deepEqual(real.get('state set on a port without function ops'), { errno: 95, extMessage: 'Function does not support state setting', attrPath: '.port-function.state' });
+    assert.deepEqual(real.get('state set on a port without function ops'),
+      { errno: 95, extMessage: 'Function does not support state setting', attrPath: '.port-function.state' });
     assert.deepEqual(real.get('an SF port\'s function: caps of a new SF'), { roce: true });
   });
 });

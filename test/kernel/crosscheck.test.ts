@@ -28,7 +28,8 @@ const FLAVOR = IS_612 ? 'current' : '6.1';
  */
 const SIM_DISAGREES: Record<string, string> = IS_612 ? {
   'port function nest without NLA_F_NESTED':
-    'the simulator answers EOPNOTSUPP "Port doesn\'t support function attributes" at .port-function.hw-addr; 6.12 fails the strict parse of the nest first: EINVAL "Fail to parse port function attributes" at .port-function',
+    'the simulator answers EOPNOTSUPP "Port doesn\'t support function attributes" at .port-function.hw-addr; ' +
+      '6.12 fails the strict parse of the nest first: EINVAL "Fail to parse port function attributes" at .port-function',
 } : {};
 
 interface Outcome {

@@ -43,7 +43,9 @@ describe(onKernel('real kernel (UML + netdevsim): devlink'), function () {
     // <linux/devlink.h>: GETs marked "can dump" dump; SET/NEW/DEL need CAP_NET_ADMIN (GENL_ADMIN_PERM)
     const flagsOf = (cmd: number): number => f.ops.find((o) => o.id === cmd)!.flags;
     for (const cmd of [Cmd.GET, Cmd.PORT_GET, Cmd.PARAM_GET, Cmd.INFO_GET, Cmd.RATE_GET]) assert.ok(flagsOf(cmd) & 0x4, `cmd ${cmd} dumps`);
-    for (const cmd of [Cmd.PORT_SET, Cmd.PORT_NEW, Cmd.PORT_DEL, Cmd.ESWITCH_SET, Cmd.RATE_NEW]) assert.ok(flagsOf(cmd) & 0x1, `cmd ${cmd} needs CAP_NET_ADMIN`);
+    for (const cmd of [Cmd.PORT_SET, Cmd.PORT_NEW, Cmd.PORT_DEL, Cmd.ESWITCH_SET, Cmd.RATE_NEW]) {
+      assert.ok(flagsOf(cmd) & 0x1, `cmd ${cmd} needs CAP_NET_ADMIN`);
+    }
     assert.equal(flagsOf(Cmd.GET) & 0x1, 0, 'GET is unprivileged');
     assert.deepEqual(f.groups, groups);
     assert.ok(f.groups.some((g) => g.name === 'config'));
@@ -96,7 +98,9 @@ describe(onKernel('real kernel (UML + netdevsim): devlink'), function () {
 
   it('params get and set equal `devlink -j dev param show`', async () => {
     const ours = await dl.params({ dev: DEV });
-    const theirs = devlinkJson<{ param: Record<string, Array<{ name: string; type: string; values: Array<{ cmode: string; value: unknown }> }>> }>('dev', 'param', 'show').param[DEV];
+    const theirs = devlinkJson<{
+      param: Record<string, Array<{ name: string; type: string; values: Array<{ cmode: string; value: unknown }> }>>;
+    }>('dev', 'param', 'show').param[DEV];
     assert.deepEqual(ours.map((p) => p.name).sort(), theirs.map((p) => p.name).sort());
     for (const t of theirs) {
       const o = ours.find((p) => p.name === t.name)!;
@@ -106,7 +110,9 @@ describe(onKernel('real kernel (UML + netdevsim): devlink'), function () {
     const maxMacs = ours.find((p) => p.name === 'max_macs');
     if (maxMacs) {
       await dl.setParam(DEV, 'max_macs', 16, { cmode: 'driverinit' });
-      const after = devlinkJson<{ param: Record<string, Array<{ values: Array<{ cmode: string; value: unknown }> }>> }>('dev', 'param', 'show', DEV, 'name', 'max_macs').param[DEV][0];
+      const after = devlinkJson<{
+        param: Record<string, Array<{ values: Array<{ cmode: string; value: unknown }> }>>;
+      }>('dev', 'param', 'show', DEV, 'name', 'max_macs').param[DEV][0];
       assert.deepEqual(after.values.find((v) => v.cmode === 'driverinit')?.value, 16);
       assert.deepEqual((await dl.param(DEV, 'max_macs')).values.find((v) => v.cmode === 'driverinit')?.value, 16);
     }

@@ -96,14 +96,17 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): the lifecycle converg
   });
 
   it('apply: a desired state of two SFs converges, applying it again changes nothing, prune deletes what it no longer names', async () => {
-    const desired = parseDesiredState({ devices: { [DEV]: { pfnum: 0, subfunctions: [{ sfnum: 31, hw_addr: '00:00:00:00:00:31' }, { sfnum: 32, state: 'inactive' }] } } });
+    const desired = parseDesiredState({
+      devices: { [DEV]: { pfnum: 0, subfunctions: [{ sfnum: 31, hw_addr: '00:00:00:00:00:31' }, { sfnum: 32, state: 'inactive' }] } },
+    });
     const r = await applyDesiredState(dl, desired, { prune: true });
     assert.deepEqual([r.created, r.failed.length], [2, 0]);
     assert.equal(iproute2Sfs().get(31)?.opstate, 'attached');
     assert.equal(iproute2Sfs().get(32)?.state, 'inactive');
     const again = await applyDesiredState(dl, desired, { prune: true });
     assert.equal(again.unchanged, 2);
-    const r2 = await applyDesiredState(dl, parseDesiredState({ devices: { [DEV]: { pfnum: 0, subfunctions: [{ sfnum: 31, hw_addr: '00:00:00:00:00:31' }] } } }), { prune: true });
+    const r2 = await applyDesiredState(dl,
+      parseDesiredState({ devices: { [DEV]: { pfnum: 0, subfunctions: [{ sfnum: 31, hw_addr: '00:00:00:00:00:31' }] } } }), { prune: true });
     assert.deepEqual([r2.deleted, r2.unchanged], [1, 1]);
     assert.deepEqual([...iproute2Sfs().keys()], [31]);
   });

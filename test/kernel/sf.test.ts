@@ -119,7 +119,8 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): sub-functions'), func
     assert.ok(aux, 'the SF\'s auxiliary device');
 
     await dl.setPortFunction(port.handle, { state: 'inactive' });
-    assert.deepEqual((await dl.port(port.handle)).function, sfFunction({ hwAddr: '00:00:00:00:88:88', state: 'inactive', opstate: 'attached' }, 8, `auxiliary/${aux}`));
+    assert.deepEqual((await dl.port(port.handle)).function,
+      sfFunction({ hwAddr: '00:00:00:00:88:88', state: 'inactive', opstate: 'attached' }, 8, `auxiliary/${aux}`));
     const busy = await rejection(dl.setPortFunction(port.handle, { state: 'active' }));
     assertSameAnswer(busy, 16, 'SF is inactivated but it is still attached', ['port', 'function', 'set', port.handle, 'state', 'active']);
     await waitOpstate(dl, port.handle, 'detached');
@@ -262,10 +263,14 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): sub-functions'), func
     it('legacy mode: port add and port del are refused with mlx5\'s switchdev message', async () => {
       sh('devlink', ['dev', 'eswitch', 'set', DEV, 'mode', 'legacy']);
       assertSameAnswer(await rejection(dl.addPort(DEV, { flavour: 'pcisf', pfnum: 0, sfnum: 9 })), 95,
-        IS_612 ? 'SF ports are only supported in eswitch switchdev mode.' : 'Port add is only supported in eswitch switchdev mode or SF ports are disabled.', sfAdd());
+        IS_612
+          ? 'SF ports are only supported in eswitch switchdev mode.'
+          : 'Port add is only supported in eswitch switchdev mode or SF ports are disabled.',
+        sfAdd());
       const del = ['port', 'del', `${DEV}/${SF_INDEX_BASE}`];
       if (IS_612) assertSameAnswer(await rejection(dl.deletePort(`${DEV}/${SF_INDEX_BASE}`)), 19, undefined, del);
-      else assertSameAnswer(await rejection(dl.deletePort(`${DEV}/${SF_INDEX_BASE}`)), 95, 'Port del is only supported in eswitch switchdev mode or SF ports are disabled.', del);
+      else assertSameAnswer(await rejection(dl.deletePort(`${DEV}/${SF_INDEX_BASE}`)), 95,
+        'Port del is only supported in eswitch switchdev mode or SF ports are disabled.', del);
     });
 
     it('a duplicate sfnum: EEXIST; a full table: ENOSPC without a message', async () => {
@@ -311,7 +316,9 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): sub-functions'), func
       w.putString(2, name);
       w.putU16(77, 7); // DEVLINK_ATTR_PORT_FLAVOUR: DEVLINK_PORT_FLAVOUR_PCI_SF
       w.putU16(127, 0); // DEVLINK_ATTR_PORT_PCI_PF_NUMBER
-      const raw = await rejection(dl.genl.connection.request({ msg: finishRequest(w), op: 'devlink port-new', attrs: devlinkAttrs, makeError: makeDevlinkError }));
+      const raw = await rejection(dl.genl.connection.request({
+        msg: finishRequest(w), op: 'devlink port-new', attrs: devlinkAttrs, makeError: makeDevlinkError,
+      }));
       assert.equal(raw.errno, 95);
       assert.ok(raw.extMessage?.endsWith(body), raw.extMessage);
       assert.deepEqual(iproute2Sfs(), []);

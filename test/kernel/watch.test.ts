@@ -96,7 +96,8 @@ describe(onKernel('real kernel: the port watch equals `devlink -j port show`'), 
       await converges(ws, 'at the end (small buffer)');
       const want = iproute2Ports();
       assert.ok(ws.stats.resyncs > 0, 'the small buffer overran');
-      console.log(`      ${done} operations, ${Object.keys(want).length} ports at the end; resyncs: ${w.stats.resyncs} (default buffer), ${ws.stats.resyncs} (4 KiB buffer)`);
+      console.log(`      ${done} operations, ${Object.keys(want).length} ports at the end; ` +
+        `resyncs: ${w.stats.resyncs} (default buffer), ${ws.stats.resyncs} (4 KiB buffer)`);
     } finally {
       await w.close();
       await ws.close();
