@@ -8,9 +8,9 @@
 # those scripts source (net/forwarding/lib.sh, devlink_lib.sh, fib_offload_lib.sh and
 # on 6.12 net/lib.sh) from Debian's /usr/src/linux-source-KERNEL.tar.xz (build.sh
 # installs it) into a temporary directory: the selftests are never copied into the
-# repository. Then boots the User-Mode Linux kernel LINUX once and runs each script twice
-# (selftests-guest.sh): with iproute2's `devlink`, then with a `devlink` that execs
-# `node bin/devlink-sf.js` first on PATH. Each "TEST: name [ OK ]" line the scripts print
+# repository. Then runs each script twice, each run in a User-Mode Linux guest of its own
+# (kernel LINUX, selftests-guest.sh): with iproute2's `devlink`, and with a `devlink` that
+# execs `node bin/devlink-sf.js` first on PATH. Each "TEST: name [ OK ]" line the scripts print
 # (lib.sh's log_test) is one row; RESULTS.tsv gets the rows
 #   kernel<TAB>script<TAB>test<TAB>iproute2 result<TAB>devlink-sf result
 # and stdout a table. A result is OK, FAIL, SKIP or XFAIL as printed; "-" when the run
@@ -21,13 +21,15 @@
 # Environment:
 #   DEVLINK_SF_SELFTESTS          the scripts (default: every netdevsim devlink script)
 #   DEVLINK_SF_SELFTESTS_TIMEOUT  seconds for each script run (default 900)
+#   DEVLINK_SF_SELFTESTS_JOBS     guests at a time (default 4)
 #   DEVLINK_SF_SELFTESTS_KEEP     1 keeps the extracted scripts and the logs (kept anyway on failure)
 #   UML_MEM                       guest memory (run.sh's default otherwise)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-DEFAULT_SCRIPTS="devlink.sh devlink_in_netns.sh devlink_trap.sh fib.sh fib_notifications.sh hw_stats_l3.sh nexthop.sh"
+# the slowest first (they start first)
+DEFAULT_SCRIPTS="devlink_trap.sh nexthop.sh fib.sh devlink.sh fib_notifications.sh hw_stats_l3.sh devlink_in_netns.sh"
 
 log() { printf '[selftests] %s\n' "$*" >&2; }
 die() { printf '[selftests] error: %s\n' "$*" >&2; exit 2; }
@@ -86,14 +88,30 @@ cmd_run() {
     printf '#!/bin/sh\nexec node %q "$@"\n' "$REPO/bin/devlink-sf.js" >"$work/out/shim/devlink"
     chmod 755 "$work/out/shim/devlink"
 
+    # One guest per script and mode, JOBS at a time, in the order of DEFAULT_SCRIPTS (the
+    # slowest first): most of the time is the scripts' sleeps and node's start under UML.
     local timeout=${DEVLINK_SF_SELFTESTS_TIMEOUT:-900}
-    local total=$(( (timeout + 15) * 2 * ${#scripts[@]} + 120 ))
+    local jobs=${DEVLINK_SF_SELFTESTS_JOBS:-4}
+    local mode running=0 failed=0
     start=$(date +%s)
-    local rc=0
-    bash "$HERE/run.sh" --linux "$linux" --cwd "$REPO" --timeout "$total" ${UML_MEM:+--mem "$UML_MEM"} \
-        -- bash "$HERE/selftests-guest.sh" "$dir" "$work/out" "$timeout" "${scripts[@]}" || rc=$?
-    [ $rc = 0 ] || die "the guest run failed with $rc (logs in $work/out)"
-    log "kernel $kernel: ran ${#scripts[@]} script(s) twice in $(( $(date +%s) - start ))s"
+    for s in "${scripts[@]}"; do
+        for mode in devlink-sf iproute2; do
+            if [ "$running" -ge "$jobs" ]; then
+                wait -n || failed=1
+                running=$((running - 1))
+            fi
+            bash "$HERE/run.sh" --linux "$linux" --cwd "$REPO" --timeout "$((timeout + 120))" ${UML_MEM:+--mem "$UML_MEM"} \
+                -- bash "$HERE/selftests-guest.sh" "$dir" "$work/out" "$timeout" "$mode" "$s" \
+                >"$work/guest-$mode-$s.log" 2>&1 &
+            running=$((running + 1))
+        done
+    done
+    while [ "$running" -gt 0 ]; do
+        wait -n || failed=1
+        running=$((running - 1))
+    done
+    [ $failed = 0 ] || die "a guest run failed (see $work/guest-*.log)"
+    log "kernel $kernel: ran ${#scripts[@]} script(s) twice in $(( $(date +%s) - start ))s ($jobs guests at a time)"
 
     : >"$results.tmp"
     local mode
