@@ -19,12 +19,17 @@ DIR=$1 OUT=$2 TIMEOUT=$3 MODE=$4 SCRIPT=$5
 export REQUIRE_MZ=no
 [ "$MODE" = iproute2 ] || export PATH=$OUT/shim:$PATH
 
-# devlink.sh flashes a file named "dummy": the devlink core asks the firmware loader for
-# it, which looks in firmware_class.path first. An empty file there, not in the host's
-# /lib/firmware (the guest's root is the host's).
+# devlink.sh flashes a file: "dummy" on 6.1, the first file under /lib/firmware on 6.12;
+# the devlink core asks the firmware loader for it. The guest gets a small "dummy" of its
+# own: in a tmpfs over /lib/firmware (a mount in the guest only; the host's directory is
+# untouched), and in firmware_class.path (an empty file would not do: the loader refuses
+# size 0) where the host has no /lib/firmware to mount on.
 mkdir -p "$OUT/firmware" "$OUT/$MODE"
-: >"$OUT/firmware/dummy"
+printf "devlink-sf selftests\n" >"$OUT/firmware/dummy"
 printf '%s' "$OUT/firmware" >/sys/module/firmware_class/parameters/path
+if [ -d /lib/firmware ] && mount -t tmpfs -o mode=755 tmpfs /lib/firmware; then
+    printf "devlink-sf selftests\n" >/lib/firmware/dummy
+fi
 
 cd "$DIR" || exit 2
 start=$(date +%s)

@@ -16,10 +16,11 @@
 # and stdout a table. A result is OK, FAIL, SKIP or XFAIL as printed; "-" when the run
 # printed no such line; a script that printed no test line gets one row "(script)" saying
 # why (SKIP with its reason, TIMEOUT, or its exit code).
-# Exits 1 when devlink-sf does not pass a test that iproute2 passes; 0 otherwise.
+# Exits 1 when devlink-sf does not pass a test that iproute2 passes (but for the timing
+# tests of TIMING_TESTS, which run no devlink command); 0 otherwise.
 #
 # Environment:
-#   DEVLINK_SF_SELFTESTS          the scripts (default: every netdevsim devlink script)
+#   DEVLINK_SF_SELFTESTS          the scripts (default: every netdevsim devlink script; devlink_trap.sh on 6.1 only)
 #   DEVLINK_SF_SELFTESTS_TIMEOUT  seconds for each script run (default 900)
 #   DEVLINK_SF_SELFTESTS_JOBS     guests at a time (default 4)
 #   DEVLINK_SF_SELFTESTS_KEEP     1 keeps the extracted scripts and the logs (kept anyway on failure)
@@ -30,6 +31,17 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 # the slowest first (they start first)
 DEFAULT_SCRIPTS="devlink_trap.sh nexthop.sh fib.sh devlink.sh fib_notifications.sh hw_stats_l3.sh devlink_in_netns.sh"
+# devlink_trap.sh runs devlink about 720 times; node starts in 0.5-1.3 s under UML (iproute2
+# in 0.06 s), so with devlink-sf it takes 15-25 minutes: it runs on 6.1 only (the trap
+# commands and their output are the same on both kernels), with a longer timeout.
+declare -A ONLY_ON=([devlink_trap.sh]=6.1)
+declare -A SCRIPT_TIMEOUT=([devlink_trap.sh]=2400)
+# Tests whose bodies never run devlink: nexthop.sh's resilient-group bucket tests wait for
+# the kernel's idle and unbalanced timers with sleeps and fail at random on a loaded host
+# (iproute2 too). devlink-sf failing one of them where iproute2 passed is reported, not
+# counted.
+TIMING_TESTS='^nexthop\.sh	(Bucket migration after|Buckets never force-migrated|Busy buckets force-migrated)'
+
 
 log() { printf '[selftests] %s\n' "$*" >&2; }
 die() { printf '[selftests] error: %s\n' "$*" >&2; exit 2; }
@@ -69,7 +81,14 @@ cmd_run() {
     for tool in jq udevadm; do
         command -v "$tool" >/dev/null || die "$tool is missing: run scripts/setup.sh (it installs the selftests' Debian packages)"
     done
-    read -r -a scripts <<<"${DEVLINK_SF_SELFTESTS:-$DEFAULT_SCRIPTS}"
+    local scripts=() s
+    for s in ${DEVLINK_SF_SELFTESTS:-$DEFAULT_SCRIPTS}; do
+        if [ -z "${DEVLINK_SF_SELFTESTS:-}" ] && [ -n "${ONLY_ON[$s]:-}" ] && [ "${ONLY_ON[$s]}" != "$kernel" ]; then
+            log "kernel $kernel: $s runs on ${ONLY_ON[$s]} only"
+            continue
+        fi
+        scripts+=("$s")
+    done
 
     local work
     work=$(mktemp -d /tmp/devlink-sf-selftests.XXXXXX)
@@ -80,7 +99,6 @@ cmd_run() {
         '*/tools/testing/selftests/drivers/net/netdevsim/*' '*/tools/testing/selftests/net/*lib*.sh' \
         || die "could not extract the selftests from $src_tar"
     local dir=$work/tools/testing/selftests/drivers/net/netdevsim
-    local s
     for s in "${scripts[@]}"; do [ -f "$dir/$s" ] || die "linux-source-$kernel has no netdevsim selftest $s"; done
     log "kernel $kernel: extracted the netdevsim selftests in $(( $(date +%s) - start ))s"
 
@@ -100,8 +118,9 @@ cmd_run() {
                 wait -n || failed=1
                 running=$((running - 1))
             fi
-            bash "$HERE/run.sh" --linux "$linux" --cwd "$REPO" --timeout "$((timeout + 120))" ${UML_MEM:+--mem "$UML_MEM"} \
-                -- bash "$HERE/selftests-guest.sh" "$dir" "$work/out" "$timeout" "$mode" "$s" \
+            local t=${SCRIPT_TIMEOUT[$s]:-$timeout}
+            bash "$HERE/run.sh" --linux "$linux" --cwd "$REPO" --timeout "$((t + 120))" ${UML_MEM:+--mem "$UML_MEM"} \
+                -- bash "$HERE/selftests-guest.sh" "$dir" "$work/out" "$t" "$mode" "$s" \
                 >"$work/guest-$mode-$s.log" 2>&1 &
             running=$((running + 1))
         done
@@ -133,7 +152,13 @@ cmd_run() {
     printf '%-22s %-66s %-10s %s\n' script test iproute2 devlink-sf
     awk -F'\t' '{ printf "%-22s %-66s %-10s %s\n", $2, $3, $4, $5 }' "$results"
     local worse
-    worse=$(awk -F'\t' '$4 == "OK" && $5 != "OK"' "$results")
+    local timing
+    timing=$(awk -F'\t' '$4 == "OK" && $5 != "OK"' "$results" | cut -f2- | grep -E "$TIMING_TESTS" || true)
+    if [ -n "$timing" ]; then
+        log "kernel $kernel: timing tests (no devlink in them) devlink-sf's run failed where iproute2's passed, not counted:"
+        printf '%s\n' "$timing" | awk -F'\t' '{ printf "    %s: %s (%s)\n", $1, $2, $4 }' >&2
+    fi
+    worse=$(awk -F'\t' '$4 == "OK" && $5 != "OK"' "$results" | cut -f2- | grep -vE "$TIMING_TESTS" | sed 's/^/x\t/' || true)
     if [ -n "$worse" ]; then
         log "kernel $kernel: devlink-sf does not pass $(printf '%s\n' "$worse" | wc -l) test(s) that iproute2 passes:"
         printf '%s\n' "$worse" | awk -F'\t' '{ printf "    %s: %s (%s)\n", $2, $3, $5 }' >&2
