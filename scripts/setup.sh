@@ -29,13 +29,17 @@ fi
 need=()
 command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
+# the kernel's netdevsim devlink selftests (scripts/uml/selftests.sh) parse JSON with jq,
+# and devlink_trap.sh wants udevadm
+command -v jq >/dev/null || need+=(jq)
+command -v udevadm >/dev/null || need+=(udev)
 if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        log "installing ${need[*]} (the arm64 prebuild and its test)"
+        log "installing ${need[*]} (the arm64 prebuild and its test; the kernel selftests' tools)"
         apt-get update -qq >/dev/null
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
     else
-        log "missing ${need[*]}: the arm64 prebuild cannot be built or tested (apt-get install them as root)"
+        log "missing ${need[*]}: the arm64 prebuild or the kernel selftests cannot run (apt-get install them as root)"
     fi
 fi
 # the runtime dependencies, exactly as locked, with their registry metadata

@@ -11,7 +11,13 @@
 # UML (ptrace, a writable /dev/shm or /var/tmp); anything else fails with a message
 # rather than skipping silently.
 #
+# After each kernel's mocha run, scripts/uml/selftests.sh runs the kernel's own netdevsim
+# devlink selftests with iproute2 and with devlink-sf; devlink-sf failing a test iproute2
+# passes fails the tier.
+#
 # Environment: DEVLINK_SF_UML_KERNELS (the kernels to run, default "6.1 6.12"),
+# DEVLINK_SF_SKIP_SELFTESTS=1 (only the mocha tests), DEVLINK_SF_SELFTESTS_REPORT=FILE (the
+# selftests' table of every kernel as markdown, e.g. docs/selftests.md),
 # UML_TIMEOUT (seconds for each guest run, default 900), UML_MEM (default 1536M), and
 # those of build.sh / run.sh.
 set -euo pipefail
@@ -61,7 +67,8 @@ for k in "${KERNELS[@]}"; do
 done
 
 rc=0
-declare -A RESULT=()
+declare -A RESULT=() SELFTESTS=()
+SELFTEST_DIR=$(mktemp -d /tmp/devlink-sf-selftest-results.XXXXXX)
 for k in "${KERNELS[@]}"; do
     START=$(date +%s)
     log "kernel $k: running ${#tests[@]} test file(s) inside User-Mode Linux with netdevsim$NSIM_ID ($NSIM_PORTS ports)"
@@ -81,6 +88,22 @@ for k in "${KERNELS[@]}"; do
     esac
     log "kernel $k: ${RESULT[$k]}"
     [ $rc != 0 ] || rc=$krc
+    if [ "${DEVLINK_SF_SKIP_SELFTESTS:-0}" != 1 ]; then
+        # the kernel's own netdevsim devlink selftests, with iproute2 and with devlink-sf
+        START=$(date +%s)
+        srk=0
+        bash "$HERE/selftests.sh" run "$k" "${LINUX[$k]}" "$SELFTEST_DIR/$k.tsv" || srk=$?
+        case $srk in
+            0) SELFTESTS[$k]="devlink-sf passes what iproute2 passes (${SELFTEST_DIR}/$k.tsv; $(( $(date +%s) - START ))s)" ;;
+            1) SELFTESTS[$k]="FAILED: devlink-sf fails tests iproute2 passes (see above)" ;;
+            *) SELFTESTS[$k]="FAILED: the selftests could not run ($srk)" ;;
+        esac
+        log "kernel $k selftests: ${SELFTESTS[$k]}"
+        [ $rc != 0 ] || rc=$srk
+    fi
 done
-for k in "${KERNELS[@]}"; do log "kernel $k: ${RESULT[$k]}"; done
+if [ -n "${DEVLINK_SF_SELFTESTS_REPORT:-}" ] && compgen -G "$SELFTEST_DIR/*.tsv" >/dev/null; then
+    bash "$HERE/selftests.sh" report "$DEVLINK_SF_SELFTESTS_REPORT" "$SELFTEST_DIR"/*.tsv || true
+fi
+for k in "${KERNELS[@]}"; do log "kernel $k: ${RESULT[$k]}"; [ -z "${SELFTESTS[$k]:-}" ] || log "kernel $k selftests: ${SELFTESTS[$k]}"; done
 exit "$rc"

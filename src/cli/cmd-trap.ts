@@ -34,6 +34,18 @@ function printStats(s: Session, st: TrapStats): void {
   p.objectEnd();
 }
 
+/** With -v: the metadata the trap's packets carry, in the kernel's order (in port, flow action cookie). */
+function printMetadata(s: Session, md: DevlinkTrap['metadata']): void {
+  const p = s.printer;
+  p.arrayStart('metadata');
+  for (const [has, name] of [[md.inPort, 'input_port'], [md.faCookie, 'flow_action_cookie']] as const) {
+    if (!has) continue;
+    p.checkIndentNewline();
+    p.str(undefined, '', name);
+  }
+  p.arrayEnd();
+}
+
 /** pr_out_trap; `array` false in the monitor. */
 export function printTrap(s: Session, t: DevlinkTrap, array = true): void {
   const p = s.printer;
@@ -44,6 +56,7 @@ export function printTrap(s: Session, t: DevlinkTrap, array = true): void {
   p.bool('generic', ' generic ', t.generic);
   p.str('action', ' action ', typeof t.action === 'string' ? t.action : '<unknown action>');
   p.str('group', ' group ', t.group);
+  if (s.opts.verbose) printMetadata(s, t.metadata);
   printStats(s, t.stats);
   p.handleEnd();
 }

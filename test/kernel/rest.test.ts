@@ -84,6 +84,8 @@ describe('real kernel: reload into a namespace, health, resources, regions, trap
     await same(['trap', 'show', DEV, 'trap', 'source_mac_is_multicast']);
     await same(['trap', 'group', 'show']);
     await same(['-j', 'trap', 'show']);
+    await same(['-v', 'trap', 'show', DEV, 'trap', 'source_mac_is_multicast']);
+    await same(['-jv', 'trap', 'show']);
     await same(['health', 'show', DEV, 'reporter', 'nope']);
   });
 
