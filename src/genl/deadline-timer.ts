@@ -34,6 +34,14 @@ export class DeadlineTimer {
   /** Calls added since the last stamp, their deadline UNSTAMPED (some settled since). */
   private unstamped: Timed[] = [];
   private stampImmediate: NodeJS.Immediate | undefined;
+  /**
+   * The clearImmediate of the setImmediate that made stampImmediate, and the clearTimeout
+   * of the timer's setTimeout: under a fake clock (sinon) that is uninstalled before the
+   * connection closes, Node's own clearImmediate given the fake's handle would corrupt
+   * Node's count of pending immediates, and no immediate would run again.
+   */
+  private clearStamp: (i: NodeJS.Immediate) => void = clearImmediate;
+  private clearTimer: (t: NodeJS.Timeout) => void = clearTimeout;
   private readonly stampTask = (): void => {
     this.stampImmediate = undefined;
     this.stamp(now());
@@ -55,7 +63,10 @@ export class DeadlineTimer {
     this.waiting++;
     c.deadline = UNSTAMPED;
     this.unstamped.push(c);
-    if (this.stampImmediate === undefined) this.stampImmediate = setImmediate(this.stampTask);
+    if (this.stampImmediate === undefined) {
+      this.clearStamp = clearImmediate;
+      this.stampImmediate = setImmediate(this.stampTask);
+    }
   }
 
   /** A caller stopped waiting (its call settled); the timer may stay armed, but unreferenced when none waits. */
@@ -67,8 +78,9 @@ export class DeadlineTimer {
   /** Fire at `at` at the latest (for a deadline nobody waits for: a draining dump); `t`: now(), if just read. */
   arm(at: number, t?: number): void {
     if (this.timer === undefined || at < this.at) {
-      if (this.timer !== undefined) clearTimeout(this.timer);
+      if (this.timer !== undefined) this.clearTimer(this.timer);
       this.at = at;
+      this.clearTimer = clearTimeout;
       this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(at - (t ?? now()))));
       this.refed = true;
     }
@@ -77,8 +89,8 @@ export class DeadlineTimer {
 
   /** At close(): no more firing. */
   cancel(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.stampImmediate !== undefined) clearImmediate(this.stampImmediate);
+    if (this.timer !== undefined) this.clearTimer(this.timer);
+    if (this.stampImmediate !== undefined) this.clearStamp(this.stampImmediate);
     this.timer = this.stampImmediate = undefined;
     this.unstamped = [];
     this.at = Infinity;
