@@ -54,6 +54,14 @@ describe('devlink decode', () => {
     }
   });
 
+  it('a port is a plain object: Object.prototype, only the keys the kernel sent, in the order a literal would have them', () => {
+    const p = portFrom(decodeMessage(message(3, 0, str(1, 'netdevsim'), str(2, 'netdevsim1'), u32(3, 4), u16(4, 2))));
+    assert.equal(Object.getPrototypeOf(p), Object.prototype);
+    assert.deepEqual(Object.keys(p), ['handle', 'bus', 'dev', 'index', 'type']);
+    assert.equal(JSON.stringify(p), '{"handle":"netdevsim/netdevsim1/4","bus":"netdevsim","dev":"netdevsim1","index":4,"type":"eth"}');
+    assert.ok(!('netdev' in p) && !('function' in p));
+  });
+
   it('newer kernels: caps bitfield32, the nested devlink handle, max_io_eqs; unknown attributes kept', () => {
     const fn = attr(145 | 0x8000, Buffer.concat([
       attr(1, '000000008888'),

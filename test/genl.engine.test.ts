@@ -654,6 +654,27 @@ describe('genl: the request engine on a fake kernel', () => {
       assert.ok(long.error instanceof TimeoutError);
     });
 
+    it('the deadlines of calls made in one turn of the event loop take one clock read, at the next turn: late, never early', async () => {
+      const { c } = open({ delivery: 'manual' });
+      const reads = sinon.spy(performance, 'now');
+      try {
+        const calls = Array.from({ length: 100 }, (_, i) => track(c.request(spec(i, { timeoutMs: 500 }))));
+        assert.equal(reads.callCount, 0);
+        // 300 ms of synchronous work before the loop turns: the deadlines count from the turn
+        clock!.tick(300);
+        await tick();
+        assert.equal(reads.callCount, 1);
+        clock!.tick(499);
+        await tick();
+        assert.ok(calls.every((x) => !x.settled));
+        clock!.tick(1);
+        await tick();
+        assert.ok(calls.every((x) => x.error instanceof TimeoutError));
+      } finally {
+        reads.restore();
+      }
+    });
+
     it('a timed-out dump frees the dump slot; a queued dump times out without being sent', async () => {
       const { k, c } = open({ delivery: 'manual' });
       const d1 = track(c.dump(dumpSpec(1, { timeoutMs: 100 })));

@@ -6,7 +6,7 @@
  * never changed.
  */
 import { NLM_F_ACK, nlmsgAlign } from './constants';
-import { NLH_FLAGS, NLH_PID, NLH_SEQ } from './headers';
+import { NLH_FLAGS, NLH_PID, NLH_SEQ } from './offsets';
 
 /** The area's first size (it doubles for larger batches). */
 const SEND_AREA_SIZE = 16 * 1024;
@@ -22,10 +22,10 @@ export class BatchWriter {
   private view = this.area.subarray(0, 0);
   private readonly list: Buffer[] = [];
 
-  /** The batch as one datagram: a list of one Buffer, valid until the next write. */
-  write(batch: readonly BatchItem[]): Buffer[] {
+  /** The first `count` calls of `batch` as one datagram: a list of one Buffer, valid until the next write. */
+  write(batch: readonly BatchItem[], count = batch.length): Buffer[] {
     let total = 0;
-    for (const p of batch) total += nlmsgAlign(p.spec.msg.length);
+    for (let i = 0; i < count; i++) total += nlmsgAlign(batch[i].spec.msg.length);
     if (total > this.area.length) {
       let size = this.area.length;
       while (size < total) size *= 2;
@@ -33,7 +33,8 @@ export class BatchWriter {
     }
     const area = this.area;
     let off = 0;
-    for (const p of batch) {
+    for (let i = 0; i < count; i++) {
+      const p = batch[i];
       const msg = p.spec.msg;
       area.set(msg, off);
       area.writeUInt32LE(p.seq, off + NLH_SEQ);

@@ -28,7 +28,8 @@ export interface Pending {
   resolve(v: unknown): void;
   reject(e: unknown): void;
   /**
-   * When the call times out (the monotonic clock, ms); 0 for never. A dump given up on
+   * When the call times out (the monotonic clock, ms); 0 for never; UNSTAMPED until the
+   * deadline timer stamps it (deadline-timer.ts). A dump given up on
    * while the kernel still sends it (DRAINING) always has one: when it passes, the
    * dump slot is freed.
    */

@@ -33,7 +33,7 @@ import { forEachMessage, NlMsg } from './message';
 import { Notification, NotificationFanout, NotificationListener } from './notify';
 export type { Notification, NotificationListener } from './notify';
 import { AsyncQueue } from './queue';
-import { DeadlineTimer, now } from './deadline-timer';
+import { DeadlineTimer, now, UNSTAMPED } from './deadline-timer';
 import { MORE, readReply } from './reply';
 import { SendQueue } from './send-queue';
 import type { ConnectionStats, DecodedRequestSpec, DumpSpec, RequestSpec } from './request-spec';
@@ -196,8 +196,7 @@ export class Connection {
       const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
       if (timeoutMs > 0) {
         p.timeoutMs = timeoutMs;
-        p.deadline = now() + timeoutMs;
-        this.deadlines.add(p.deadline);
+        this.deadlines.add(p);
       }
       this.calls.launchOrWait(p);
     });
@@ -299,7 +298,8 @@ export class Connection {
     this.settle(p, err);
     p.state = State.DRAINING;
     if (p.deadline === 0) p.deadline = now() + (this.timeoutMs || DEFAULT_TIMEOUT_MS);
-    this.deadlines.arm(p.deadline);
+    // one not stamped yet is armed for when it is
+    if (p.deadline !== UNSTAMPED) this.deadlines.arm(p.deadline);
   }
 
   /** A streamed dump's signal fired: what is buffered is dropped, the consumer sees AbortError next. */
@@ -322,7 +322,7 @@ export class Connection {
     // launched calls (draining dumps among them), and dumps waiting for the socket's dump slot
     for (const list of [this.calls.values(), [...this.calls.waiting]]) {
       for (const p of list) {
-        if (p.deadline === 0 || p.state === State.SETTLED) continue;
+        if (p.deadline <= 0 || p.state === State.SETTLED) continue;
         if (p.deadline <= t) this.timeout(p);
         else if (p.deadline < next) next = p.deadline;
       }

@@ -32,6 +32,8 @@ export function readReply(p: Pending, m: NlMsg): KernelError | undefined | typeo
       if (m.flags & NLM_F_DUMP_INTR) p.interrupted = true;
       if (p.state === State.DRAINING) return MORE;
       if (p.stream) p.stream.push(m);
+      // the first reply in an array of one (push() onto the empty array would make room for 16)
+      else if (p.replies.length === 0) p.replies = [m];
       else p.replies.push(m);
       // sent without NLM_F_ACK: this message is the whole answer
       return p.spec.oneReply && !p.dump ? undefined : MORE;

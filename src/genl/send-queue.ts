@@ -30,7 +30,12 @@ export interface SendQueueHooks {
 }
 
 export class SendQueue {
-  private readonly outq: Pending[] = [];
+  /**
+   * The calls waiting, in outq[0, queuedCount): an array that keeps its room (setting an
+   * array's length to 0 frees it, and each call would then pay for a new one).
+   */
+  private readonly outq: (Pending | undefined)[] = [];
+  private queuedCount = 0;
   private flushScheduled = false;
   private readonly flushTask = (): void => {
     this.flushImmediate = undefined;
@@ -42,6 +47,9 @@ export class SendQueue {
    */
   private flushImmediate: NodeJS.Immediate | undefined;
   private loopTurnImmediate: NodeJS.Immediate | undefined;
+  /** The clearImmediate of the setImmediate that made them (a fake clock's may be gone by close(): deadline-timer.ts). */
+  private clearFlush: (i: NodeJS.Immediate) => void = clearImmediate;
+  private clearLoopTurn: (i: NodeJS.Immediate) => void = clearImmediate;
   /** Flushes since the event loop last turned (see push()). */
   private burst = 0;
   private readonly loopTurned = (): void => {
@@ -50,6 +58,20 @@ export class SendQueue {
   };
   /** Where a batch is assembled for its one send. */
   private readonly batchWriter = new BatchWriter();
+  /** The calls of the batch being sent, batch[0, batchCount) (flush() is never re-entered: handlers only push). */
+  private readonly batch: Pending[] = [];
+  private batchCount = 0;
+  /** Whether the batch went out (then an exception is a handler's, not the send's). */
+  private batchSent = false;
+  private readonly markSent = (): void => {
+    this.batchSent = true;
+    for (let k = 0; k < this.batchCount; k++) {
+      const p = this.batch[k];
+      if (p.state === State.QUEUED) p.state = State.SENT;
+    }
+    this.stats.sent += this.batchCount;
+    this.stats.sends++;
+  };
 
   constructor(
     private readonly transport: Transport,
@@ -59,72 +81,88 @@ export class SendQueue {
 
   /** The calls waiting to go out. */
   get queued(): readonly Pending[] {
-    return this.outq;
+    return this.outq.slice(0, this.queuedCount) as Pending[];
   }
 
   /** Queue a launched call; the flush is scheduled once for everything queued in this tick. */
   push(p: Pending): void {
-    this.outq.push(p);
+    this.outq[this.queuedCount++] = p;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       // a reply is usually read inside the send, so a caller awaiting call after call
       // never gives the event loop a turn: every MAX_BURST flushes, wait for one
+      // queueMicrotask(), not a resolved promise's then() (cheaper): a fake clock (sinon) fakes the
+      // former, and the engine's turns follow it (test/faketime.test.ts hung on the latter)
       if (this.burst < MAX_BURST) queueMicrotask(this.flushTask);
-      else this.flushImmediate = setImmediate(this.flushTask);
+      else {
+        this.clearFlush = clearImmediate;
+        this.flushImmediate = setImmediate(this.flushTask);
+      }
     }
   }
 
   /** The connection closed: drop what waits and cancel the immediates. */
   clear(): void {
-    this.outq.length = 0;
-    for (const i of [this.flushImmediate, this.loopTurnImmediate]) if (i !== undefined) clearImmediate(i);
+    this.take(this.queuedCount);
+    if (this.flushImmediate !== undefined) this.clearFlush(this.flushImmediate);
+    if (this.loopTurnImmediate !== undefined) this.clearLoopTurn(this.loopTurnImmediate);
     this.flushImmediate = this.loopTurnImmediate = undefined;
   }
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.burst++ === 0) this.loopTurnImmediate = setImmediate(this.loopTurned);
+    if (this.burst++ === 0) {
+      this.clearLoopTurn = clearImmediate;
+      this.loopTurnImmediate = setImmediate(this.loopTurned);
+    }
     const hooks = this.hooks;
     const outq = this.outq;
+    // one batch array and one markSent for every flush: nothing allocated per send
+    const batch = this.batch;
     let i = 0;
     try {
-      while (i < outq.length && !hooks.closed()) {
+      while (i < this.queuedCount && !hooks.closed()) {
         // the next batch: up to MAX_BATCH messages still waiting to go (an aborted one is skipped)
-        const batch: Pending[] = [];
-        while (i < outq.length && batch.length < MAX_BATCH) {
-          const p = outq[i++];
-          if (p.state === State.QUEUED) batch.push(p);
+        let n = 0;
+        while (i < this.queuedCount && n < MAX_BATCH) {
+          const p = outq[i++]!;
+          if (p.state === State.QUEUED) batch[n++] = p;
         }
-        if (batch.length === 0) continue;
-        let sent = false;
-        const markSent = (): void => {
-          sent = true;
-          for (const p of batch) if (p.state === State.QUEUED) p.state = State.SENT;
-          this.stats.sent += batch.length;
-          this.stats.sends++;
-        };
+        this.batchCount = n;
+        if (n === 0) continue;
+        this.batchSent = false;
         try {
-          const bufs = this.batchWriter.write(batch);
+          const bufs = this.batchWriter.write(batch, n);
           const t = this.transport;
           if (t.sendAndPoll) {
-            t.sendAndPoll(bufs, markSent, hooks.nothingPending);
+            t.sendAndPoll(bufs, this.markSent, hooks.nothingPending);
           } else {
             t.send(bufs);
-            markSent();
+            this.markSent();
             t.poll(hooks.nothingPending);
           }
         } catch (e) {
           // thrown after the send went out: a handler's error, not a failed send
-          if (sent) throw e;
+          if (this.batchSent) throw e;
           // nothing went out: forget the sequence numbers and free the dump slot
-          for (const p of batch) hooks.refused(p, wrapSendError(p.spec.op, e));
+          for (let k = 0; k < n; k++) hooks.refused(batch[k], wrapSendError(batch[k].spec.op, e));
           continue;
         }
       }
     } finally {
+      batch.fill(undefined as unknown as Pending, 0, this.batchCount);
+      this.batchCount = 0;
       // what was sent (or refused) leaves the queue, even if a handler threw
-      if (i >= outq.length) outq.length = 0;
-      else outq.splice(0, i);
+      this.take(i);
     }
+  }
+
+  /** The first `n` queued calls leave the queue (fewer if clear() ran meanwhile); the rest move up. */
+  private take(n: number): void {
+    const outq = this.outq;
+    const rest = Math.max(0, this.queuedCount - n);
+    outq.copyWithin(0, n, this.queuedCount);
+    outq.fill(undefined, rest, this.queuedCount);
+    this.queuedCount = rest;
   }
 }
