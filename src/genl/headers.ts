@@ -7,9 +7,8 @@
  *
  * The receive loop reads nlmsghdr fields directly (readNlmsghdr): it runs for every
  * message, and a layout decode there costs an object and a few closures per message
- * (bench/foundation.ts measures both). The field offsets it uses are plain numbers in
- * offsets.ts, so that nothing on the library's path loads buffer-layout;
- * test/genl.headers.test.ts checks them against these layouts.
+ * (bench/foundation.ts measures both). The field offsets below come from the layouts, so
+ * the two cannot drift apart.
  */
 import * as BL from 'buffer-layout';
 
@@ -30,3 +29,20 @@ export interface Genlmsghdr {
 export const nlmsghdr = BL.struct<Nlmsghdr>([BL.u32('len'), BL.u16('type'), BL.u16('flags'), BL.u32('seq'), BL.u32('pid')]);
 export const genlmsghdr = BL.struct<Genlmsghdr>([BL.u8('cmd'), BL.u8('version'), BL.u16('reserved')]);
 export const nlmsgerr = BL.struct<{ error: number; msg: Nlmsghdr }>([BL.s32('error'), nlmsghdr.replicate('msg')]);
+
+function offsetOf<T>(s: BL.Structure<T>, field: string): number {
+  const o = s.offsetOf(field);
+  if (o === undefined) throw new Error(`no field ${field}`);
+  return o;
+}
+
+/** Field offsets, from the layouts. */
+export const NLH_LEN = offsetOf(nlmsghdr, 'len');
+export const NLH_TYPE = offsetOf(nlmsghdr, 'type');
+export const NLH_FLAGS = offsetOf(nlmsghdr, 'flags');
+export const NLH_SEQ = offsetOf(nlmsghdr, 'seq');
+export const NLH_PID = offsetOf(nlmsghdr, 'pid');
+export const GENLH_CMD = nlmsghdr.span + offsetOf(genlmsghdr, 'cmd');
+export const GENLH_VERSION = nlmsghdr.span + offsetOf(genlmsghdr, 'version');
+export const NLMSGERR_ERROR = nlmsghdr.span + offsetOf(nlmsgerr, 'error');
+export const NLMSGERR_MSG = nlmsghdr.span + offsetOf(nlmsgerr, 'msg');

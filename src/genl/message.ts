@@ -13,7 +13,7 @@ import {
   GENL_HDRLEN, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_HDRLEN, NLMSGERR_ATTR_COOKIE, NLMSGERR_ATTR_MISS_NEST,
   NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY, nlmsgAlign,
 } from './constants';
-import { GENLH_CMD, GENLH_VERSION, NLH_FLAGS, NLH_LEN, NLH_PID, NLH_SEQ, NLH_TYPE, NLMSGERR_ERROR, NLMSGERR_MSG } from './offsets';
+import { GENLH_CMD, GENLH_VERSION, NLH_FLAGS, NLH_LEN, NLH_PID, NLH_SEQ, NLH_TYPE, NLMSGERR_ERROR, NLMSGERR_MSG } from './headers';
 
 /** One received netlink message: its header fields and where its bytes are. */
 export interface NlMsg {
