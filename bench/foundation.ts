@@ -231,7 +231,9 @@ function encodePortAdd(): number {
   return rateSync((n) => {
     for (let i = 0; i < n; i++) {
       const w = startRequest(0x14, 0x5 | 0x400 | 0x200, DEVLINK_CMD_PORT_NEW, 1, 0, 128);
-      encodeAttrs(portAttrs, { busName: 'pci', devName: '0000:06:00.0', portFlavour: 'pcisf', portPciPfNumber: 0, portPciSfNumber: i & 0xffff, portControllerNumber: 0 }, w);
+      encodeAttrs(portAttrs, {
+        busName: 'pci', devName: '0000:06:00.0', portFlavour: 'pcisf', portPciPfNumber: 0, portPciSfNumber: i & 0xffff, portControllerNumber: 0,
+      }, w);
       sink += finishRequest(w).length;
     }
   });
@@ -279,7 +281,8 @@ async function main(): Promise<void> {
   const targets: string[] = [];
   if (!only || only === 'lookup') {
     const l = await lookups();
-    console.log(`our transport: ${l.transport}, receive exact (the default; here ${l.exactStrategy}), peek and bounded; theirs: netlink ${npmVersion()} GenericNetlinkSocket.ctrlRequest(GET_FAMILY)`);
+    console.log(`our transport: ${l.transport}, receive exact (the default; here ${l.exactStrategy}), peek and bounded; ` +
+      `theirs: netlink ${npmVersion()} GenericNetlinkSocket.ctrlRequest(GET_FAMILY)`);
     const theirs = l.rates.theirs;
     for (const [i, what] of [[0, 'serial'], [1, '64 in flight']] as const) {
       for (const unit of ['wall', 'cpu'] as const) {

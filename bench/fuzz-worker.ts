@@ -55,7 +55,11 @@ async function runDecoders(): Promise<void> {
       t.inputs++;
       t.datagrams++;
       const bad = feedDecoders(d, t);
-      if (bad) t.find({ kind: 'untyped-error', target: 'decoders', seed: job.seed, index: i, where: bad.where, error: describeError(bad.error), inputs: [d.toString('hex')] });
+      if (bad) {
+        t.find({
+          kind: 'untyped-error', target: 'decoders', seed: job.seed, index: i, where: bad.where, error: describeError(bad.error), inputs: [d.toString('hex')],
+        });
+      }
       Atomics.add(progress, 0, 1);
     }
     post(t, false);
@@ -85,7 +89,9 @@ async function runEngine(): Promise<void> {
     }
   };
   process.on('unhandledRejection', (r) => {
-    t.find({ kind: 'unhandled-rejection', target: 'engine', seed: job.seed, index: Atomics.load(progress, 1), where: 'process', error: describeError(r), inputs: [] });
+    t.find({
+      kind: 'unhandled-rejection', target: 'engine', seed: job.seed, index: Atomics.load(progress, 1), where: 'process', error: describeError(r), inputs: [],
+    });
   });
   await Promise.all(Array.from({ length: job.engine.concurrency }, lane));
   post(t, false);

@@ -86,7 +86,8 @@ function runTarget(target: WorkerJob['target'], tally: Tally, deadline: number):
           run.stalls++;
           // a decoder input is made again from (seed, index); an engine case's datagrams died with the worker
           const inputs = target === 'decoders' ? [decoderInput(decoderPool(corpus), seed, stuck).toString('hex')] : [];
-          const f: Finding = { kind: 'hang', target, seed, index: stuck, where: `worker stalled ${stallMs / 1000} s (a synchronous loop?) at input ${stuck}`, error: 'no progress', inputs };
+          const where = `worker stalled ${stallMs / 1000} s (a synchronous loop?) at input ${stuck}`;
+          const f: Finding = { kind: 'hang', target, seed, index: stuck, where, error: 'no progress', inputs };
           tally.find(f);
           save(f);
           void w.terminate().then(() => start(stuck + 1).then(resolve));
@@ -117,7 +118,9 @@ function line(r: Run): string {
 }
 
 async function main(): Promise<void> {
-  console.log(`fuzz: seed ${seed}, ${seconds} s${Number.isFinite(counts.decoders) ? `, ${counts.decoders} decoder inputs` : ''}${Number.isFinite(counts.engine) ? `, ${counts.engine} engine cases` : ''}; findings go to ${outDir}`);
+  const decoders = Number.isFinite(counts.decoders) ? `, ${counts.decoders} decoder inputs` : '';
+  const engine = Number.isFinite(counts.engine) ? `, ${counts.engine} engine cases` : '';
+  console.log(`fuzz: seed ${seed}, ${seconds} s${decoders}${engine}; findings go to ${outDir}`);
   console.log(`corpus: ${describeCorpus(corpus)}`);
   const t0 = performance.now();
   const deadline = t0 + seconds * 1000;

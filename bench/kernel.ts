@@ -135,12 +135,14 @@ async function dumps(dl: Devlink, fast: Devlink, nports: number): Promise<void> 
   console.log(`full port dump (${total} ports), median of ${RUNS} interleaved rounds (pyroute2: ${pyRuns || 'none'}), after 3 untimed warm-up dumps:`);
   console.log(`  devlink-sf ports()                ${f1(L)} ms  ${us(L, total)}`);
   console.log(`  devlink-sf ports(), bounded recv  ${f1(B)} ms  ${us(B, total)}`);
-  console.log(`  devlink -j port show              ${f1(C)} ms  ${us(C, total)}   (${ratio(C, L)} the library's time, ${ratio(C, B)} bounded; includes its process start)`);
+  console.log(`  devlink -j port show              ${f1(C)} ms  ${us(C, total)}   ` +
+    `(${ratio(C, L)} the library's time, ${ratio(C, B)} bounded; includes its process start)`);
   if (pyRuns > 0) console.log(`  pyroute2 DL.get_port_dump()       ${f1(P)} ms  ${us(P, total)}   (${ratio(P, L)}; in-process, interpreter start excluded)`);
   else console.log(`  pyroute2 DL.get_port_dump()       not run above ${PYROUTE2_MAX_PORTS} ports`);
   console.log(`  a new node process: one ports()   ${f1(FP)} ms  ${us(FP, total)}   (the first call: decoders not compiled yet)`);
   console.log(`  a new node process, whole         ${f1(FW)} ms                   (node -e 0: ${nodeBare.toFixed(1)} ms)`);
-  console.log(`  runs: lib ${lib.map((x) => x.toFixed(1)).join(' ')} | bounded ${libB.map((x) => x.toFixed(1)).join(' ')} | devlink ${cli.map((x) => x.toFixed(1)).join(' ')}`);
+  const runs = (xs: readonly number[]): string => xs.map((x) => x.toFixed(1)).join(' ');
+  console.log(`  runs: lib ${runs(lib)} | bounded ${runs(libB)} | devlink ${runs(cli)}`);
 }
 
 async function gets(dl: Devlink, dev: string, dir: string): Promise<void> {
@@ -213,7 +215,8 @@ async function events(id: number): Promise<void> {
   const wall = ms(t0) / 1000;
   await new Promise((r) => setTimeout(r, 1000)); // let the readers catch up
   const changes = Number(out.trim());
-  console.log(`events: a shell adding and deleting ports of ${dev} as fast as it can for ${EVENT_SECONDS} s (${(changes / wall).toFixed(0)} port adds+deletes/s):`);
+  console.log(`events: a shell adding and deleting ports of ${dev} as fast as it can for ${EVENT_SECONDS} s ` +
+    `(${(changes / wall).toFixed(0)} port adds+deletes/s):`);
   console.log(`  monitor()      ${count.monitor} events, ${(count.monitor / wall).toFixed(0)}/s delivered` +
     ` (${[...byType].map(([k, v]) => `${k} ${v}`).join(', ')}); overruns ${dl.eventStats.overruns}, resyncs ${count.monitorResync}`);
   console.log(`  port watch     ${count.watch} changes, ${(count.watch / wall).toFixed(0)}/s delivered; overruns ${dl2.eventStats.overruns},` +
@@ -235,7 +238,8 @@ async function main(): Promise<void> {
   const probe = NativeTransport.open();
   const strategy = probe.receiveStrategy;
   probe.close();
-  console.log(`# devlink-sf real-kernel bench: Linux ${kernel} (UML, ${cpus().length} CPU), node ${process.version}, transport ${dl.transportName} (${strategy}),` +
+  console.log(`# devlink-sf real-kernel bench: Linux ${kernel} (UML, ${cpus().length} CPU), node ${process.version}, ` +
+    `transport ${dl.transportName} (${strategy}),` +
     ` ${iproute2}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (UML's own)`);
   const dir = mkdtempSync(path.join(tmpdir(), 'dlsf-bench-'));
   let id = 31;

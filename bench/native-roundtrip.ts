@@ -75,6 +75,8 @@ for (const window of [1, 64]) {
     rates.sort((a, b) => a - b);
     const fmt = (r: number): string => Math.round(r).toLocaleString('en-US');
     const label = window === 1 ? 'serial (send, then poll)' : `${window} in flight`;
-    console.log(`native ${mode}, GETFAMILY nlctrl + ack, ${label}: best ${fmt(rates[rates.length - 1]!)}/s, median ${fmt(rates[rates.length >> 1]!)}/s over ${repeats} runs of ${seconds}s`);
+    const best = fmt(rates[rates.length - 1]!);
+    const median = fmt(rates[rates.length >> 1]!);
+    console.log(`native ${mode}, GETFAMILY nlctrl + ack, ${label}: best ${best}/s, median ${median}/s over ${repeats} runs of ${seconds}s`);
   }
 }

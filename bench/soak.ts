@@ -199,7 +199,9 @@ async function main(): Promise<void> {
   const consumers = [consume(dl, 'monitor (same connection)'), consume(dl, `monitor ${PFS[0]}`, PFS[0]), consume(watcher, 'monitor (own connection)')];
   const out = new Outcomes();
   const first = sample(counters);
-  console.log(`soak: ${seconds} s after a ${warmupSeconds} s warm-up; ${WORKERS} workers, ${PFS.length} PFs, timings ${JSON.stringify(TIMING)}, faults ${JSON.stringify(FAULTS)}; gc ${typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'exposed' : 'NOT exposed (run with --expose-gc)'}`);
+  const gcState = typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'exposed' : 'NOT exposed (run with --expose-gc)';
+  console.log(`soak: ${seconds} s after a ${warmupSeconds} s warm-up; ${WORKERS} workers, ${PFS.length} PFs, ` +
+    `timings ${JSON.stringify(TIMING)}, faults ${JSON.stringify(FAULTS)}; gc ${gcState}`);
 
   await phase(dl, sim, root, warmupSeconds * 1000, out);
   const before = sample(counters);
@@ -213,7 +215,10 @@ async function main(): Promise<void> {
     const calls = out.calls - last.calls;
     last = { calls: out.calls, cpu: process.cpuUsage() };
     const perCall = calls ? ((cpu.user + cpu.system) / 1000 / calls).toFixed(2) : '-';
-    console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${calls} calls (${perCall} CPU-ms each); heap after gc ${mib(m.heapUsed)}, rss ${mib(m.rss)}, fds ${readdirSync('/proc/self/fd').length}, pending ${counters.reduce((n, c) => n + c.pending, 0)}, events ${consumers.map((c) => c.events).join('/')}`);
+    const pending = counters.reduce((n, c) => n + c.pending, 0);
+    console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${calls} calls (${perCall} CPU-ms each); ` +
+      `heap after gc ${mib(m.heapUsed)}, rss ${mib(m.rss)}, fds ${readdirSync('/proc/self/fd').length}, pending ${pending}, ` +
+      `events ${consumers.map((c) => c.events).join('/')}`);
   }, 15_000);
   await phase(dl, sim, root, seconds * 1000, out);
   clearInterval(ticker);
@@ -228,7 +233,8 @@ async function main(): Promise<void> {
     const cols = [first, before, after].map((x) => fmt(get(x)).padStart(12)).join(' ');
     console.log(`  ${what.padEnd(16)}${cols}   ${grew >= 0 ? '+' : ''}${fmt(grew)} (tolerance ${fmt(tol)})${bad ? '   TOO MUCH' : ''}`);
   };
-  console.log(`\nafter ${((performance.now() - t0) / 1000).toFixed(0)} s; quiet points (no SF, simulator settled, gc): at the start, after the warm-up, at the end`);
+  console.log(`\nafter ${((performance.now() - t0) / 1000).toFixed(0)} s; ` +
+    'quiet points (no SF, simulator settled, gc): at the start, after the warm-up, at the end');
   console.log(`  ${''.padEnd(16)}${['start', 'warmed up', 'end'].map((h) => h.padStart(12)).join(' ')}   growth since the warm-up`);
   row('heap used', (x) => x.heapUsed, TOLERANCE.heapUsed, mib);
   row('heap total', (x) => x.heapTotal, TOLERANCE.heapTotal, mib);

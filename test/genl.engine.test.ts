@@ -238,7 +238,8 @@ describe('genl: the request engine on a fake kernel', () => {
 
     it('an error instead of the reply rejects with the kernel error', async () => {
       const { c } = open({ handler: (r) => errorReply(r, 2, { msg: 'no such thing' }) });
-      await assert.rejects(c.request(spec(1, { oneReply: true })), (e: unknown) => e instanceof KernelError && e.errno === 2 && e.extMessage === 'no such thing');
+      await assert.rejects(c.request(spec(1, { oneReply: true })),
+        (e: unknown) => e instanceof KernelError && e.errno === 2 && e.extMessage === 'no such thing');
     });
 
     it('a reply and an ACK anyway (a peer that acks regardless): the ACK is dropped as unknown', async () => {
@@ -413,7 +414,10 @@ describe('genl: the request engine on a fake kernel', () => {
     }
 
     it('offsets at each attribute of the request', async () => {
-      const expect: [number, string | undefined][] = [[20, '.bus-name'], [30, '.dev-name'], [48, '.port-index'], [56, '.port-function'], [72, '.port-function.state'], [4, undefined], [200, undefined]];
+      const expect: [number, string | undefined][] = [
+        [20, '.bus-name'], [30, '.dev-name'], [48, '.port-index'], [56, '.port-function'], [72, '.port-function.state'],
+        [4, undefined], [200, undefined],
+      ];
       for (const [offs, path] of expect) {
         const e = await refused((r) => errorReply(r, 22, { offs }));
         assert.equal(e.attrPath, path, `offset ${offs}`);
@@ -733,7 +737,8 @@ describe('genl: the request engine on a fake kernel', () => {
       const { k, c } = open();
       const ac = new AbortController();
       ac.abort('user gave up');
-      await assert.rejects(c.request(spec(1, { signal: ac.signal })), (e: unknown) => e instanceof AbortError && e.cause === 'user gave up' && e.code === 'ABORT_ERR');
+      await assert.rejects(c.request(spec(1, { signal: ac.signal })),
+        (e: unknown) => e instanceof AbortError && e.cause === 'user gave up' && e.code === 'ABORT_ERR');
       await assert.rejects(c.dump(dumpSpec(1, { signal: ac.signal })), AbortError);
       assert.equal(k.requests.length, 0);
       assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
