@@ -136,7 +136,7 @@ describe('cli --sim-config', () => {
       ['devices:\n  - handle: pci/0000:06:00.0\n    pfnum: 0\n  - handle: pci/0000:06:00.1\n    pfnum: "1"',
         'invalid devices[1].pfnum: expected an integer from 0 to 65535, got "1"'],
       ['devices:\n  - handle: pci/0000:06:00.0\n    pfnum: 0\n    eswich: switchdev',
-        'invalid devices[0].eswich: unknown option (did you mean "eswitch"?); known: handle, driver, pfnum, eswitch, maxSfs, ecpf, hostSfBaseId'],
+        'invalid devices[0].eswich: unknown option (did you mean "eswitch"?); known: handle, driver, pfnum, eswitch, maxSfs, ecpf, hostSfBaseId, vfs'],
       ['devices:\n  - { handle: pci/0000:06:00.0, pfnum: 0 }\ntiming: { attachMs: -1 }',
         'invalid timing.attachMs: expected an integer from 0 to 9007199254740991, got -1'],
       ['devices:\n  - { handle: pci/0000:06:00.0, pfnum: 0 }\n  - { handle: pci/0000:06:00.0, pfnum: 1 }',

@@ -126,7 +126,7 @@ describe('faults: options are checked by the engine before anything is sent', ()
     }
 
     it('exports its keys: GENL_OPEN_KEYS, GENL_SOCKET_KEYS', () => {
-      assert.deepEqual([...GENL_OPEN_KEYS].sort(), ['netns', 'notificationLimit', 'socket', 'timeoutMs', 'transport']);
+      assert.deepEqual([...GENL_OPEN_KEYS].sort(), ['netns', 'notificationLimit', 'onWarning', 'socket', 'timeoutMs', 'transport']);
       assert.deepEqual([...GENL_SOCKET_KEYS].sort(), ['maxDatagram', 'peerPort', 'protocol', 'rcvbuf', 'receive', 'sndbuf']);
     });
 

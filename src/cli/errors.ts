@@ -20,6 +20,11 @@ export function errorLine(msg: string): string {
   return `Error: ${msg}${msg.endsWith('.') ? '' : '.'}\n`;
 }
 
+/** print_ext_ack_msg for a request the kernel carried out with a warning (an ACK with error 0 and a message). */
+export function warningLine(msg: string): string {
+  return `Warning: ${msg}${msg.endsWith('.') ? '' : '.'}\n`;
+}
+
 /** The lines for a kernel refusal, as iproute2 prints them. */
 export function kernelErrorLines(e: KernelError): string {
   return (e.extMessage ? errorLine(e.extMessage) : '') + `kernel answers: ${strerror(e.errno)}\n`;

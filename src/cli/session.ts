@@ -10,7 +10,7 @@ import { FamilyNotFoundError } from '../genl/errors';
 import type { GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
 import type { Transport } from '../genl/transport';
 import { UsageError } from './args';
-import { errorLine } from './errors';
+import { errorLine, warningLine } from './errors';
 import { Printer } from './output';
 import type { SimHandle } from './sim';
 import { daemonHandle, readSimState, SIM_ENV, simStatePath } from './sim-daemon';
@@ -146,6 +146,9 @@ export class Session {
     this.io.stderr.write(s);
   }
 
+  /** A warning the kernel gave with a request it carried out, as iproute2 prints it (`Warning: ...`). */
+  private readonly printWarning = (w: { readonly message: string }): void => this.err(warningLine(w.message));
+
   /** Whether the session's connections go to a simulator of ours (not a caller's transport). */
   private get ownSimulator(): boolean {
     return this.main.transport === undefined && (this.opts.sim || this.daemonNamed);
@@ -185,7 +188,7 @@ export class Session {
       try {
         // loaded when a command needs it: a start loads only what it uses
         const { Devlink } = require('../devlink/devlink.js') as typeof import('../devlink/devlink');
-        const dl = await Devlink.open({ ...(await this.connection()), family });
+        const dl = await Devlink.open({ ...(await this.connection()), family, onWarning: this.printWarning });
         this.connected = true;
         return dl;
       } catch (e) {
@@ -206,7 +209,7 @@ export class Session {
   genl(): Promise<GenericNetlink> {
     const open = async (): Promise<GenericNetlink> => {
       const { GenericNetlink } = require('../genl/generic.js') as typeof import('../genl/generic');
-      const g = await GenericNetlink.open(await this.connection());
+      const g = await GenericNetlink.open({ ...(await this.connection()), onWarning: this.printWarning });
       this.connected = true;
       return g;
     };

@@ -65,6 +65,7 @@ const mlx5Device = object<Mlx5DeviceOptions>({
   maxSfs: integer(1, 0x7fff),
   ecpf: bool,
   hostSfBaseId: integer(0, 0xffff),
+  vfs: integer(0, 0xffff),
 });
 
 const iceDevice = object<IceDeviceOptions>({

@@ -8,6 +8,7 @@ import { NetlinkError } from '../attrs/errors';
 import { attrNameOf, attrPathAt, setAtPath } from '../attrs/path';
 import type { RequestSpec } from './request-spec';
 import { GENL_HDRLEN, NLMSG_HDRLEN, nlmsgAlign } from './constants';
+import type { KernelWarning } from './call-options';
 import { KernelError, KernelErrorInfo } from './errors';
 import type { AckInfo } from './message';
 
@@ -30,6 +31,13 @@ export function kernelErrorOf(spec: RequestSpec, seq: number, info: AckInfo): Ke
     ki.missingAttr = attrNameOf(nest ? setAtPath(spec.attrs, nest) : spec.attrs, info.missType);
   }
   return spec.makeError ? spec.makeError(ki) : new KernelError(ki);
+}
+
+/** The warning of an ACK or DONE with error 0 and an ext-ack message (`info.extMessage` set). */
+export function kernelWarningOf(spec: RequestSpec, info: AckInfo): KernelWarning {
+  const attrsStart = NLMSG_HDRLEN + GENL_HDRLEN + nlmsgAlign(spec.hdrSize ?? 0);
+  const path = info.offset !== undefined ? attrPathAt(spec.attrs, spec.msg, attrsStart, spec.msg.length, info.offset) : undefined;
+  return { op: spec.op, message: info.extMessage ?? '', ...(path ? { attrPath: path } : {}) };
 }
 
 /** A failed send, as the library's error with the socket error's fields and cause. */

@@ -34,10 +34,28 @@ export interface ConnectionOptions {
   readonly timeoutMs?: number;
   /** Queued notifications per subscriber before it is told of an overrun: a whole number from 1, or Infinity. */
   readonly notificationLimit?: number;
+  /**
+   * Called with each warning the kernel gives with a request it carried out: an ACK (or a
+   * dump's DONE) with error 0 and an ext-ack message, such as mlx5's "reload while VFs are
+   * present is unfavorable". iproute2 prints these as `Warning: ...`; without this option
+   * they are counted in `stats.warnings` only. A throwing callback is counted in
+   * `stats.listenerErrors` and does not fail the call.
+   */
+  readonly onWarning?: (warning: KernelWarning) => void;
+}
+
+/** A warning the kernel gave with a request it carried out (ConnectionOptions.onWarning). */
+export interface KernelWarning {
+  /** The request, as its call's errors name it (e.g. "devlink reload pci/0000:06:00.0"). */
+  readonly op: string;
+  /** The kernel's ext-ack message, as sent. */
+  readonly message: string;
+  /** The attribute the warning points at, when the kernel gave an offset (e.g. ".port-function.state"). */
+  readonly attrPath?: string;
 }
 
 /** ConnectionOptions' keys, for the layers above that check their options objects' keys. */
-export const CONNECTION_OPTION_KEYS = ['timeoutMs', 'notificationLimit'] as const satisfies readonly (keyof ConnectionOptions)[];
+export const CONNECTION_OPTION_KEYS = ['timeoutMs', 'notificationLimit', 'onWarning'] as const satisfies readonly (keyof ConnectionOptions)[];
 true satisfies EveryKey<ConnectionOptions, (typeof CONNECTION_OPTION_KEYS)[number]>;
 
 /** `v` as a timeout: undefined, or a finite number of milliseconds from 0 (no deadline) to MAX_TIMEOUT_MS. */
@@ -77,5 +95,8 @@ export function checkConnectionOptions(o: ConnectionOptions): void {
   const limit = o.notificationLimit;
   if (limit !== undefined && !(typeof limit === 'number' && (Number.isInteger(limit) || limit === Infinity) && limit >= 1)) {
     throw new ValidationError('notificationLimit', `must be a whole number of notifications from 1, or Infinity, not ${describeValue(limit)}`);
+  }
+  if (o.onWarning !== undefined && typeof o.onWarning !== 'function') {
+    throw new ValidationError('onWarning', `must be a function, not ${describeValue(o.onWarning)}`);
   }
 }

@@ -29,7 +29,8 @@ import { NetlinkError } from '../attrs/errors';
 import { checkCallOptions, checkConnectionOptions, ConnectionOptions } from './call-options';
 import { CallTable, Pending, resolveCall, State } from './calls';
 import { AbortError, ClosedError, DumpInterruptedError, KernelError, OverrunError, TimeoutError, TruncatedError } from './errors';
-import { forEachMessage, NlMsg } from './message';
+import { kernelWarningOf } from './call-errors';
+import { AckInfo, forEachMessage, NlMsg } from './message';
 import { Notification, NotificationFanout, NotificationListener } from './notify';
 export type { Notification, NotificationListener } from './notify';
 import { AsyncQueue } from './queue';
@@ -44,6 +45,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export type { CallOptions, ConnectionOptions } from './call-options';
 export { SendError } from './call-errors';
+export type { KernelWarning } from './call-options';
 export { MAX_BATCH } from './send-queue';
 export type { ConnectionStats, DecodedRequestSpec, DumpSpec, RequestSpec } from './request-spec';
 
@@ -66,7 +68,18 @@ export class Connection {
     if (!this.closedBy) this.dispatch(m, this.datagramGroup);
   };
   readonly stats: ConnectionStats = {
-    sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0, truncated: 0, listenerErrors: 0,
+    sent: 0, sends: 0, received: 0, droppedSender: 0, droppedSeq: 0, malformed: 0, overruns: 0, truncated: 0, listenerErrors: 0, warnings: 0,
+  };
+  private readonly onWarning: ConnectionOptions['onWarning'];
+  /** readReply's `warn`: counts the warning and hands it to onWarning (a field, so the callback is made once). */
+  private readonly warn = (p: Pending, info: AckInfo): void => {
+    this.stats.warnings++;
+    if (!this.onWarning) return;
+    try {
+      this.onWarning(kernelWarningOf(p.spec, info));
+    } catch {
+      this.stats.listenerErrors++;
+    }
   };
 
   constructor(
@@ -74,6 +87,7 @@ export class Connection {
     opts: ConnectionOptions = {},
   ) {
     checkConnectionOptions(opts);
+    this.onWarning = opts.onWarning;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.sendQueue = new SendQueue(transport, this.stats, {
       closed: () => this.closedBy !== undefined,
@@ -259,7 +273,7 @@ export class Connection {
       return;
     }
     if (p.state !== State.DRAINING) p.spec.onReply?.(m);
-    const outcome = readReply(p, m);
+    const outcome = readReply(p, m, this.warn);
     if (outcome !== MORE) this.finish(p, outcome);
   }
 

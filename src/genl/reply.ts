@@ -7,23 +7,29 @@ import { kernelErrorOf } from './call-errors';
 import { Pending, State } from './calls';
 import { NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN } from './constants';
 import type { KernelError } from './errors';
-import { NlMsg, parseDone, parseError } from './message';
+import { AckInfo, NlMsg, parseDone, parseError } from './message';
 
 /** The outcome "the call waits for more". */
 export const MORE: unique symbol = Symbol('more');
 
-/** Read `m` into call `p`: MORE, or the call is done (undefined, or the kernel's refusal). */
-export function readReply(p: Pending, m: NlMsg): KernelError | undefined | typeof MORE {
+/**
+ * Read `m` into call `p`: MORE, or the call is done (undefined, or the kernel's refusal).
+ * An ACK or DONE with error 0 and an ext-ack message is given to `warn` first.
+ */
+export function readReply(p: Pending, m: NlMsg, warn: (p: Pending, info: AckInfo) => void): KernelError | undefined | typeof MORE {
   switch (m.type) {
     case NLMSG_ERROR: {
       const info = parseError(m);
       if (info.errno !== 0) return kernelErrorOf(p.spec, p.seq, info);
+      if (info.extMessage !== undefined) warn(p, info);
       return p.dump ? MORE : undefined;
     }
     case NLMSG_DONE: {
       if (m.flags & NLM_F_DUMP_INTR) p.interrupted = true;
       const info = parseDone(m);
-      return info.errno !== 0 ? kernelErrorOf(p.spec, p.seq, info) : undefined;
+      if (info.errno !== 0) return kernelErrorOf(p.spec, p.seq, info);
+      if (info.extMessage !== undefined) warn(p, info);
+      return undefined;
     }
     case NLMSG_NOOP:
     case NLMSG_OVERRUN:

@@ -68,6 +68,8 @@ export interface ConnectionStats {
   overruns: number;
   /** Datagrams the transport read truncated (bounded receive mode), from our peer. */
   truncated: number;
-  /** Exceptions thrown by listen() subscribers (dropped). */
+  /** Exceptions thrown by listen() subscribers and by the onWarning callback (dropped). */
   listenerErrors: number;
+  /** Warnings the kernel gave with requests it carried out (ACKs and DONEs with error 0 and a message). */
+  warnings: number;
 }

@@ -37,6 +37,11 @@ export interface Mlx5DeviceOptions {
    * id. Default 0x8000 + maxSfs (past the local table).
    */
   readonly hostSfBaseId?: number;
+  /**
+   * VFs enabled on the PF (pci_num_vf; default 0). Nothing else models them: with any, a
+   * reload is carried out with mlx5's warning "reload while VFs are present is unfavorable".
+   */
+  readonly vfs?: number;
 }
 
 /** MLX5_LINKSPEED_UNIT: 1 Mbps in bytes per second; the link here is 100G. */
@@ -73,6 +78,8 @@ export class Mlx5Pf {
     opts: Mlx5DeviceOptions,
     readonly pfnum: number = opts.pfnum,
     readonly ecpf: boolean = opts.ecpf ?? false,
+    /** pci_num_vf: only the reload warning reads it. */
+    readonly vfs: number = opts.vfs ?? 0,
   ) {
     const m = /^pci\/(.+)$/.exec(opts.handle);
     if (!m) throw new TypeError(`device handle "${opts.handle}" is not pci/<address>`);
@@ -311,6 +318,8 @@ export class Mlx5Pf {
       reloadLimits: 1 << 1,
       reloadDown: (_inst, _action, _limit, ext) => {
         if (this.sfDevAllocated()) fail(-E.EOPNOTSUPP, ext, `${MLX5}reload is unsupported when SFs are allocated`);
+        // mlx5_devlink_reload_down: a warning only, the reload goes on
+        if (this.vfs > 0) ext.setMsg(`${MLX5}reload while VFs are present is unfavorable`);
       },
       reloadUp: (_inst, action, limit) => (action === 2 ? (limit === 1 ? 1 << 2 : (1 << 2) | (1 << 1)) : 1 << action),
       rateLeafTxShareSet: rateSet,
