@@ -34,8 +34,6 @@ DEFAULT_SCRIPTS="devlink_trap.sh nexthop.sh fib.sh devlink.sh fib_notifications.
 # devlink_trap.sh runs devlink about 720 times; node starts in 0.5-1.3 s under UML (iproute2
 # in 0.06 s), so with devlink-sf it takes 15-25 minutes: it starts first and has a longer
 # timeout; the other scripts run beside it, so a kernel's selftests take about as long as it.
-# ONLY_ON can keep a script to one kernel (none is kept today).
-declare -A ONLY_ON=()
 declare -A SCRIPT_TIMEOUT=([devlink_trap.sh]=2400)
 # Tests whose bodies never run devlink: nexthop.sh's resilient-group bucket tests wait for
 # the kernel's idle and unbalanced timers with sleeps and fail at random on a loaded host
@@ -82,14 +80,8 @@ cmd_run() {
     for tool in jq udevadm; do
         command -v "$tool" >/dev/null || die "$tool is missing: run scripts/setup.sh (it installs the selftests' Debian packages)"
     done
-    local scripts=() s
-    for s in ${DEVLINK_SF_SELFTESTS:-$DEFAULT_SCRIPTS}; do
-        if [ -z "${DEVLINK_SF_SELFTESTS:-}" ] && [ -n "${ONLY_ON[$s]:-}" ] && [ "${ONLY_ON[$s]}" != "$kernel" ]; then
-            log "kernel $kernel: $s runs on ${ONLY_ON[$s]} only"
-            continue
-        fi
-        scripts+=("$s")
-    done
+    local scripts s
+    read -r -a scripts <<<"${DEVLINK_SF_SELFTESTS:-$DEFAULT_SCRIPTS}"
 
     local work
     work=$(mktemp -d /tmp/devlink-sf-selftests.XXXXXX)

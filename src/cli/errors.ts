@@ -15,14 +15,19 @@ export class Reported extends Error {
   override name = 'Reported';
 }
 
-/** print_ext_ack_msg: a final '.' unless the message has one. */
-export function errorLine(msg: string): string {
-  return `Error: ${msg}${msg.endsWith('.') ? '' : '.'}\n`;
+/** print_ext_ack_msg: "Error" or "Warning", the message, a final '.' unless the message has one. */
+function extAckLine(kind: 'Error' | 'Warning', msg: string): string {
+  return `${kind}: ${msg}${msg.endsWith('.') ? '' : '.'}\n`;
 }
 
-/** print_ext_ack_msg for a request the kernel carried out with a warning (an ACK with error 0 and a message). */
+/** A refusal's message line. */
+export function errorLine(msg: string): string {
+  return extAckLine('Error', msg);
+}
+
+/** The line for a request the kernel carried out with a warning (an ACK with error 0 and a message). */
 export function warningLine(msg: string): string {
-  return `Warning: ${msg}${msg.endsWith('.') ? '' : '.'}\n`;
+  return extAckLine('Warning', msg);
 }
 
 /** The lines for a kernel refusal, as iproute2 prints them. */

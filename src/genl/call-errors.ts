@@ -12,21 +12,25 @@ import type { KernelWarning } from './call-options';
 import { KernelError, KernelErrorInfo } from './errors';
 import type { AckInfo } from './message';
 
+/** The attribute path (".port-function.state") at byte `offset` of the request `spec`, or '' when none is there. */
+function pathAt(spec: RequestSpec, offset: number): string {
+  const attrsStart = NLMSG_HDRLEN + GENL_HDRLEN + nlmsgAlign(spec.hdrSize ?? 0);
+  return attrPathAt(spec.attrs, spec.msg, attrsStart, spec.msg.length, offset);
+}
+
 /** The kernel refused the request `spec` sent as `seq`: `info` is its NLMSG_ERROR (or DONE) as parsed. */
 export function kernelErrorOf(spec: RequestSpec, seq: number, info: AckInfo): KernelError {
   const ki: { -readonly [K in keyof KernelErrorInfo]: KernelErrorInfo[K] } = { errno: info.errno, seq, op: spec.op };
   if (info.extMessage !== undefined) ki.extMessage = info.extMessage;
   if (info.cookie !== undefined) ki.cookie = info.cookie;
-  const msg = spec.msg;
-  const attrsStart = NLMSG_HDRLEN + GENL_HDRLEN + nlmsgAlign(spec.hdrSize ?? 0);
   if (info.offset !== undefined) {
     ki.offset = info.offset;
-    const path = attrPathAt(spec.attrs, msg, attrsStart, msg.length, info.offset);
+    const path = pathAt(spec, info.offset);
     if (path) ki.attrPath = path;
   }
   if (info.missType !== undefined) {
     ki.missingType = info.missType;
-    const nest = info.missNest !== undefined ? attrPathAt(spec.attrs, msg, attrsStart, msg.length, info.missNest) : '';
+    const nest = info.missNest !== undefined ? pathAt(spec, info.missNest) : '';
     ki.missingNest = nest;
     ki.missingAttr = attrNameOf(nest ? setAtPath(spec.attrs, nest) : spec.attrs, info.missType);
   }
@@ -35,8 +39,7 @@ export function kernelErrorOf(spec: RequestSpec, seq: number, info: AckInfo): Ke
 
 /** The warning of an ACK or DONE with error 0 and an ext-ack message (`info.extMessage` set). */
 export function kernelWarningOf(spec: RequestSpec, info: AckInfo): KernelWarning {
-  const attrsStart = NLMSG_HDRLEN + GENL_HDRLEN + nlmsgAlign(spec.hdrSize ?? 0);
-  const path = info.offset !== undefined ? attrPathAt(spec.attrs, spec.msg, attrsStart, spec.msg.length, info.offset) : undefined;
+  const path = info.offset !== undefined ? pathAt(spec, info.offset) : undefined;
   return { op: spec.op, message: info.extMessage ?? '', ...(path ? { attrPath: path } : {}) };
 }
 
