@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { PF0, PF1, SimSession, simSession } from './cli.helpers';
 import { suiteNetns } from './helpers/netns';
 import { Cmd } from '../src/devlink/constants';
+import { Devlink } from '../src/devlink/devlink';
 
 interface SfJson {
   dev: string;
@@ -133,8 +134,9 @@ describe('cli sf with param and netns (root and `ip netns`; skipped otherwise)',
     await s.close();
   });
 
-  it('create ... param enable_rdma false netns NAME: the instance and its netdev in the namespace, one reload', async () => {
-    const r = await s.cli(['-j', 'sf', 'create', PF0, 'pfnum', '0', 'sfnum', '90', 'param', 'enable_rdma', 'false', 'netns', ns.name]);
+  it('create ... param NAME VALUE ... netns NAME: the instance, its typed params and netdev in the namespace, one reload', async () => {
+    const r = await s.cli(['-j', 'sf', 'create', PF0, 'pfnum', '0', 'sfnum', '90', 'param', 'enable_rdma', 'false', 'param', 'io_eq_size', '64',
+      'netns', ns.name]);
     assert.equal(r.code, 0, r.err);
     const sf = (JSON.parse(r.out) as { sf: Record<string, SfJson & { netns?: string }> }).sf[`${PF0}/32768`];
     assert.equal(sf.result, 'created');
@@ -142,15 +144,24 @@ describe('cli sf with param and netns (root and `ip netns`; skipped otherwise)',
     assert.equal(sf.netns, ns.path);
     assert.equal(sf.rdma, undefined);
     assert.match(sf.devlink ?? '', /^auxiliary\/mlx5_core\.sf\.\d+$/);
-    // the instance is no longer seen from here; its param says what was set
+    // the instance is no longer seen from here; there, its params hold what was set, typed (a boolean, a number)
     const here = await s.cli(['dev', 'show', sf.devlink!]);
     assert.notEqual(here.code, 0);
+    const there = await Devlink.open({ transport: s.sim.transport({ netns: ns.path }) });
+    try {
+      const driverinit = async (name: string): Promise<unknown> =>
+        (await there.param(sf.devlink!, name)).values.find((v) => v.cmode === 'driverinit')?.value;
+      assert.equal(await driverinit('enable_rdma'), false);
+      assert.equal(await driverinit('io_eq_size'), 64);
+    } finally {
+      await there.close();
+    }
     const text = await s.cli(['sf', 'destroy', PF0, 'pfnum', '0', 'sfnum', '90']);
     assert.equal(text.code, 0, text.err);
     assert.equal(text.out, `destroyed ${PF0} pfnum 0 sfnum 90\n`);
   });
 
-  it('text: the namespace is named; a param value is typed (true/false, a number, else a string); mistakes are usage errors', async () => {
+  it('text: the namespace is named; mistakes are refused', async () => {
     const r = await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '91', 'netns', ns.path]);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out.split('\n')[0], `created ${PF0}/32768 (${PF0} pfnum 0 sfnum 91) in network namespace ${ns.path}`);
