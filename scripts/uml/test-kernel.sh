@@ -72,14 +72,19 @@ SELFTEST_DIR=$(mktemp -d /tmp/devlink-sf-selftest-results.XXXXXX)
 for k in "${KERNELS[@]}"; do
     START=$(date +%s)
     log "kernel $k: running ${#tests[@]} test file(s) inside User-Mode Linux with netdevsim$NSIM_ID ($NSIM_PORTS ports)"
-    krc=0
+    # the guest's output is also kept, so that a failure's details can be printed again last
+    # (CI shows the tail of the log, and the selftests print pages after the mocha run)
+    set +e
     bash "$HERE/run.sh" --linux "${LINUX[$k]}" --nsim "$NSIM_ID $NSIM_PORTS" --cwd "$REPO" \
         --timeout "${UML_TIMEOUT:-900}" \
         --env DEVLINK_SF_UML=1 \
         --env "DEVLINK_SF_UML_KERNEL=$k" \
         --env "DEVLINK_SF_NSIM_ID=$NSIM_ID" \
         --env "DEVLINK_SF_NSIM_PORTS=$NSIM_PORTS" \
-        -- node node_modules/mocha/bin/mocha.js --no-config --timeout 60000 'dist/test/kernel/**/*.test.js' || krc=$?
+        -- node node_modules/mocha/bin/mocha.js --no-config --timeout 60000 'dist/test/kernel/**/*.test.js' \
+        2>&1 | tee "$SELFTEST_DIR/$k.mocha.log"
+    krc=${PIPESTATUS[0]}
+    set -e
     case $krc in
         0) RESULT[$k]="passed in $(( $(date +%s) - START ))s" ;;
         124) RESULT[$k]="FAILED: the guest timed out" ;;
@@ -105,5 +110,17 @@ done
 if [ -n "${DEVLINK_SF_SELFTESTS_REPORT:-}" ] && compgen -G "$SELFTEST_DIR/*.tsv" >/dev/null; then
     bash "$HERE/selftests.sh" report "$DEVLINK_SF_SELFTESTS_REPORT" "$SELFTEST_DIR"/*.tsv || true
 fi
+for k in "${KERNELS[@]}"; do
+    case ${RESULT[$k]} in
+        FAILED*)
+            # mocha's list of failures (from "N failing" on), or the guest's last lines
+            log "kernel $k: what failed (the whole output: $SELFTEST_DIR/$k.mocha.log)"
+            if grep -qE '^ +[0-9]+ failing' "$SELFTEST_DIR/$k.mocha.log"; then
+                sed -n '/^ *[0-9][0-9]* failing/,$p' "$SELFTEST_DIR/$k.mocha.log" | head -n 200 >&2 || true
+            else
+                tail -n 40 "$SELFTEST_DIR/$k.mocha.log" >&2
+            fi ;;
+    esac
+done
 for k in "${KERNELS[@]}"; do log "kernel $k: ${RESULT[$k]}"; [ -z "${SELFTESTS[$k]:-}" ] || log "kernel $k selftests: ${SELFTESTS[$k]}"; done
 exit "$rc"

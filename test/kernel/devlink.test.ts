@@ -11,7 +11,10 @@ import { Cmd } from '../../src/devlink/constants';
 import { finishRequest, startRequest } from '../../src/genl/message';
 import { NLM_F_ACK, NLM_F_REQUEST } from '../../src/genl/constants';
 import type { DevlinkEvent } from '../../src/devlink/types';
-import { DEV, devlinkFails, IS_612, devlinkJson, iproute2Monitor, NSIM_SYSFS, onKernel, portAsIproute2, requireGuest, sh, sleep, writeSysfs } from './helpers';
+import {
+  DEV, devlinkFails, eventsWhile, IS_612, devlinkJson, iproute2Monitor, type MonitorLine, NSIM_SYSFS, onKernel, portAsIproute2, requireGuest, sh, sleep,
+  writeSysfs,
+} from './helpers';
 
 describe(onKernel('real kernel (UML + netdevsim): devlink'), function () {
   let dl: Devlink;
@@ -312,21 +315,6 @@ describe(onKernel('real kernel (UML + netdevsim): devlink'), function () {
     const NEW_ID = '20';
     const NEW_DEV = `netdevsim/netdevsim${NEW_ID}`;
 
-    async function collect(work: () => Promise<void>): Promise<DevlinkEvent[]> {
-      const ac = new AbortController();
-      const events: DevlinkEvent[] = [];
-      const it = dl.monitor({ signal: ac.signal });
-      const done = (async () => {
-        for await (const ev of it) events.push(ev);
-      })();
-      await sleep(100);
-      await work();
-      await sleep(300);
-      ac.abort();
-      await done;
-      return events;
-    }
-
     function brief(evs: DevlinkEvent[]): Array<{ command: string; object: string; handle: string }> {
       const out: Array<{ command: string; object: string; handle: string }> = [];
       for (const e of evs) {
@@ -337,9 +325,10 @@ describe(onKernel('real kernel (UML + netdevsim): devlink'), function () {
     }
 
     it('device new and del, port new and del, in the order the kernel sends them (devlink monitor as the oracle)', async () => {
+      const devDel = (e: MonitorLine): boolean => e.object === 'dev' && e.command === 'del' && e.handle === NEW_DEV;
       let ours: DevlinkEvent[] = [];
       const theirs = await iproute2Monitor(['dev', 'port'], async () => {
-        ours = await collect(async () => {
+        ours = await eventsWhile(dl, async () => {
           writeSysfs('/sys/bus/netdevsim/new_device', `${NEW_ID} 2`);
           await sleep(200);
           writeSysfs(`/sys/bus/netdevsim/devices/netdevsim${NEW_ID}/new_port`, '5');
@@ -347,8 +336,8 @@ describe(onKernel('real kernel (UML + netdevsim): devlink'), function () {
           writeSysfs(`/sys/bus/netdevsim/devices/netdevsim${NEW_ID}/del_port`, '5');
           await sleep(100);
           writeSysfs('/sys/bus/netdevsim/del_device', NEW_ID);
-        });
-      });
+        }, (evs) => brief(evs).some(devDel));
+      }, (evs) => evs.some(devDel));
       const mine = brief(ours).filter((e) => e.handle.startsWith(NEW_DEV));
       const iproute2 = theirs.filter((e) => e.handle.startsWith(NEW_DEV));
       assert.ok(mine.some((e) => e.object === 'dev' && e.command === 'new'));
@@ -361,21 +350,14 @@ describe(onKernel('real kernel (UML + netdevsim): devlink'), function () {
     });
 
     it('a device filter keeps only that device\'s events', async () => {
-      const ac = new AbortController();
-      const seen: DevlinkEvent[] = [];
-      const run = (async () => {
-        for await (const ev of dl.monitor({ dev: NEW_DEV, signal: ac.signal })) seen.push(ev);
-      })();
-      await sleep(100);
-      writeSysfs('/sys/bus/netdevsim/new_device', `${NEW_ID} 1`);
-      await sleep(200);
-      writeSysfs(`${NSIM_SYSFS}/new_port`, '7');
-      await sleep(100);
-      writeSysfs(`${NSIM_SYSFS}/del_port`, '7');
-      writeSysfs('/sys/bus/netdevsim/del_device', NEW_ID);
-      await sleep(300);
-      ac.abort();
-      await run;
+      const seen = await eventsWhile(dl, async () => {
+        writeSysfs('/sys/bus/netdevsim/new_device', `${NEW_ID} 1`);
+        await sleep(200);
+        writeSysfs(`${NSIM_SYSFS}/new_port`, '7');
+        await sleep(100);
+        writeSysfs(`${NSIM_SYSFS}/del_port`, '7');
+        writeSysfs('/sys/bus/netdevsim/del_device', NEW_ID);
+      }, (evs) => evs.some((e) => e.type === 'dev-del'), { dev: NEW_DEV });
       assert.ok(seen.length > 0);
       for (const e of seen) {
         if (e.type === 'port-new' || e.type === 'port-del') assert.equal(`${e.port.bus}/${e.port.dev}`, NEW_DEV);

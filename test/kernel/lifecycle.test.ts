@@ -10,7 +10,7 @@ import { Agent, agentLogger } from '../../src/agent';
 import { Devlink } from '../../src/devlink/devlink';
 import { applyDesiredState, parseDesiredState } from '../../src/devlink/apply';
 import { SubfunctionError } from '../../src/devlink/errors';
-import { DEV, devlinkJson, NSIM_ID, onKernel, requireGuest, sh, sleep, writeSysfs } from './helpers';
+import { DEV, devlinkJson, NSIM_ID, onKernel, requireGuest, sh, until, writeSysfs } from './helpers';
 
 const KNOBS = `/sys/kernel/debug/netdevsim/netdevsim${NSIM_ID}`;
 
@@ -21,15 +21,6 @@ function iproute2Sfs(): Map<number, { handle: string; hwAddr?: string; state?: s
   const all = devlinkJson<PortShow>('port', 'show').port;
   return new Map(Object.entries(all).filter(([h, p]) => h.startsWith(`${DEV}/`) && p.sfnum !== undefined)
     .map(([h, p]) => [p.sfnum!, { handle: h, hwAddr: p.function?.hw_addr, state: p.function?.state, opstate: p.function?.opstate }]));
-}
-
-async function until(what: string, cond: () => boolean, ms = 15_000): Promise<number> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
-    await sleep(20);
-  }
-  return Date.now() - t0;
 }
 
 /** In the guest: netdevsim's SF delays short (attach 100 ms, detach and free 50 ms), the eswitch in switchdev mode. */
@@ -70,9 +61,11 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): the lifecycle converg
   });
 
   it('a deadline that passes while waiting for the attach: the port is deleted again, outcome rolled-back', async () => {
-    writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '3000');
+    // the attach far later than the deadline, and the deadline far later than the add and the
+    // activation take even in UML on a loaded host: the step that times out is the wait
+    writeSysfs(`${KNOBS}/sf_attach_delay_ms`, '20000');
     try {
-      const e = await dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 12, timeoutMs: 400 }).then(() => undefined, (x: unknown) => x);
+      const e = await dl.createSubfunction({ dev: DEV, pfnum: 0, sfnum: 12, timeoutMs: 2000 }).then(() => undefined, (x: unknown) => x);
       assert.ok(e instanceof SubfunctionError, String(e));
       assert.equal(e.step, 'wait-attached');
       assert.equal(e.outcome, 'rolled-back');

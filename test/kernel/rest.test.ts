@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { run } from '../cli.helpers';
 import { Devlink } from '../../src/devlink/devlink';
-import { DEV, requireGuest, sh } from './helpers';
+import { DEV, inGenlGroup, requireGuest, sh, sleep, until } from './helpers';
 
 function iproute2(args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync('devlink', args, { encoding: 'utf8', timeout: 20_000 });
@@ -136,11 +136,12 @@ describe('real kernel: monitor health, side by side with iproute2', function () 
 
   it('two errors reported by netdevsim (break_health): the same lines', async () => {
     const { spawn } = await import('node:child_process');
-    const start = (cmd: string, args: string[]): { out: () => string; stop: () => Promise<void> } => {
+    const start = (cmd: string, args: string[]): { pid: number; out: () => string; stop: () => Promise<void> } => {
       const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       c.stdout.on('data', (d: Buffer) => (out += d.toString()));
       return {
+        pid: c.pid ?? -1,
         out: () => out,
         stop: () => new Promise((resolve) => {
           c.on('exit', () => resolve());
@@ -151,18 +152,24 @@ describe('real kernel: monitor health, side by side with iproute2', function () 
     const theirs = start('devlink', ['monitor', 'health']);
     const ours = start('node', ['bin/devlink-sf.js', 'monitor', 'health']);
     const brk = `/sys/kernel/debug/netdevsim/netdevsim${DEV.split('netdevsim').pop()}/health/break_health`;
-    const report = async (): Promise<void> => {
-      sh('sh', ['-c', `echo 1 > ${brk} || true`]);
-      await new Promise((r) => setTimeout(r, 300));
-    };
-    // report until both print (each starts listening at its own pace); after its first
-    // event each printer is in the same state, so what both print next must be the same
-    for (let i = 0; i < 40 && !(theirs.out() && ours.out()); i++) await report();
-    await new Promise((r) => setTimeout(r, 500));
+    const report = (): void => void sh('sh', ['-c', `echo 1 > ${brk} || true`]);
+    const events = (out: string): number => out.split('[health,status]').length - 1;
+    const printed = (n: number): Promise<number> => until(`both printers show ${n} event(s)`, () => events(theirs.out()) >= n && events(ours.out()) >= n);
+    // both in devlink's group first (not a fixed sleep: node starts slowly in UML on a loaded host)
+    await until('devlink monitor and devlink-sf monitor in their multicast group', () => inGenlGroup(theirs.pid) && inGenlGroup(ours.pid));
+    // one event first: after it each printer is in the same state (it has printed the device),
+    // so what both print for the next two must be the same
+    // (a report may be announced more than once: the error, then the recovery)
+    report();
+    await printed(1);
+    await sleep(300);
+    await until('both printers show the same number of events', () => events(theirs.out()) === events(ours.out()));
+    const perReport = events(theirs.out());
     const [t0, o0] = [theirs.out().length, ours.out().length];
-    await report();
-    await report();
-    await new Promise((r) => setTimeout(r, 1000));
+    report();
+    report();
+    await printed(3 * perReport);
+    await sleep(200);
     await theirs.stop();
     await ours.stop();
     assert.ok(theirs.out().slice(t0).includes('[health,status]'), `iproute2 printed: ${theirs.out()}`);

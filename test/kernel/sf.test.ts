@@ -13,8 +13,10 @@ import { Cmd } from '../../src/devlink/constants';
 import { devlinkAttrs } from '../../src/devlink/schema';
 import { finishRequest, startRequest } from '../../src/genl/message';
 import { NLM_F_ACK, NLM_F_REQUEST } from '../../src/genl/constants';
-import type { AddPortOptions, DevlinkEvent } from '../../src/devlink/types';
-import { DEV, devlinkFails, devlinkJson, IS_612, KERNEL, NSIM_ID, onKernel, portAsIproute2, requireGuest, sh, sleep, waitOpstate, writeSysfs } from './helpers';
+import type { AddPortOptions, DevlinkEvent, DevlinkPort } from '../../src/devlink/types';
+import {
+  DEV, devlinkFails, devlinkJson, eventsWhile, IS_612, KERNEL, NSIM_ID, onKernel, portAsIproute2, requireGuest, sh, sleep, waitOpstate, writeSysfs,
+} from './helpers';
 
 const KNOBS = `/sys/kernel/debug/netdevsim/netdevsim${NSIM_ID}`;
 const AUX = '/sys/bus/auxiliary/devices';
@@ -137,8 +139,16 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): sub-functions'), func
     const b = await dl.addPort(DEV, { flavour: 'pcisf', pfnum: 0, sfnum: 2 });
     assert.deepEqual([a.index, b.index], [SF_INDEX_BASE, SF_INDEX_BASE + 1]);
     await dl.deletePort(a.handle);
-    await sleep(100);
-    const c = await dl.addPort(DEV, { flavour: 'pcisf', pfnum: 0, sfnum: 3 });
+    // netdevsim frees the slot and the sfnum in one work item, later (sf_free_delay_ms 0 is
+    // "soon", not "now"): until then sfnum 1 is EEXIST; the add that succeeds takes the freed slot
+    let c: DevlinkPort | undefined;
+    for (const t0 = Date.now(); c === undefined; await sleep(20)) {
+      try {
+        c = await dl.addPort(DEV, { flavour: 'pcisf', pfnum: 0, sfnum: 1 });
+      } catch (e) {
+        if (!(e instanceof DevlinkError && e.errno === 17) || Date.now() - t0 > 15_000) throw e;
+      }
+    }
     assert.equal(c.index, SF_INDEX_BASE);
     assert.deepEqual(iproute2Sfs().sort(), [a.handle, b.handle].sort());
   });
@@ -198,36 +208,33 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): sub-functions'), func
     knob('sf_attach_delay_ms', 0);
     knob('sf_detach_delay_ms', 0);
     const p = await dl.addPort(DEV, { flavour: 'pcisf', pfnum: 0, sfnum: 6 });
-    const ac = new AbortController();
-    const events: DevlinkEvent[] = [];
-    const run = (async () => {
-      for await (const ev of dl.monitor({ signal: ac.signal })) events.push(ev);
-    })();
-    await sleep(100);
-    await dl.setPortFunction(p.handle, { state: 'active' });
-    await waitOpstate(dl, p.handle, 'attached');
-    await dl.setPortFunction(p.handle, { state: 'inactive' });
-    await waitOpstate(dl, p.handle, 'detached');
-    await sleep(300);
-    ac.abort();
-    await run;
-    const seen: string[] = [];
-    for (const e of events) {
-      if (e.type === 'dev-new' || e.type === 'dev-del') {
-        if (e.device.bus === 'auxiliary') seen.push(`${e.type}:${e.device.dev.replace(/\d+$/, 'N')}`);
-      } else if ((e.type === 'port-new' || e.type === 'port-del') && e.port.bus === 'auxiliary') {
-        seen.push(`${e.type}:${e.port.flavour}:${String(e.port.type)}`);
-      } else if (e.type === 'port-new' && e.port.handle === p.handle) {
-        seen.push(`port-new:${String(e.port.function?.state)}`);
+    const pattern = (events: DevlinkEvent[]): string[] => {
+      const seen: string[] = [];
+      for (const e of events) {
+        if (e.type === 'dev-new' || e.type === 'dev-del') {
+          if (e.device.bus === 'auxiliary') seen.push(`${e.type}:${e.device.dev.replace(/\d+$/, 'N')}`);
+        } else if ((e.type === 'port-new' || e.type === 'port-del') && e.port.bus === 'auxiliary') {
+          seen.push(`${e.type}:${e.port.flavour}:${String(e.port.type)}`);
+        } else if (e.type === 'port-new' && e.port.handle === p.handle) {
+          seen.push(`port-new:${String(e.port.function?.state)}`);
+        }
       }
-    }
-    assert.deepEqual(seen, IS_612 ? [
+      return seen;
+    };
+    const want = IS_612 ? [
       'port-new:active', 'dev-new:netdevsim.sf.N', 'port-new:virtual:eth', 'port-new:active',
       'port-new:inactive', 'port-del:virtual:eth', 'dev-del:netdevsim.sf.N', 'port-new:inactive',
     ] : [
       'port-new:active', 'dev-new:netdevsim.sf.N', 'port-new:virtual:eth',
       'port-new:inactive', 'port-del:virtual:eth', 'dev-del:netdevsim.sf.N',
-    ]);
+    ];
+    const events = await eventsWhile(dl, async () => {
+      await dl.setPortFunction(p.handle, { state: 'active' });
+      await waitOpstate(dl, p.handle, 'attached');
+      await dl.setPortFunction(p.handle, { state: 'inactive' });
+      await waitOpstate(dl, p.handle, 'detached');
+    }, (evs) => pattern(evs).length >= want.length);
+    assert.deepEqual(pattern(events), want);
   });
 
   describe('refusals: errno and message from the kernel, as iproute2 prints them', () => {
@@ -328,26 +335,24 @@ describe(onKernel('real kernel (UML + netdevsim SF ports): sub-functions'), func
   // 6.12: the port's type follows its netdev's notifier events, one PORT_NEW each: eth at
   // POST_INIT and at REGISTER (with the netdev), eth at UNREGISTER (netdev gone), notset at PRE_UNINIT
   it('notifications: add is PORT_NEW (no type), RATE_NEW, PORT_NEW (eth); delete is PORT_NEW (type cleared), RATE_DEL, PORT_DEL', async () => {
-    const ac = new AbortController();
-    const events: DevlinkEvent[] = [];
-    const run = (async () => {
-      for await (const ev of dl.monitor({ dev: DEV, signal: ac.signal })) events.push(ev);
-    })();
-    await sleep(100);
-    const p = await dl.addPort(DEV, { flavour: 'pcisf', pfnum: 0, sfnum: 5 });
-    await dl.deletePort(p.handle);
-    await sleep(300);
-    ac.abort();
-    await run;
-    const seen: string[] = [];
-    for (const e of events) {
-      if ((e.type === 'port-new' || e.type === 'port-del') && e.port.handle === p.handle) seen.push(`${e.type}:${String(e.port.type)}`);
-      if ((e.type === 'rate-new' || e.type === 'rate-del') && e.rate.handle === p.handle) seen.push(e.type);
-    }
-    assert.deepEqual(seen, IS_612
+    let handle = '';
+    const pattern = (events: DevlinkEvent[]): string[] => {
+      const seen: string[] = [];
+      for (const e of events) {
+        if ((e.type === 'port-new' || e.type === 'port-del') && e.port.handle === handle) seen.push(`${e.type}:${String(e.port.type)}`);
+        if ((e.type === 'rate-new' || e.type === 'rate-del') && e.rate.handle === handle) seen.push(e.type);
+      }
+      return seen;
+    };
+    const want = IS_612
       ? ['port-new:notset', 'rate-new', 'port-new:eth', 'port-new:eth', 'port-new:eth', 'port-new:notset', 'rate-del', 'port-del:notset']
-      : ['port-new:notset', 'rate-new', 'port-new:eth', 'port-new:notset', 'rate-del', 'port-del:notset']);
-    const del = events.find((e) => e.type === 'port-del' && e.port.handle === p.handle);
+      : ['port-new:notset', 'rate-new', 'port-new:eth', 'port-new:notset', 'rate-del', 'port-del:notset'];
+    const events = await eventsWhile(dl, async () => {
+      handle = (await dl.addPort(DEV, { flavour: 'pcisf', pfnum: 0, sfnum: 5 })).handle;
+      await dl.deletePort(handle);
+    }, (evs) => pattern(evs).length >= want.length, { dev: DEV });
+    assert.deepEqual(pattern(events), want);
+    const del = events.find((e) => e.type === 'port-del' && e.port.handle === handle);
     assert.ok(del?.type === 'port-del' && del.port.function?.state === 'inactive', 'PORT_DEL still carries the function');
   });
 

@@ -20,12 +20,12 @@ type Watch = Awaited<ReturnType<Devlink['watchPorts']>>;
 const viewOf = (w: Watch): Record<string, Record<string, unknown>> => Object.fromEntries(w.list().map((p) => [p.handle, portAsIproute2(p)]));
 
 /**
- * The watch's view equals iproute2's, at once or within 3 s: an overrun read at the sync
+ * The watch's view equals iproute2's, at once or within 15 s (UML on a loaded host is slow): an overrun read at the sync
  * point starts a resync dump whose result is not in the view yet (seen on 6.12, whose
  * netdevsim sends three PORT_NEW per new port and overruns the 4 KiB buffer sooner).
  */
 async function converges(w: Watch, what: string): Promise<void> {
-  const deadline = Date.now() + 3000;
+  const deadline = Date.now() + 15_000;
   for (;;) {
     const want = iproute2Ports();
     const got = viewOf(w);
