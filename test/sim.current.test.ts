@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { Simulator } from '../src/sim';
 import { nest, nla, strz, u16, u32 } from './helpers/bytes';
-import {
-  attr, attrOffset, dl, expectError, F, nested, NLMSG_DONE, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, RMsg, str, u32of,
-} from './sim.helpers';
+import { attr, attrOffset, dl, expectError, F, nested, NLMSG_DONE, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, RMsg, str, u32of, simAndRaw } from './sim.helpers';
 
 const REQ = F.REQUEST | F.ACK;
 const DEVS = [
@@ -22,11 +20,7 @@ function fn(m: RMsg): ReturnType<typeof nested> {
 describe('sim: the newer kernel flavour (\'current\', modelled on 6.12)', () => {
   let sim: Simulator;
   let raw: Raw;
-  beforeEach(() => {
-    sim = new Simulator({ kernel: 'current', devices: DEVS });
-    raw = new Raw(sim);
-    raw.join(sim.groupId);
-  });
+  beforeEach(() => ({ sim, raw } = simAndRaw({ kernel: 'current', devices: DEVS })));
   afterEach(() => sim.close());
 
   it('core messages carry no module prefix; mlx5 ones keep theirs', () => {

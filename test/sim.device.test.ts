@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Simulator } from '../src/sim';
 import { nest, nla, strz, u16, u32, u64 } from './helpers/bytes';
-import { attr, attrsOf, dl, expectError, F, nested, NLMSG_DONE, parse, PCI0, portIndex, portNewAttrs, Raw, RMsg, str, u32of } from './sim.helpers';
+import { attr, attrsOf, dl, expectError, F, nested, NLMSG_DONE, parse, PCI0, portIndex, portNewAttrs, Raw, RMsg, str, u32of, simAndRaw } from './sim.helpers';
 
 const REQ = F.REQUEST | F.ACK;
 const DEVS = [{ handle: 'pci/0000:06:00.0', pfnum: 0, eswitch: 'switchdev' as const }];
@@ -28,11 +28,7 @@ function paramOf(m: RMsg): { name?: string; generic: boolean; type?: number; val
 describe('sim: device commands (GET, info, params, reload, rates)', () => {
   let sim: Simulator;
   let raw: Raw;
-  beforeEach(() => {
-    sim = new Simulator({ devices: DEVS });
-    raw = new Raw(sim);
-    raw.join(sim.groupId);
-  });
+  beforeEach(() => ({ sim, raw } = simAndRaw({ devices: DEVS })));
   afterEach(() => sim.close());
 
   it('GET answers NEW with handle, RELOAD_FAILED and DEV_STATS; the dump lists every instance', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Simulator } from '../src/sim';
 import { GenericNetlink } from '../src/genl/generic';
 import { finishRequest, startRequest } from '../src/genl/message';
-import { dl, expectError, F, NLMSG_DONE, parse, PCI0, portIndex, portNewAttrs, Raw } from './sim.helpers';
+import { dl, expectError, F, NLMSG_DONE, parse, PCI0, portIndex, portNewAttrs, Raw, simAndRaw } from './sim.helpers';
 
 const REQ = F.REQUEST | F.ACK;
 const DEVS = [{ handle: 'pci/0000:06:00.0', pfnum: 0, eswitch: 'switchdev' as const }];
@@ -11,10 +11,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 describe('sim: fault injection', () => {
   let sim: Simulator;
   let raw: Raw;
-  beforeEach(() => {
-    sim = new Simulator({ devices: DEVS });
-    raw = new Raw(sim);
-  });
+  beforeEach(() => ({ sim, raw } = simAndRaw({ devices: DEVS }, false)));
   afterEach(() => sim.close());
 
   it('delayReplies: the reply and ACK arrive late, in order; nlctrl is not affected', async () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Transport } from '../src/genl/transport';
-import type { Simulator } from '../src/sim';
+import { Simulator, type SimulatorOptions } from '../src/sim';
 import { cat, genlmsg, nla, strz, u16, u32 } from './helpers/bytes';
 
 export const F = { REQUEST: 1, MULTI: 2, ACK: 4, ECHO: 8, DUMP_INTR: 0x10, DUMP_FILTERED: 0x20, DUMP: 0x300, CAPPED: 0x100, ACK_TLVS: 0x200 };
@@ -203,3 +203,14 @@ export function attrOffset(msg: Buffer, n: number): number {
 }
 
 export { cat };
+
+/**
+ * A fresh simulator and a raw client on it, in the notification group unless `join` is
+ * false: what most simulator suites make before each test (`({ sim, raw } = simAndRaw(...))`).
+ */
+export function simAndRaw(options: SimulatorOptions, join = true): { sim: Simulator; raw: Raw } {
+  const sim = new Simulator(options);
+  const raw = new Raw(sim);
+  if (join) raw.join(sim.groupId);
+  return { sim, raw };
+}

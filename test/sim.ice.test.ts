@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { Simulator } from '../src/sim';
 import { nest, nla, u16, u32 } from './helpers/bytes';
-import { attr, dl, expectError, F, nested, PCI0, PCI1, portIndex, Raw, REQ, RMsg, str, summary, u32of } from './sim.helpers';
+import { attr, dl, expectError, F, nested, PCI0, PCI1, portIndex, Raw, REQ, RMsg, str, summary, u32of, simAndRaw } from './sim.helpers';
 
 const ICE = [
   { handle: 'pci/0000:06:00.0', driver: 'ice' as const, pfnum: 0, eswitch: 'switchdev' as const },
@@ -29,11 +29,7 @@ function fnOf(m: RMsg): { hw: Buffer; state?: number; opstate?: number } {
 describe('sim: ice sub-functions (Linux 6.12, ice/devlink/devlink_port.c)', () => {
   let sim: Simulator;
   let raw: Raw;
-  beforeEach(() => {
-    sim = new Simulator({ kernel: 'current', devices: ICE });
-    raw = new Raw(sim);
-    raw.join(sim.groupId);
-  });
+  beforeEach(() => ({ sim, raw } = simAndRaw({ kernel: 'current', devices: ICE })));
   afterEach(() => sim.close());
 
   it('ice needs kernel \'current\' (no SFs before 6.12); its options are checked; an unknown driver is refused', () => {

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { Simulator } from '../src/sim';
 import { nest, nla, u16, u32 } from './helpers/bytes';
-import {
-  attr, dl, expectError, F, nested, NLMSG_DONE, NLMSG_ERROR, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, REQ, RMsg, str,
-  summary, TWO_PFS, u32of,
-} from './sim.helpers';
+import { attr, dl, expectError, F, nested, NLMSG_DONE, NLMSG_ERROR, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, REQ, RMsg, str, summary, TWO_PFS, u32of, simAndRaw } from './sim.helpers';
 
 /** PORT_SET with a PORT_FUNCTION nest. */
 function fnSet(sim: Simulator, h: Buffer[], index: number, fn: Buffer[]): Buffer {
@@ -30,11 +27,7 @@ function getPort(raw: Raw, sim: Simulator, index: number, h = PCI0): RMsg {
 describe('sim: mlx5 sub-functions (6.1)', () => {
   let sim: Simulator;
   let raw: Raw;
-  beforeEach(() => {
-    sim = new Simulator({ devices: TWO_PFS });
-    raw = new Raw(sim);
-    raw.join(sim.groupId);
-  });
+  beforeEach(() => ({ sim, raw } = simAndRaw({ devices: TWO_PFS })));
   afterEach(() => sim.close());
 
   it('port add: notifications PORT_NEW, RATE_NEW, PORT_NEW(eth) before the unicast NEW reply (flags 0) and the ACK', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Simulator } from '../src/sim';
 import { GenericNetlink } from '../src/genl/generic';
 import { genlmsg, nla, strz, u16 } from './helpers/bytes';
-import { attr, expectError, F, nested, parse, Raw, str, u32of, NLMSG_DONE } from './sim.helpers';
+import { attr, expectError, F, nested, parse, Raw, str, u32of, NLMSG_DONE, simAndRaw } from './sim.helpers';
 
 const DEV = [{ handle: 'pci/0000:06:00.0', pfnum: 0 }];
 
@@ -13,10 +13,7 @@ function getFamily(attrs: Buffer[], flags = F.REQUEST | F.ACK, seq = 7): Buffer 
 describe('sim: nlctrl', () => {
   let sim: Simulator;
   let raw: Raw;
-  beforeEach(() => {
-    sim = new Simulator({ devices: DEV });
-    raw = new Raw(sim);
-  });
+  beforeEach(() => ({ sim, raw } = simAndRaw({ devices: DEV }, false)));
   afterEach(() => sim.close());
 
   it('answers GETFAMILY by name with NEWFAMILY, version 2, then the ACK in its own datagram', () => {

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { Simulator } from '../src/sim';
 import { cat, genlmsg, nest, nla, strz, u16, u32, u64 } from './helpers/bytes';
-import {
-  attrOffset, attrsOf, dl, expectError, F, PCI0, parse, portIndex, portNewAttrs, Raw, u32of, attr, NLMSG_ERROR,
-} from './sim.helpers';
+import { attrOffset, attrsOf, dl, expectError, F, PCI0, parse, portIndex, portNewAttrs, Raw, u32of, attr, NLMSG_ERROR, simAndRaw } from './sim.helpers';
 
 const DEV = [{ handle: 'pci/0000:06:00.0', pfnum: 0, eswitch: 'switchdev' as const }];
 const REQ = F.REQUEST | F.ACK;
@@ -11,10 +9,7 @@ const REQ = F.REQUEST | F.ACK;
 describe('sim: attribute policies and the genl receive path (6.1)', () => {
   let sim: Simulator;
   let raw: Raw;
-  beforeEach(() => {
-    sim = new Simulator({ devices: DEV });
-    raw = new Raw(sim);
-  });
+  beforeEach(() => ({ sim, raw } = simAndRaw({ devices: DEV }, false)));
   afterEach(() => sim.close());
 
   it('PORT_NEW is strict: an attribute above DEVLINK_ATTR_MAX is "Unknown attribute type" at its offset', () => {

@@ -5,10 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Simulator } from '../src/sim';
 import { nest, nla, strz, u16, u32 } from './helpers/bytes';
-import {
-  attr, attrOffset, dl, expectError, F, nested, NLMSG_DONE, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, REQ, RMsg, str,
-  TWO_PFS as DEVS, u32of,
-} from './sim.helpers';
+import { attr, attrOffset, dl, expectError, F, nested, NLMSG_DONE, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, REQ, RMsg, str, TWO_PFS as DEVS, u32of, simAndRaw } from './sim.helpers';
 
 const AUX = [nla(1, strz('auxiliary')), nla(2, strz('mlx5_core.sf.2'))];
 /** The params an mlx5 SF instance announces, in registration order. */
@@ -39,11 +36,7 @@ for (const kernel of ['6.1', 'current'] as const) {
   describe(`sim (${kernel}): the SF's own instance, from mlx5_sf_dev_probe and mlx5_sf_dev_remove`, () => {
     let sim: Simulator;
     let raw: Raw;
-    beforeEach(() => {
-      sim = new Simulator({ kernel, devices: DEVS });
-      raw = new Raw(sim);
-      raw.join(sim.groupId);
-    });
+    beforeEach(() => ({ sim, raw } = simAndRaw({ kernel, devices: DEVS })));
     afterEach(() => sim.close());
 
     // 6.1 only: newer kernels probe a local SF light (below)
@@ -121,11 +114,7 @@ for (const kernel of ['6.1', 'current'] as const) {
 describe('sim (current): a local SF probed light, mlx5_sf_dev_probe -> mlx5_init_one_light (6.8+)', () => {
   let sim: Simulator;
   let raw: Raw;
-  beforeEach(() => {
-    sim = new Simulator({ kernel: 'current', devices: DEVS });
-    raw = new Raw(sim);
-    raw.join(sim.groupId);
-  });
+  beforeEach(() => ({ sim, raw } = simAndRaw({ kernel: 'current', devices: DEVS })));
   afterEach(() => sim.close());
 
   const LIGHT = ['enable_roce', 'fdb_large_groups', 'io_eq_size', 'event_eq_size', 'enable_eth', 'enable_rdma', 'enable_vnet'];
