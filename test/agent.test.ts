@@ -3,6 +3,7 @@
 // backs off a failing SF while the others converge, survives an eswitch mode change,
 // stops without leaving anything half-made, and serves /metrics and /healthz.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -243,6 +244,33 @@ describe('devlink-sf agent (the command)', () => {
       const r3 = await run(['--sim', 'agent', '--confg', ok]);
       assert.equal(r3.code, 1);
       assert.match(r3.err, /unknown option "--confg"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // systemd counts 143 as a failure: every `systemctl stop` would leave the unit failed
+  it('SIGTERM (a service manager\'s stop) ends the running agent cleanly with status 0; a batch stops there', async function () {
+    this.timeout(30_000);
+    const dir = mkdtempSync(path.join(tmpdir(), 'dlsf-agent-cli-'));
+    try {
+      const ok = path.join(dir, 'ok.json');
+      writeFileSync(ok, JSON.stringify({ devices: { [PF0]: { pfnum: 0, subfunctions: [{ sfnum: 7 }] } } }));
+      const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'devlink-sf.js'), '--sim', '-b', '-'],
+        { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, DEVLINK_SF_SIM: undefined, TMPDIR: dir } }); // no background simulator
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      child.stdin.end(`dev eswitch set ${PF0} mode switchdev\nagent --config ${ok}\nsf list\n`);
+      for (const t0 = Date.now(); !out.includes('"msg":"created"'); await new Promise((r) => setTimeout(r, 20))) {
+        if (Date.now() - t0 > 20_000) assert.fail(`the agent did not create the SF; stdout: ${out}; stderr: ${err}`);
+      }
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, err);
+      assert.match(out, /"msg":"agent stopped"/);
+      assert.doesNotMatch(out, /32768 +0 +7/, 'the batch\'s next line (sf list) did not run');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

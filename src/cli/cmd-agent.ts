@@ -3,7 +3,7 @@
  *
  * Keeps the sub-functions as FILE (apply's format) declares them: converges, then repairs
  * drift as events show it and follows edits of FILE (and SIGHUP); logs one JSON line per
- * action (human lines on a terminal); SIGTERM or SIGINT stop it cleanly. --once converges
+ * action (human lines on a terminal); SIGTERM or SIGINT stop it cleanly (exit 0). --once converges
  * a single time and exits 1 if any SF could not be brought to its desired state.
  * The agent module (with prom-client and pino) is loaded only by this command.
  */
@@ -84,4 +84,7 @@ export async function agentCmd(s: Session, a: Args): Promise<void> {
     stop.dispose();
     await agent.stop();
   }
+  // SIGTERM/SIGINT is how a service manager stops the agent: a clean stop is a success (0),
+  // or systemd would mark the unit failed after every `systemctl stop`
+  s.signalIsNormalEnd = true;
 }

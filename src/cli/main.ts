@@ -33,8 +33,9 @@ async function runOne(s: Session, words: readonly string[]): Promise<number> {
   try {
     await dispatch(s, words);
     s.flush();
-    // stopped by SIGINT or SIGTERM: the program ends with the shell's 128 + signal number
-    return s.interruptedBy !== undefined ? 128 + os.constants.signals[s.interruptedBy] : 0;
+    // stopped by SIGINT or SIGTERM: the program ends with the shell's 128 + signal number,
+    // unless the command ends that way by design (the agent's clean stop: 0, as systemd expects)
+    return s.interruptedBy !== undefined && !s.signalIsNormalEnd ? 128 + os.constants.signals[s.interruptedBy] : 0;
   } catch (e) {
     s.flush();
     const text = describeError(e, s.opts.netns !== undefined ? { netns: s.opts.netns } : {});

@@ -70,6 +70,11 @@ export class Session {
   connected = false;
   /** The signal (SIGINT, SIGTERM) that stopped a command: the program ends, a batch too. */
   interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  /**
+   * The command treats that signal as its normal end (the agent: a service manager's stop),
+   * so the program ends with 0, not 128 + signal; a batch still stops there.
+   */
+  signalIsNormalEnd = false;
 
   constructor(
     readonly io: CliIo,
