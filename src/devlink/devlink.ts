@@ -383,7 +383,8 @@ export class Devlink {
   }
   /**
    * Deactivate (waiting until detached) and delete; false when the device has no such SF.
-   * A device that does not exist is an error.
+   * A device that does not exist is an error. `target` is a port handle or exactly
+   * { dev, pfnum, sfnum, controller? }; timeoutMs, signal and sysfsRoot go in `opts`.
    */
   destroySubfunction(target: string | SfTarget, opts: LifecycleOptions = {}): Promise<boolean> { return settle(() => this.subfunctions.destroy(target, opts)); }
   /** The pcisf port of an SF, by dev + controller + pfnum + sfnum; undefined when the device has none. */

@@ -37,7 +37,7 @@ import { Budget, KeyedQueue } from './lifecycle-budget';
 import { configureInstance } from './lifecycle-instance';
 import { CallState, destroyFailure, failureOf } from './lifecycle-outcome';
 import {
-  addPortOf, checkLifecycleOptions, differences, isErrno, LifecycleOptions, OPTION_KEYS, SfTarget, sfName, SPEC_KEYS, Subfunction,
+  addPortOf, checkLifecycleOptions, checkTarget, differences, isErrno, LifecycleOptions, OPTION_KEYS, SfTarget, sfName, SPEC_KEYS, Subfunction,
   SubfunctionSpec, validateSpec,
 } from './lifecycle-spec';
 import { findSf, POLL_MAX_MS, POLL_MIN_MS, SfReader } from './lifecycle-wait';
@@ -323,8 +323,7 @@ export class SubfunctionManager {
       const h = parsePortHandle(target, 'port');
       handle = `${h.bus}/${h.dev}/${h.index}`;
     } else {
-      // a whole spec may be given: only its identity is used
-      checkKeys(target, 'target', SPEC_KEYS);
+      checkTarget(target);
       parseDevHandle(target.dev, 'dev');
       addPortAttrs(parseDevHandle(target.dev), addPortOf(target));
       t = target;
