@@ -1,5 +1,6 @@
-// What a lifecycle call refuses before anything is sent: destroySubfunction's target has
-// exactly SfTarget's keys (an option given there is pointed to the options argument), and
+// What a lifecycle call refuses before anything is sent: destroySubfunction's target is
+// SfTarget or a whole spec, checked as create checks it (an option given there is pointed
+// to the options argument), and
 // `params` values are checked for a type a devlink parameter can have, and for the
 // generic parameters (whose type the devlink core fixes) for that type.
 import assert from 'node:assert/strict';
@@ -36,16 +37,16 @@ describe('lifecycle input checked before sending', function () {
   };
 
   describe('destroySubfunction(target)', () => {
-    it('keys of a spec that are not part of SfTarget, and unknown keys, are refused naming the field; nothing is sent', async () => {
+    it('a spec\'s settings given with the target are checked as create checks them, unknown keys refused; nothing is sent', async () => {
       await dl.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 3 });
       const before = dl.genl.connection.stats.sent;
       const bad: [Record<string, unknown>, string, RegExp][] = [
-        [{ hwAddr: 'zz' }, 'target.hwAddr', /not part of what names an SF: destroySubfunction takes dev, pfnum, sfnum, controller/],
-        [{ hwAddr: '00:00:00:00:00:03' }, 'target.hwAddr', /not part of what names an SF/],
-        [{ activate: 'maybe' }, 'target.activate', /not part of what names an SF/],
-        [{ params: 5 }, 'target.params', /not part of what names an SF/],
-        [{ caps: { roce: true } }, 'target.caps', /not part of what names an SF/],
-        [{ netns: 'ns1' }, 'target.netns', /not part of what names an SF/],
+        [{ hwAddr: 'zz' }, 'hwAddr', /./],
+        [{ activate: 'maybe' }, 'activate', /expected true or false/],
+        [{ params: 5 }, 'params', /expected \{ name: value, \.\.\. \}/],
+        [{ params: { enable_eth: 'yes' } }, 'params.enable_eth', /type bool/],
+        [{ caps: { roce: 'yes' } }, 'caps.roce', /expected true or false/],
+        [{ netns: { id: -1, fd: 3 } }, 'netns', /./],
         [{ sfnmu: 3 }, 'target.sfnmu', /unknown option \(did you mean "sfnum"\?\)/],
       ];
       for (const [extra, field, reason] of bad) {
@@ -53,6 +54,16 @@ describe('lifecycle input checked before sending', function () {
       }
       assert.equal(dl.genl.connection.stats.sent, before, 'nothing was sent');
       assert.deepEqual(await sfs(), [3], 'the SF is still there');
+    });
+
+    it('the whole spec an SF was created with destroys it, even when its namespace is gone', async () => {
+      const spec = { dev: PF0, pfnum: 0, sfnum: 6, hwAddr: '00:00:00:00:00:06', activate: true, wait: 'attached' as const };
+      await dl.createSubfunction(spec);
+      assert.equal(await dl.destroySubfunction(spec), true);
+      await dl.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 7 });
+      const inGoneNs = { dev: PF0, pfnum: 0, sfnum: 7, netns: '/var/run/netns/dlsf-gone-long-ago' };
+      assert.equal(await dl.destroySubfunction(inGoneNs), true);
+      assert.deepEqual(await sfs(), []);
     });
 
     it('an option in the target is pointed to the second argument', async () => {

@@ -172,8 +172,12 @@ function checkSpecParam(name: string, v: unknown): void {
 }
 
 /**
- * An SF named for destroySubfunction: exactly SfTarget's keys. A call option given here
- * is pointed to the options argument, a spec's setting is said not to name the SF.
+ * An SF named for destroySubfunction: SfTarget's keys, or the whole spec the SF was made
+ * with (a daemon destroys what it created from the same object). Only the identity names
+ * the SF; the spec's other settings are checked as createSubfunction checks them (a bad
+ * one is refused, not ignored), except that a namespace is not opened: the container may
+ * be gone, and destroying its SF is the clean-up. A call option given here is pointed to
+ * the options argument.
  */
 export function checkTarget(t: SfTarget): void {
   if (t !== null && typeof t === 'object' && !Array.isArray(t)) {
@@ -181,10 +185,14 @@ export function checkTarget(t: SfTarget): void {
       if ((OPTION_KEYS as readonly string[]).includes(k)) {
         throw new ValidationError(`target.${k}`, `${k} goes in the second argument (options): destroySubfunction(target, { ${k} })`);
       }
-      if ((SPEC_KEYS as readonly string[]).includes(k) && !(TARGET_KEYS as readonly string[]).includes(k)) {
-        throw new ValidationError(`target.${k}`, `not part of what names an SF: destroySubfunction takes ${TARGET_KEYS.join(', ')}`);
-      }
     }
+    checkKeys(t, 'target', SPEC_KEYS);
+    if (Object.keys(t).some((k) => !(TARGET_KEYS as readonly string[]).includes(k))) {
+      const { netns, ...rest } = t as SubfunctionSpec;
+      if (netns !== undefined) netnsChoice(netns);
+      validateSpec(rest as SubfunctionSpec, false);
+    }
+    return;
   }
   checkKeys(t, 'target', TARGET_KEYS);
 }
