@@ -77,6 +77,19 @@ export const ReloadLimit = { unspec: 0, 'no_reset': 1 } as const;
  */
 export const ParamType = { u8: 1, u16: 2, u32: 3, u64: 4, string: 5, bool: 6 } as const;
 
+/**
+ * The generic parameters and their types, fixed by the devlink core for every driver that
+ * registers one (devlink_param_generic in net/devlink/param.c, the names and types
+ * DEVLINK_PARAM_GENERIC_*_NAME / _TYPE of include/net/devlink.h; as of Linux 6.12). Any
+ * other name is a driver's own, its type known only to the kernel.
+ */
+export const GENERIC_PARAM_TYPES: Readonly<Record<string, ParamTypeName>> = {
+  internal_error_reset: 'bool', max_macs: 'u32', enable_sriov: 'bool', region_snapshot_enable: 'bool', ignore_ari: 'bool',
+  msix_vec_per_pf_max: 'u32', msix_vec_per_pf_min: 'u32', fw_load_policy: 'u8', reset_dev_on_drv_probe: 'u8', enable_roce: 'bool',
+  enable_remote_dev_reset: 'bool', enable_eth: 'bool', enable_rdma: 'bool', enable_vnet: 'bool', enable_iwarp: 'bool',
+  io_eq_size: 'u32', event_eq_size: 'u32',
+};
+
 /** Port function capability bits (DEVLINK_PORT_FN_CAP_*, from 6.2). */
 export const FnCap = { roce: 1 << 0, migratable: 1 << 1, ipsecCrypto: 1 << 2, ipsecPacket: 1 << 3 } as const;
 export type FnCapName = keyof typeof FnCap;

@@ -5,7 +5,9 @@
  */
 import { ValidationError } from '../attrs/errors';
 import { checkKeys, describeValue } from '../attrs/options';
+import { checkCallOptions } from '../genl/call-options';
 import { CallOptions, RequestSpec } from '../genl/connection';
+import { ClosedError } from '../genl/errors';
 import type { GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
 import { NlMsg } from '../genl/message';
 import { Family } from '../genl/nlctrl';
@@ -62,12 +64,19 @@ const SET_PARAM_KEYS = [...SET_PARAM_OPTIONS_KEYS, ...CALL_OPTION_KEYS];
  * lifecycle (createSubfunction, ensureSubfunction, destroySubfunction, each saying what it
  * left behind when it fails); notifications as typed events (monitor) or as a kept view
  * (watchPorts). Every call checks its input before sending (ValidationError), takes
- * `timeoutMs` and `signal`, and rejects with ClosedError after close().
+ * `timeoutMs` and `signal`, and rejects with ClosedError once close() is called.
  */
 export class Devlink {
   private sfs: SubfunctionManager | undefined;
   /** The one notification reader (monitor, port watches, lifecycle waits). */
   private readonly events = new DevlinkEvents(this);
+  /**
+   * Set when close() is called: every new request and dump is refused as after the close
+   * (ClosedError, nothing sent), except those of the lifecycle view (lifecycleView()).
+   */
+  private refusing = false;
+  /** close()'s one run: a second call waits for the same end. */
+  private closing: Promise<void> | undefined;
 
   private constructor(
     /** The generic netlink connection underneath (other families, raw requests). */
@@ -92,14 +101,42 @@ export class Devlink {
   }
 
   /**
-   * Close the connection. Lifecycle calls in progress first abandon their requests and
-   * clean up (the port a create made is deleted again, with a short deadline of its own);
-   * they reject with a SubfunctionError saying what they left. Everything else pending
-   * rejects with ClosedError; monitors and port watches end.
+   * Close the connection. From the call on, every new call (requests, the lifecycle,
+   * monitor, watchPorts) rejects with ClosedError, as after the close, and sends nothing.
+   * Lifecycle calls in progress abandon their requests and clean up (the port a create
+   * made is deleted again, with a short deadline of its own); they reject with a
+   * SubfunctionError saying what they left, and close() resolves once they have. Then
+   * everything else pending rejects with ClosedError; monitors and port watches end.
    */
-  async close(): Promise<void> {
-    await this.sfs?.shutdown();
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown());
+  }
+
+  private async shutdown(): Promise<void> {
+    // before the first await: nothing new gets through from here on
+    this.refusing = true;
+    this.events.refuseNew();
+    await this.subfunctions.shutdown();
     await this.genl.close();
+  }
+
+  /**
+   * The Devlink the lifecycle calls through: this one (the same connection, readers and
+   * state), but not refused while close() waits for the lifecycle's clean-up.
+   */
+  private lifecycleView(): Devlink {
+    return Object.create(this, { refusing: { value: false } }) as Devlink;
+  }
+
+  /** After close() was called: the ClosedError the connection gives a call once closed (call options are checked first, as there). */
+  private refused(op: string, opts: CallOptions): Promise<never> | undefined {
+    if (!this.refusing) return undefined;
+    try {
+      checkCallOptions(opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return Promise.reject(new ClosedError(op));
   }
 
   // -- plumbing ------------------------------------------------------------------------
@@ -118,17 +155,16 @@ export class Devlink {
   /** A dump; resolves with every message. */
   dump(cmd: number, attrs: DevlinkRequestAttrs, opts: PlumbingOptions = {}): Promise<NlMsg[]> {
     checkKeys(opts, '', PLUMBING_KEYS);
-    return this.genl.connection.dump({
-      ...opts, msg: devlinkRequest(this.family.id, cmd, attrs, true), op: `devlink ${cmdName(cmd)} dump`,
-      attrs: devlinkAttrs, makeError: makeDevlinkError,
-    });
+    const msg = devlinkRequest(this.family.id, cmd, attrs, true);
+    const op = `devlink ${cmdName(cmd)} dump`;
+    return this.refused(op, opts) ?? this.genl.connection.dump({ ...opts, msg, op, attrs: devlinkAttrs, makeError: makeDevlinkError });
   }
 
   /** `target` names the object in errors ("devlink port-get pci/0000:06:00.0/32768: No such device"). */
   private send(msg: Buffer, cmd: number, opts: PlumbingOptions, target = ''): Promise<NlMsg[]> {
-    return this.genl.connection.request({
-      ...opts, msg, op: `devlink ${cmdName(cmd)}${target ? ` ${target}` : ''}`, attrs: devlinkAttrs, makeError: makeDevlinkError,
-      oneReply: ONE_REPLY.has(cmd),
+    const op = `devlink ${cmdName(cmd)}${target ? ` ${target}` : ''}`;
+    return this.refused(op, opts) ?? this.genl.connection.request({
+      ...opts, msg, op, attrs: devlinkAttrs, makeError: makeDevlinkError, oneReply: ONE_REPLY.has(cmd),
     });
   }
 
@@ -324,7 +360,7 @@ export class Devlink {
   // -- sub-functions -------------------------------------------------------------------
 
   private get subfunctions(): SubfunctionManager {
-    return (this.sfs ??= new SubfunctionManager(this, this.events));
+    return (this.sfs ??= new SubfunctionManager(this, this.lifecycleView(), this.events));
   }
   /**
    * Add an SF port, configure and activate its function, wait until attached, find its
@@ -347,7 +383,8 @@ export class Devlink {
   }
   /**
    * Deactivate (waiting until detached) and delete; false when the device has no such SF.
-   * A device that does not exist is an error.
+   * A device that does not exist is an error. `target` is a port handle or exactly
+   * { dev, pfnum, sfnum, controller? }; timeoutMs, signal and sysfsRoot go in `opts`.
    */
   destroySubfunction(target: string | SfTarget, opts: LifecycleOptions = {}): Promise<boolean> { return settle(() => this.subfunctions.destroy(target, opts)); }
   /** The pcisf port of an SF, by dev + controller + pfnum + sfnum; undefined when the device has none. */

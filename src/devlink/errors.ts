@@ -37,7 +37,8 @@ export class NotFoundError extends NetlinkError {
 
 /**
  * The step of a lifecycle call that failed: checking the input ('validate'), waiting its
- * turn behind another call for the same SF ('queue'), the devlink requests ('add-port',
+ * turn behind another call for the same SF ('queue': aborted, timed out or closed before
+ * its turn, or aborted already; outcome 'none', nothing sent), the devlink requests ('add-port',
  * 'configure', 'activate', 'deactivate', 'delete-port'), the waits on the driver
  * ('wait-attached', 'wait-detached'), and looking the SF up ('find'); on the SF's own
  * instance, its driverinit parameters ('instance-params'), the reload into a network

@@ -51,16 +51,24 @@ export class DevlinkEvents {
   private readonly handlers = new Set<NoticeHandler>();
   private stopListening: (() => void) | undefined;
   private joining: Promise<number> | undefined;
+  /** close() was called: new readers other than the lifecycle's are told the end at once. */
+  private refusing = false;
   readonly stats: EventStats = { malformed: 0, overruns: 0 };
 
   constructor(private readonly dl: Devlink) {}
 
+  /** close() of the Devlink was called: from now on, subscribe() answers as on a closed connection (but for `internal` readers). */
+  refuseNew(): void {
+    this.refusing = true;
+  }
+
   /**
    * Start reading now: `handler` sees every notification the socket receives from the
-   * moment the group is joined (`ready`), and each overrun and the close.
+   * moment the group is joined (`ready`), and each overrun and the close. `internal`: the
+   * lifecycle's own reader, which still reads while close() waits for its clean-up.
    */
-  subscribe(handler: NoticeHandler): NoticeSubscription {
-    if (this.dl.genl.connection.closed) {
+  subscribe(handler: NoticeHandler, internal = false): NoticeSubscription {
+    if (this.dl.genl.connection.closed || (this.refusing && !internal)) {
       // nothing will come: the reader learns it as it would have, after the call returns
       queueMicrotask(() => handler({ kind: 'closed' }));
       const ready = Promise.reject(new ClosedError('devlink notifications'));

@@ -32,7 +32,7 @@ export class Budget {
   slice(ms: number): number {
     return Math.max(1, Math.min(ms, this.remaining()));
   }
-  /** Wait for `p` within the budget. */
+  /** Wait for `p` (the call ahead of this one for the same SF) within the budget. */
   wait(p: Promise<void>): Promise<void> {
     this.check();
     return new Promise((resolve, reject) => {
@@ -46,7 +46,7 @@ export class Budget {
       };
       const timer = this.deadline === Infinity ? undefined : setTimeout(() => {
         done();
-        reject(new TimeoutError(this.what, this.timeoutMs));
+        reject(new TimeoutError(this.what, this.timeoutMs, `${this.what}: still waiting for the call ahead of it for the same SF after ${this.timeoutMs} ms`));
       }, Math.min(MAX_TIMEOUT_MS, Math.max(1, this.remaining())));
       this.signal.addEventListener('abort', onAbort, { once: true });
       p.then(() => {
@@ -61,18 +61,29 @@ export class Budget {
 export class KeyedQueue {
   private readonly tails = new Map<string, Promise<void>>();
 
-  async run<T>(key: string, budget: Budget, fn: () => Promise<T>): Promise<T> {
+  /** `fn` once the calls queued before for `key` have ended; `queued` makes the error of a call that ended while it waited. */
+  async run<T>(key: string, budget: Budget, fn: () => Promise<T>, queued: (e: unknown) => unknown): Promise<T> {
     const prev = this.tails.get(key);
     let release!: () => void;
     const mine = new Promise<void>((r) => (release = r));
     const tail = prev ? prev.then(() => mine) : mine;
     this.tails.set(key, tail);
     try {
-      if (prev) await budget.wait(prev);
+      if (prev) {
+        try {
+          await budget.wait(prev);
+        } catch (e) {
+          throw queued(e);
+        }
+      }
       return await fn();
     } finally {
       release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+      // forgotten once every call before it has ended too: a call that left its place early
+      // (aborted, timed out) must not let the next one past the call still running ahead
+      void tail.then(() => {
+        if (this.tails.get(key) === tail) this.tails.delete(key);
+      });
     }
   }
 }

@@ -8,10 +8,10 @@ import { ValidationError } from '../attrs/errors';
 import { checkKeys, defined } from '../attrs/options';
 import { checkSignal, checkTimeoutMs } from '../genl/call-options';
 import { KernelError } from '../genl/errors';
-import { FN_CAP_NAMES } from './constants';
+import { FN_CAP_NAMES, GENERIC_PARAM_TYPES, ParamType } from './constants';
 import { checkUint, formatMac, parseDevHandle, parseMac } from './handle';
 import { NetnsChoice, netnsChoice } from './reload';
-import { addPortAttrs, portFunctionAttrs } from './requests';
+import { addPortAttrs, checkAnyParamValue, checkParamValue, portFunctionAttrs } from './requests';
 import type { SfDevices } from './sysfs';
 import type { AddPortOptions, DevlinkPort, ParamValue, PortFunctionCaps, PortFunctionSettings } from './types';
 
@@ -48,6 +48,9 @@ export interface SubfunctionSpec {
    * driverinit parameters of the SF's own devlink instance, set once it has attached and
    * applied by one driver_reinit reload (only when one differs): `{ enable_eth: true }`
    * gives an mlx5 SF probed "light" (6.8+) its netdev; enable_rdma, enable_vnet likewise.
+   * Checked before anything is sent: a generic parameter's value against its fixed type
+   * (enable_eth bool, io_eq_size u32, ...), a driver's own against the types a parameter
+   * can have.
    */
   readonly params?: Readonly<Record<string, ParamValue>>;
   /**
@@ -96,6 +99,8 @@ export interface Subfunction extends Partial<SfDevices> {
 
 export const SPEC_KEYS = ['dev', 'pfnum', 'sfnum', 'controller', 'hwAddr', 'caps', 'maxIoEqs', 'activate', 'wait', 'params', 'netns'] as const;
 export const OPTION_KEYS = ['timeoutMs', 'signal', 'sysfsRoot'] as const;
+/** SfTarget's keys: what names an SF. */
+export const TARGET_KEYS = ['dev', 'pfnum', 'sfnum', 'controller'] as const satisfies readonly (keyof SfTarget)[];
 
 /** The pcisf port-add options of an SF's identity. */
 export function addPortOf(t: { pfnum: number; sfnum?: number; controller?: number }): AddPortOptions {
@@ -143,14 +148,53 @@ export function validateSpec(spec: SubfunctionSpec & LifecycleOptions, sfnumRequ
     }
     for (const [k, v] of Object.entries(spec.params)) {
       if (!/^[\w.-]+$/.test(k)) throw new ValidationError(`params.${k}`, 'not a parameter name');
-      if (!['boolean', 'number', 'bigint', 'string'].includes(typeof v)) {
-        throw new ValidationError(`params.${k}`, 'expected a boolean, number, bigint or string');
-      }
+      checkSpecParam(k, v);
     }
   }
   if (spec.netns !== undefined) checkSpecNetns(spec);
   if (Object.keys(fn).length > 0) portFunctionAttrs({ bus: h.bus, dev: h.dev, index: 0 }, fn);
   return fn;
+}
+
+/**
+ * A value of `params`: one of a generic parameter's type (the devlink core fixes it for
+ * every driver), or of some parameter type for a driver's own (the kernel knows its type).
+ */
+function checkSpecParam(name: string, v: unknown): void {
+  const type = Object.hasOwn(GENERIC_PARAM_TYPES, name) ? GENERIC_PARAM_TYPES[name] : undefined;
+  if (type === undefined) return checkAnyParamValue(v, `params.${name}`);
+  try {
+    checkParamValue(ParamType[type], v, `params.${name}`);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    throw new ValidationError(e.field, `${e.reason} (${name} is a generic devlink parameter of type ${type})`);
+  }
+}
+
+/**
+ * An SF named for destroySubfunction: SfTarget's keys, or the whole spec the SF was made
+ * with (a daemon destroys what it created from the same object). Only the identity names
+ * the SF; the spec's other settings are checked as createSubfunction checks them (a bad
+ * one is refused, not ignored), except that a namespace is not opened: the container may
+ * be gone, and destroying its SF is the clean-up. A call option given here is pointed to
+ * the options argument.
+ */
+export function checkTarget(t: SfTarget): void {
+  if (t !== null && typeof t === 'object' && !Array.isArray(t)) {
+    for (const k of Object.keys(t)) {
+      if ((OPTION_KEYS as readonly string[]).includes(k)) {
+        throw new ValidationError(`target.${k}`, `${k} goes in the second argument (options): destroySubfunction(target, { ${k} })`);
+      }
+    }
+    checkKeys(t, 'target', SPEC_KEYS);
+    if (Object.keys(t).some((k) => !(TARGET_KEYS as readonly string[]).includes(k))) {
+      const { netns, ...rest } = t as SubfunctionSpec;
+      if (netns !== undefined) netnsChoice(netns);
+      validateSpec(rest as SubfunctionSpec, false);
+    }
+    return;
+  }
+  checkKeys(t, 'target', TARGET_KEYS);
 }
 
 /**

@@ -55,6 +55,12 @@ export async function pollUntil<T>(
   }
 }
 
+/** The pcisf port of `t` on its device, if there is one, read through `dl`. */
+export async function findSf(dl: Devlink, t: SfTarget, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<DevlinkPort | undefined> {
+  const ports = await dl.ports({ dev: t.dev, ...defined({ timeoutMs: o.timeoutMs, signal: o.signal }) });
+  return ports.find((p) => p.flavour === 'pcisf' && p.pfnum === t.pfnum && p.sfnum === t.sfnum && (p.controller ?? 0) === (t.controller ?? 0));
+}
+
 /** Reading ports and waiting on them, for one Devlink's lifecycle calls. */
 export class SfReader {
   constructor(private readonly dl: Devlink, private readonly events: DevlinkEvents) {}
@@ -77,9 +83,8 @@ export class SfReader {
   }
 
   /** The pcisf port of `t` on its device, if there is one. */
-  async find(t: SfTarget, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<DevlinkPort | undefined> {
-    const ports = await this.dl.ports({ dev: t.dev, ...defined({ timeoutMs: o.timeoutMs, signal: o.signal }) });
-    return ports.find((p) => p.flavour === 'pcisf' && p.pfnum === t.pfnum && p.sfnum === t.sfnum && (p.controller ?? 0) === (t.controller ?? 0));
+  find(t: SfTarget, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<DevlinkPort | undefined> {
+    return findSf(this.dl, t, o);
   }
 
   waitOpstate(handle: string, want: 'attached' | 'detached', budget: Budget, watch: Watch): Promise<DevlinkPort> {

@@ -160,24 +160,51 @@ const PARAM_VALUE_DATA = 86;
 const PARAM_MAX_STRING_VALUE = 32;
 
 function putParamValue(w: AttrWriter, type: number, v: ParamValue): void {
+  checkParamValue(type, v, 'value');
   switch (type) {
-    case ParamType.u8: w.putU8(PARAM_VALUE_DATA, checkUint(v, 'value', 8)); return;
-    case ParamType.u16: w.putU16(PARAM_VALUE_DATA, checkUint(v, 'value', 16)); return;
-    case ParamType.u32: w.putU32(PARAM_VALUE_DATA, checkUint(v, 'value', 32)); return;
+    case ParamType.u8: w.putU8(PARAM_VALUE_DATA, v as number); return;
+    case ParamType.u16: w.putU16(PARAM_VALUE_DATA, v as number); return;
+    case ParamType.u32: w.putU32(PARAM_VALUE_DATA, v as number); return;
     case ParamType.u64: w.putU64(PARAM_VALUE_DATA, checkU64(v, 'value')); return;
-    case ParamType.string:
-      if (typeof v !== 'string' || v.includes('\0')) throw new ValidationError('value', `expected a string without NUL, got ${describeValue(v)}`);
-      if (Buffer.byteLength(v) >= PARAM_MAX_STRING_VALUE) {
-        throw new ValidationError('value', `${describeValue(v)} is longer than ${PARAM_MAX_STRING_VALUE - 1} bytes, the most a parameter string holds`);
-      }
-      w.putString(PARAM_VALUE_DATA, v);
-      return;
-    case ParamType.bool:
-      if (checkBool(v, 'value')) w.putFlag(PARAM_VALUE_DATA);
-      return;
-    default:
-      throw new ValidationError('value', `parameter type ${type} is not one this library can write`);
+    case ParamType.string: w.putString(PARAM_VALUE_DATA, v as string); return;
+    case ParamType.bool: if (v === true) w.putFlag(PARAM_VALUE_DATA); return;
   }
+}
+
+/** A value a parameter of type `type` (ParamType) can take, as PARAM_SET writes it; else a ValidationError naming `field`. */
+export function checkParamValue(type: number, v: unknown, field: string): void {
+  switch (type) {
+    case ParamType.u8: checkUint(v, field, 8); return;
+    case ParamType.u16: checkUint(v, field, 16); return;
+    case ParamType.u32: checkUint(v, field, 32); return;
+    case ParamType.u64: checkU64(v, field); return;
+    case ParamType.string: checkParamString(v, field); return;
+    case ParamType.bool: checkBool(v, field); return;
+    default:
+      throw new ValidationError(field, `parameter type ${type} is not one this library can write`);
+  }
+}
+
+function checkParamString(v: unknown, field: string): void {
+  if (typeof v !== 'string' || v.includes('\0')) throw new ValidationError(field, `expected a string without NUL, got ${describeValue(v)}`);
+  if (Buffer.byteLength(v) >= PARAM_MAX_STRING_VALUE) {
+    throw new ValidationError(field, `${describeValue(v)} is longer than ${PARAM_MAX_STRING_VALUE - 1} bytes, the most a parameter string holds`);
+  }
+}
+
+/**
+ * A value some parameter type can take, the type unknown (a driver's own parameter): true
+ * or false, an integer from 0 to 2^64-1 (a number or a bigint), or a string a parameter
+ * holds. Else a ValidationError naming `field`.
+ */
+export function checkAnyParamValue(v: unknown, field: string): void {
+  if (typeof v === 'boolean') return;
+  if (typeof v === 'string') return checkParamString(v, field);
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    checkU64(v, field);
+    return;
+  }
+  throw new ValidationError(field, `expected true or false, an integer from 0 to 2^64-1 or a string, got ${describeValue(v)}`);
 }
 
 /** Rate attributes in iproute2's order: tx_share, tx_priority, tx_weight, tx_max, parent. */

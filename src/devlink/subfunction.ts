@@ -13,7 +13,9 @@
  *   processes, ensure converges: an EEXIST while creating, or a port that vanished under
  *   it, is answered by reading the SF again.
  * - close() of the Devlink lets lifecycle calls in progress end their clean-up (their
- *   requests are abandoned, the port they created is deleted again), then closes.
+ *   requests are abandoned, the port they created is deleted again), then closes. New
+ *   calls are refused from the call of close() on; the clean-up goes through a view of
+ *   the Devlink that is not (Devlink.lifecycleView).
  * - Driver-neutral: the driver's own rules come back as the kernel's answer (ice refuses
  *   a MAC change while attached with EBUSY, mlx5 allows it; both converge: deactivate,
  *   set, activate again). SFs of an external controller (a BlueField's host) get no
@@ -35,10 +37,10 @@ import { Budget, KeyedQueue } from './lifecycle-budget';
 import { configureInstance } from './lifecycle-instance';
 import { CallState, destroyFailure, failureOf } from './lifecycle-outcome';
 import {
-  addPortOf, checkLifecycleOptions, differences, isErrno, LifecycleOptions, OPTION_KEYS, SfTarget, sfName, SPEC_KEYS, Subfunction,
+  addPortOf, checkLifecycleOptions, checkTarget, differences, isErrno, LifecycleOptions, OPTION_KEYS, SfTarget, sfName, SPEC_KEYS, Subfunction,
   SubfunctionSpec, validateSpec,
 } from './lifecycle-spec';
-import { POLL_MAX_MS, POLL_MIN_MS, SfReader } from './lifecycle-wait';
+import { findSf, POLL_MAX_MS, POLL_MIN_MS, SfReader } from './lifecycle-wait';
 import type { DevlinkPort, PortFunctionSettings } from './types';
 import { EventHub, sfEvents, Watch } from './watch';
 
@@ -57,7 +59,13 @@ export class SubfunctionManager {
   /** Calls in progress: their own abort controllers, and their ends. */
   private readonly inflight = new Set<{ readonly ctl: AbortController; readonly done: Promise<unknown> }>();
 
-  constructor(private readonly dl: Devlink, events: DevlinkEvents) {
+  constructor(
+    /** The Devlink itself: what a caller's findSubfunction reads through (refused once close() is called). */
+    private readonly pub: Devlink,
+    /** The Devlink the lifecycle calls go through: the same, but not refused while close() waits for their clean-up. */
+    private readonly dl: Devlink,
+    events: DevlinkEvents,
+  ) {
     this.hub = new EventHub(events);
     this.reader = new SfReader(dl, events);
   }
@@ -81,21 +89,28 @@ export class SubfunctionManager {
   private run<T>(what: string, name: string, target: SfTarget, o: LifecycleOptions, fn: (budget: Budget) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new ClosedError(what));
     // aborted already: nothing is sent, nothing looked at
-    if (o.signal?.aborted) {
-      return Promise.reject(new SubfunctionError('queue', name, new AbortError(what, o.signal.reason), 'none', undefined, 'devlink sub-function'));
-    }
+    if (o.signal?.aborted) return Promise.reject(this.queued(name, new AbortError(what, o.signal.reason)));
     // the call's own signal: the caller's, or close()
     const ctl = new AbortController();
     const onUser = (): void => ctl.abort(o.signal?.reason);
     o.signal?.addEventListener('abort', onUser, { once: true });
     const budget = new Budget(what, o.timeoutMs ?? DEFAULT_TIMEOUT_MS, ctl.signal);
-    const p = this.queue.run(this.key(target), budget, () => fn(budget)).finally(() => {
+    const p = this.queue.run(this.key(target), budget, () => fn(budget), (e) => this.queued(name, e)).finally(() => {
       o.signal?.removeEventListener('abort', onUser);
       this.inflight.delete(entry);
     });
     const entry = { ctl, done: p };
     this.inflight.add(entry);
     return p;
+  }
+
+  /**
+   * The error of a call that ended before its turn (aborted, timed out or closed while the
+   * call ahead of it for the same SF ran, or aborted already): it did nothing.
+   */
+  private queued(name: string, e: unknown): SubfunctionError {
+    const cause = this.closed && e instanceof ClosedError ? new ClosedError(`${name}: the Devlink was closed`) : e;
+    return new SubfunctionError('queue', name, cause, 'none', undefined, 'devlink sub-function');
   }
 
   /** A watch on the events of one SF: its port (once known) and the auxiliary devices. */
@@ -120,8 +135,9 @@ export class SubfunctionManager {
     checkKeys(t, 'target', [...SPEC_KEYS, ...OPTION_KEYS]);
     checkLifecycleOptions(t);
     parseDevHandle(t.dev, 'dev');
-    const found = await this.find(t, t);
-    if (found === undefined) await this.dl.device(t.dev, defined({ timeoutMs: t.timeoutMs, signal: t.signal }));
+    const call = defined({ timeoutMs: t.timeoutMs, signal: t.signal });
+    const found = await findSf(this.pub, t, call);
+    if (found === undefined) await this.pub.device(t.dev, call);
     return found;
   }
 
@@ -307,8 +323,7 @@ export class SubfunctionManager {
       const h = parsePortHandle(target, 'port');
       handle = `${h.bus}/${h.dev}/${h.index}`;
     } else {
-      // a whole spec may be given: only its identity is used
-      checkKeys(target, 'target', SPEC_KEYS);
+      checkTarget(target);
       parseDevHandle(target.dev, 'dev');
       addPortAttrs(parseDevHandle(target.dev), addPortOf(target));
       t = target;

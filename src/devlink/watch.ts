@@ -38,7 +38,8 @@ export class EventHub {
   /** Subscribe and join the group (once for every user), so no later event is missed. */
   async acquire(): Promise<void> {
     this.users++;
-    this.sub ??= this.events.subscribe((n) => this.onNotice(n));
+    // the lifecycle's reader: it still reads while close() waits for the calls' clean-up
+    this.sub ??= this.events.subscribe((n) => this.onNotice(n), true);
     try {
       await this.sub.ready;
     } catch (e) {
