@@ -287,7 +287,8 @@ async function apply(s: Session, o: ApplyArgs, desired: DesiredState, r: RunStat
       : `Interrupted by ${stop.signal}: ${counts}, ${failed.length} stopped or failed, ${notStarted.length} not started.\n`);
   }
   for (const f of failed) {
-    s.err(`Failed to ${f.item.action} ${sfName(f.item)}:\n${errorText(f.error).replace(/^/gm, '  ')}\n`);
+    const head = interruptionOf(f.error) !== undefined ? `Stopped: ${f.item.action}` : `Failed to ${f.item.action}`;
+    s.err(`${head} ${sfName(f.item)}:\n${errorText(f.error).replace(/^/gm, '  ')}\n`);
   }
   if (stop !== undefined && notStarted.length > 0 && !s.json) s.err(`Not started: ${notStarted.map(sfName).join('; ')}\n`);
   if (failed.length > 0 || stop !== undefined) throw new Reported(`${failed.length} of ${todo.length} items failed`);
