@@ -267,6 +267,9 @@ describe('devlink-sf agent (the command)', () => {
       for (const t0 = Date.now(); !out.includes('"msg":"created"'); await new Promise((r) => setTimeout(r, 20))) {
         if (Date.now() - t0 > 20_000) assert.fail(`the agent did not create the SF; stdout: ${out}; stderr: ${err}`);
       }
+      // still running after its first convergence (the in-process simulator holds no handle)
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(child.exitCode, null, `the agent ended by itself; stdout: ${out}; stderr: ${err}`);
       child.kill('SIGTERM');
       assert.equal(await exited, 0, err);
       assert.match(out, /"msg":"agent stopped"/);

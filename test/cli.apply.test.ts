@@ -104,6 +104,13 @@ describe('cli apply', () => {
     assert.deepEqual(doc.apply.result, { created: 2, changed: 0, deleted: 0, unchanged: 0, failed: [] });
   });
 
+  it('-j: a failure before the plan still writes the "apply" wrapper', async () => {
+    await fs.writeFile(file, 'devices:\n  pci/0000:99:00.0:\n    pfnum: 0\n    subfunctions:\n      - sfnum: 1\n');
+    const r = await s.cli(['-j', 'apply', file]);
+    assert.deepEqual([r.code, r.out], [1, '{"apply":{}}\n']);
+    assert.notEqual(r.err, '');
+  });
+
   it('a progress bar on a terminal', async () => {
     const r = await s.cli(['apply', file], { tty: true });
     assert.equal(r.code, 0, r.err);

@@ -42,6 +42,9 @@ describe('cli help', () => {
 
   it('an unknown option', async () => {
     assert.deepEqual(await run(['-z', 'dev', 'show']), { code: 1, out: '', err: 'Unknown option "-z"\nTry "devlink-sf --help".\n' });
+    // a long option where the object is expected is an option, not an object
+    assert.deepEqual(await run(['--bogus']), { code: 1, out: '', err: 'Unknown option "--bogus"\nTry "devlink-sf --help".\n' });
+    assert.deepEqual(await run(['--sim', '--bogus', 'port', 'show']), { code: 1, out: '', err: 'Unknown option "--bogus"\nTry "devlink-sf --help".\n' });
     assert.deepEqual(await run(['--sim', 'dev', 'show', 'pci/0000:06:00.0', '--frobnicate']), { code: 1, out: '', err: 'Unknown option "--frobnicate"\n' });
   });
 });

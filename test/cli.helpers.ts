@@ -1,6 +1,6 @@
 // Running the command line in-process with its output captured, alone or on a
 // simulator shared by several command lines.
-import { promises as fs } from 'node:fs';
+import { promises as fs, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Simulator, SimulatorOptions } from '../src/sim';
@@ -24,6 +24,22 @@ export interface RunResult {
   readonly err: string;
 }
 
+let hermetic: string | undefined;
+
+/**
+ * The environment of an in-process command line: a TMPDIR of this test process's own
+ * (made on first use, removed when the process ends), so that --sim never finds a
+ * background simulator that someone started at the well-known path of the real TMPDIR.
+ */
+export function hermeticEnv(): Record<string, string> {
+  if (hermetic === undefined) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cli-test-tmpdir-'));
+    hermetic = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return { TMPDIR: hermetic };
+}
+
 /** main(argv) with captured stdout and stderr; `stdin` text for -b - and apply -. */
 export async function run(argv: readonly string[], o: MainOptions & { input?: string; tty?: boolean } = {}): Promise<RunResult> {
   const stdout = new Capture();
@@ -31,7 +47,7 @@ export async function run(argv: readonly string[], o: MainOptions & { input?: st
   const stderr = new Capture();
   const stdin = new PassThrough();
   stdin.end(o.input ?? '');
-  const code = await main(argv, { stdin, env: {}, ...o, stdout, stderr });
+  const code = await main(argv, { stdin, env: hermeticEnv(), ...o, stdout, stderr });
   return { code, out: stdout.text, err: stderr.text };
 }
 

@@ -2,6 +2,7 @@
 // simulator (6.1 behaviour): text and JSON in iproute2's formats, the kernel's messages.
 import assert from 'node:assert/strict';
 import { PF0, PF1, SimSession, simSession } from './cli.helpers';
+import { Cmd } from '../src/devlink/constants';
 
 const SF = `${PF0}/32768`;
 const sfLine = (netdev: string, fn: string): string =>
@@ -102,7 +103,12 @@ describe('cli port', () => {
     assert.deepEqual(await s.cli(['port', 'function', 'set', SF, 'hw_addr', '01:00:00:00:88:88']), {
       code: 1, out: '', err: 'Error: invalid hwAddr: "01:00:00:00:88:88" is a multicast address; a function needs a unicast address.\n',
     });
-    assert.deepEqual(s.sent.cmds, []);
+    // with -j, as iproute2: a set prints no JSON, only the newline that ends the JSON stream, done or failed
+    assert.deepEqual(await s.cli(['-j', 'port', 'function', 'set', SF, 'hw_addr', 'zz']), {
+      code: 1, out: '\n', err: 'Error: invalid hwAddr: "zz" is not a MAC address: expected six octets such as "00:00:00:00:88:88".\n',
+    });
+    assert.deepEqual(await s.cli(['-j', 'port', 'function', 'set', SF, 'hw_addr', '00:00:00:00:88:89']), { code: 0, out: '\n', err: '' });
+    assert.deepEqual(s.sent.cmds.filter((c) => c === Cmd.PORT_SET), [Cmd.PORT_SET]);
   });
 
   it('argument mistakes: iproute2\'s messages, nothing sent', async () => {
@@ -123,6 +129,9 @@ describe('cli port', () => {
     assert.equal(await err('port', 'function', 'set', SF, 'state', 'on'), 'Error: argument "on" is wrong: unknown state\n');
     assert.equal(await err('port', 'function', 'set', SF, 'roce', 'maybe'), '"maybe" is not a valid boolean value\n');
     assert.equal(await err('port', 'function', 'set', SF, 'x'), 'Unknown option "x"\n');
+    // the keywords, not the library's field names (hwAddr, maxIoEqs)
+    assert.equal(await err('port', 'function', 'set', SF),
+      'Nothing to set: give hw_addr, state, roce, migratable, ipsec_crypto, ipsec_packet, max_io_eqs.\n');
     const help = await s.cli(['port', 'del']);
     assert.equal(help.code, 0);
     assert.match(help.out, /^Usage: devlink-sf port del DEV\/PORT_INDEX/);

@@ -2,38 +2,11 @@
 // batch, the background simulator shared by several processes (monitor in one shell,
 // port add in another), a --sim-config that is wrong.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { run as cli } from './cli.helpers';
-import { REPO, run, runOk } from './package.helpers';
-
-const BIN = path.join(REPO, 'bin', 'devlink-sf.js');
-
-/** A running devlink-sf whose stdout is collected; resolves `listening` when `cue` is printed. */
-function start(args: readonly string[], env: NodeJS.ProcessEnv, cue: string) {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  let onOut: () => void = () => undefined;
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-    onOut();
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const printed = (text: string, ms = 10_000): Promise<void> => new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${ms} ms; stdout: ${out}; stderr: ${err}`)), ms);
-    onOut = () => {
-      if (!out.includes(text)) return;
-      clearTimeout(timer);
-      resolve();
-    };
-    onOut();
-  });
-  return { child, exited, printed, listening: printed(cue), out: () => out, err: () => err };
-}
+import { BIN, isolatedEnv, run, runOk, start } from './package.helpers';
 
 describe('cli as a process', function () {
   this.timeout(30_000);
@@ -46,7 +19,7 @@ describe('cli as a process', function () {
   });
 
   it('a closed pipe ends it quietly, with the status SIGPIPE gives (141)', async () => {
-    const p = start(['--sim', '-j', '-p', 'port', 'show'], process.env, '');
+    const p = start(['--sim', '-j', '-p', 'port', 'show'], isolatedEnv(tmp), '');
     p.child.stdout.destroy();
     assert.equal(await p.exited, 141);
     assert.equal(p.err(), '');
@@ -55,7 +28,7 @@ describe('cli as a process', function () {
   it('Ctrl-C during a batch\'s monitor ends the program: the next lines do not run', async () => {
     const batch = path.join(tmp, 'batch');
     await fs.writeFile(batch, 'monitor\ndev eswitch set pci/0000:06:00.0 mode switchdev\ndev eswitch show pci/0000:06:00.0\n');
-    const p = start(['--sim', '-j', '-b', batch], process.env, '{"mon":[');
+    const p = start(['--sim', '-j', '-b', batch], isolatedEnv(tmp), '{"mon":[');
     await p.listening;
     p.child.kill('SIGINT');
     assert.equal(await p.exited, 130);
@@ -66,7 +39,7 @@ describe('cli as a process', function () {
 
   it('sim start: monitor in one process sees another process\'s port add; sim stop ends it', async () => {
     const state = path.join(tmp, 'sim.json');
-    const env = { ...process.env, DEVLINK_SF_SIM: state };
+    const env = isolatedEnv(tmp, { DEVLINK_SF_SIM: state });
     const started = await runOk(process.execPath, [BIN, '-j', 'sim', 'start'], { env });
     const info = JSON.parse(started.stdout) as { sim: { pid: number; port: number; sysfs: string } };
     try {
@@ -99,7 +72,7 @@ describe('cli as a process', function () {
 
   it('sim start refuses a second simulator on the same state file', async () => {
     const state = path.join(tmp, 'twice.json');
-    const env = { ...process.env, DEVLINK_SF_SIM: state };
+    const env = isolatedEnv(tmp, { DEVLINK_SF_SIM: state });
     await runOk(process.execPath, [BIN, 'sim', 'start'], { env });
     try {
       const again = await run(process.execPath, [BIN, 'sim', 'start'], { env });

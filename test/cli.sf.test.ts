@@ -107,6 +107,20 @@ describe('cli sf', () => {
     assert.match(legacy.err, /switchdev mode/);
   });
 
+  it('-j: a failure still writes the empty wrapper, as port show does', async () => {
+    await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '88']);
+    const again = await s.cli(['-j', 'sf', 'create', PF0, 'pfnum', '0', 'sfnum', '88']);
+    assert.deepEqual([again.code, again.out], [1, '{"sf":{}}\n']);
+    assert.match(again.err, /failed at step add-port\n$/);
+    const legacy = await s.cli(['-j', 'sf', 'ensure', PF1, 'pfnum', '1', 'sfnum', '5']);
+    assert.deepEqual([legacy.code, legacy.out], [1, '{"sf":{}}\n']);
+    assert.deepEqual(await s.cli(['-j', 'sf', 'list', 'pci/0000:99:00.0']), { code: 1, out: '{"sf":{}}\n', err: 'kernel answers: No such device\n' });
+    const destroy = await s.cli(['-j', 'sf', 'destroy', 'pci/0000:99:00.0', 'pfnum', '0', 'sfnum', '1']);
+    assert.deepEqual([destroy.code, destroy.out], [1, '{"sf":{}}\n']);
+    // a mistake in the arguments is found before anything is opened: nothing on stdout, as before
+    assert.deepEqual(await s.cli(['-j', 'sf', 'create', PF0, 'pfnum', '0']), { code: 1, out: '', err: 'Sub-function number is expected.\n' });
+  });
+
   it('a step that fails after the port was added: the port is deleted again (capabilities on a 6.1 kernel)', async () => {
     const r = await s.cli(['sf', 'create', PF0, 'pfnum', '0', 'sfnum', '88', 'roce', 'disable']);
     assert.equal(r.code, 1);

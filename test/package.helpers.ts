@@ -55,3 +55,44 @@ export async function runOk(cmd: string, args: readonly string[], o: RunOptions 
   }
   return r;
 }
+
+/**
+ * The environment for a devlink-sf process that must not meet a simulator someone else
+ * started: TMPDIR is `tmp` (the well-known state file and the simulator's temporary
+ * directories go there) and DEVLINK_SF_SIM is unset unless `extra` sets it.
+ */
+export function isolatedEnv(tmp: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, ...extra };
+  if (extra.DEVLINK_SF_SIM === undefined) delete env.DEVLINK_SF_SIM;
+  return env;
+}
+
+/** The command line as users run it. */
+export const BIN = path.join(REPO, 'bin', 'devlink-sf.js');
+
+/** A running devlink-sf whose stdout is collected; resolves `listening` when `cue` is printed. */
+export function start(args: readonly string[], env: NodeJS.ProcessEnv, cue: string) {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let onOut: () => void = () => undefined;
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    onOut();
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  const exited = ended.then((e) => e.code);
+  const printed = (text: string, ms = 10_000): Promise<void> => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${ms} ms; stdout: ${out}; stderr: ${err}`)), ms);
+    onOut = () => {
+      if (!out.includes(text)) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    onOut();
+  });
+  return { child, exited, ended, printed, listening: printed(cue), out: () => out, err: () => err };
+}

@@ -12,7 +12,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO, runOk } from './package.helpers';
+import { isolatedEnv, REPO, runOk } from './package.helpers';
 
 const NPM_QUIET = ['--offline', '--no-audit', '--no-fund', '--loglevel=error'];
 
@@ -146,7 +146,9 @@ describe('the package, packed and installed as a user would', function () {
     const dir = consumers.scripts;
     const v = await runOk('npx', ['--no-install', 'devlink-sf', '-V'], { cwd: dir });
     assert.equal(v.stdout, 'devlink-sf 0.1.0\n');
-    const r = await runOk('npx', ['--no-install', 'devlink-sf', '--sim', '-j', 'port', 'show'], { cwd: dir });
+    // its own TMPDIR: a background simulator someone started (sim start) is not the one asked for
+    const simTmp = await fs.mkdtemp(path.join(tmp, 'tmpdir-'));
+    const r = await runOk('npx', ['--no-install', 'devlink-sf', '--sim', '-j', 'port', 'show'], { cwd: dir, env: isolatedEnv(simTmp) });
     const ports = JSON.parse(r.stdout) as { port: Record<string, { flavour: string }> };
     assert.deepEqual(Object.keys(ports.port), ['pci/0000:06:00.0/65535', 'pci/0000:06:00.1/131071']);
   });

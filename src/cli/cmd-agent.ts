@@ -56,35 +56,53 @@ export async function agentCmd(s: Session, a: Args): Promise<void> {
   const { Agent, agentLogger } = await import('../agent/index.js');
   const dl = await s.devlink();
   const logger = agentLogger(s.io.stdout as NodeJS.WritableStream & { isTTY?: boolean });
-  const agent = await Agent.start({
-    config: o.config!, devlink: dl, logger, prune: o.prune, sysfsRoot: await s.sysfsRoot(),
-    ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
-    ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
-  });
-  if (o.metrics) logger.info({ url: agent.metricsUrl }, 'serving /metrics and /healthz');
-  if (o.once) {
-    await agent.idle();
-    const st = agent.stats();
-    await agent.stop();
-    const off = st.desired - st.converged;
-    if (off > 0) throw new UsageError(`agent --once: ${off} of ${st.desired} sub-functions are not in their desired state (see the log)`);
-    return;
-  }
+  // SIGTERM/SIGINT is heard from here on: one during the first convergence lets it finish
+  // (or roll back) and then stops, as one later does (Node's default would end the process
+  // in the middle of a create)
   const stop = s.stopSignal();
-  const hup = (): void => void agent.reload();
-  process.on('SIGHUP', hup);
-  s.listening();
   try {
-    await new Promise<void>((resolve) => {
-      if (stop.signal.aborted) resolve();
-      else stop.signal.addEventListener('abort', () => resolve(), { once: true });
+    const agent = await Agent.start({
+      config: o.config!, devlink: dl, logger, prune: o.prune, sysfsRoot: await s.sysfsRoot(),
+      ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+      ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
     });
+    if (o.metrics) logger.info({ url: agent.metricsUrl }, 'serving /metrics and /healthz');
+    if (o.once) {
+      // a signal here interrupts: the program ends with 130/143 once the agent has stopped
+      await Promise.race([agent.idle(), aborted(stop.signal)]);
+      const st = agent.stats();
+      await agent.stop();
+      const off = st.desired - st.converged;
+      if (off > 0 && !stop.signal.aborted) {
+        throw new UsageError(`agent --once: ${off} of ${st.desired} sub-functions are not in their desired state (see the log)`);
+      }
+      return;
+    }
+    const hup = (): void => void agent.reload();
+    process.on('SIGHUP', hup);
+    // the agent runs until stopped: an in-process simulator (--sim) holds no handle of its
+    // own, and without this the program ended as soon as the first convergence was done
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    s.listening();
+    try {
+      await aborted(stop.signal);
+    } finally {
+      clearInterval(keepAlive);
+      process.off('SIGHUP', hup);
+      await agent.stop();
+    }
   } finally {
-    process.off('SIGHUP', hup);
     stop.dispose();
-    await agent.stop();
   }
   // SIGTERM/SIGINT is how a service manager stops the agent: a clean stop is a success (0),
   // or systemd would mark the unit failed after every `systemctl stop`
   s.signalIsNormalEnd = true;
+}
+
+/** Resolves once the signal is aborted. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }

@@ -10,9 +10,10 @@
 import { promises as fs } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { strerror } from '../genl/errno';
-import { ApplyResult, parseDesiredState, PlanItem, planApply, runPlan } from '../devlink/apply';
+import { ApplyResult, DesiredState, parseDesiredState, PlanItem, planApply, runPlan } from '../devlink/apply';
 import { Args, matches, nextUint, parseUint, UsageError } from './args';
 import { describeError, Reported } from './errors';
+import { interruptionOf, StopSignal } from './signals';
 import { table } from './output';
 import type { Session } from './session';
 import { FN_CAP_NAMES, FN_CAP_WORDS } from '../devlink/constants';
@@ -124,7 +125,7 @@ function progress(s: Session, total: number): { update(done: number, item: PlanI
   return {
     update(done, item, error) {
       if (s.json) return;
-      const what = error === undefined ? PAST[item.action] : `failed to ${item.action}`;
+      const what = error === undefined ? PAST[item.action] : interruptionOf(error) !== undefined ? `interrupted: ${item.action}` : `failed to ${item.action}`;
       if (!tty) {
         s.out(`[${done}/${total}] ${what} ${sfName(item)}\n`);
         return;
@@ -146,48 +147,86 @@ function errorText(e: unknown): string {
   return (describeError(e) ?? `${e instanceof Error ? e.message : String(e)}\n`).trimEnd();
 }
 
-function printJson(s: Session, file: string, plan: readonly PlanItem[], result?: ApplyResult): void {
+/** The plan and the result, within the "apply" section. */
+function printJson(s: Session, file: string, plan: readonly PlanItem[], result?: ApplyResult, stop?: Stopped): void {
   const p = s.printer;
-  p.section('apply', () => {
-    p.str('file', '', file);
-    p.jsonArrayOpen('plan');
-    for (const i of plan) {
+  p.str('file', '', file);
+  p.jsonArrayOpen('plan');
+  for (const i of plan) {
+    p.jsonOpen();
+    p.str('action', '', i.action);
+    p.str('dev', '', i.dev);
+    p.uint('controller', '', i.controller);
+    p.uint('pfnum', '', i.pfnum);
+    p.uint('sfnum', '', i.sfnum);
+    if (i.current) p.str('port', '', i.current.handle);
+    const details = i.action === 'create' ? createDetails(i) : i.changes ?? [];
+    p.jsonArrayOpen('details');
+    for (const d of details) p.str(undefined, '', d);
+    p.jsonArrayClose();
+    p.jsonClose();
+  }
+  p.jsonArrayClose();
+  if (result) {
+    p.jsonOpen('result');
+    p.uint('created', '', result.created);
+    p.uint('changed', '', result.changed);
+    p.uint('deleted', '', result.deleted);
+    p.uint('unchanged', '', count(plan, 'unchanged'));
+    p.jsonArrayOpen('failed');
+    for (const f of result.failed) {
       p.jsonOpen();
-      p.str('action', '', i.action);
-      p.str('dev', '', i.dev);
-      p.uint('controller', '', i.controller);
-      p.uint('pfnum', '', i.pfnum);
-      p.uint('sfnum', '', i.sfnum);
-      if (i.current) p.str('port', '', i.current.handle);
-      const details = i.action === 'create' ? createDetails(i) : i.changes ?? [];
-      p.jsonArrayOpen('details');
-      for (const d of details) p.str(undefined, '', d);
-      p.jsonArrayClose();
+      p.str('action', '', f.item.action);
+      p.str('dev', '', f.item.dev);
+      p.uint('pfnum', '', f.item.pfnum);
+      p.uint('sfnum', '', f.item.sfnum);
+      p.str('error', '', errorText(f.error).split('\n').join('; '));
       p.jsonClose();
     }
     p.jsonArrayClose();
-    if (result) {
-      p.jsonOpen('result');
-      p.uint('created', '', result.created);
-      p.uint('changed', '', result.changed);
-      p.uint('deleted', '', result.deleted);
-      p.uint('unchanged', '', count(plan, 'unchanged'));
-      p.jsonArrayOpen('failed');
-      for (const f of result.failed) {
+    if (stop !== undefined) {
+      p.str('interrupted', '', stop.signal);
+      p.jsonArrayOpen('not_started');
+      for (const i of stop.notStarted) {
         p.jsonOpen();
-        p.str('action', '', f.item.action);
-        p.str('dev', '', f.item.dev);
-        p.uint('pfnum', '', f.item.pfnum);
-        p.uint('sfnum', '', f.item.sfnum);
-        p.str('error', '', errorText(f.error).split('\n').join('; '));
+        p.str('action', '', i.action);
+        p.str('dev', '', i.dev);
+        p.uint('pfnum', '', i.pfnum);
+        p.uint('sfnum', '', i.sfnum);
         p.jsonClose();
       }
       p.jsonArrayClose();
-      p.jsonClose();
     }
-  });
+    p.jsonClose();
+  }
 }
 
+/** What a SIGINT or SIGTERM during the run stopped: the items it kept from starting. */
+interface Stopped {
+  readonly signal: StopSignal;
+  readonly notStarted: readonly PlanItem[];
+}
+
+/** runPlan's default: SFs worked on at once. */
+const CONCURRENCY = 8;
+
+/** What a run has got to, for a second signal to name what may be left. */
+interface RunState {
+  /** The items to carry out (the plan less the unchanged), once planned. */
+  todo: readonly PlanItem[];
+  readonly finished: Set<PlanItem>;
+  readonly limit: number;
+}
+
+/** The items under way: runPlan's workers take items in order, each a new one as soon as one finishes. */
+function underWay(r: RunState): string {
+  return r.todo.slice(0, r.finished.size + r.limit).filter((i) => !r.finished.has(i)).map(sfName).join(', ');
+}
+
+/**
+ * The run, stoppable: the first SIGINT or SIGTERM aborts the items in progress (each rolls
+ * back what it made) and keeps the others from starting; the report says which were done.
+ */
 export async function applyCmd(s: Session, a: Args): Promise<void> {
   const o = parseArgs(a);
   const text = await readInput(s, o.file);
@@ -198,9 +237,21 @@ export async function applyCmd(s: Session, a: Args): Promise<void> {
     throw new UsageError(`Error: ${o.file}: ${(e as Error).message.split('\n')[0]}`);
   }
   const desired = parseDesiredState(doc);
+  const r: RunState = { todo: [], finished: new Set(), limit: o.concurrency ?? CONCURRENCY };
+  const guard = s.interruptible(() => (underWay(r) !== '' ? `the sub-functions being worked on (${underWay(r)})` : ''));
+  // with -j the "apply" wrapper is open while it works: a failure still writes it
+  const body = (): Promise<void> => apply(s, o, desired, r, guard.signal);
+  try {
+    await (s.json ? s.printer.section('apply', body) : body());
+  } finally {
+    guard.dispose();
+  }
+}
+
+async function apply(s: Session, o: ApplyArgs, desired: DesiredState, r: RunState, signal: AbortSignal | undefined): Promise<void> {
   const dl = await s.devlink();
-  const plan = await planApply(dl, desired, { prune: o.prune, ...(s.signal ? { signal: s.signal } : {}) });
-  const todo = plan.filter((i) => i.action !== 'unchanged');
+  const plan = await planApply(dl, desired, { prune: o.prune, ...(signal ? { signal } : {}) });
+  const todo = (r.todo = plan.filter((i) => i.action !== 'unchanged'));
   if (!s.json) {
     if (plan.length > 0) s.out(planTable(plan));
     s.out(planSummary(plan));
@@ -211,23 +262,34 @@ export async function applyCmd(s: Session, a: Args): Promise<void> {
     return;
   }
   const bar = progress(s, todo.length);
+  const notStarted: PlanItem[] = [];
   const result = await runPlan(dl, todo, {
     sysfsRoot: await s.sysfsRoot(),
-    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+    concurrency: r.limit,
     ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
-    ...(s.signal ? { signal: s.signal } : {}),
-    onProgress: (done, _total, item, error) => bar.update(done, item, error),
+    ...(signal ? { signal } : {}),
+    onProgress: (done, _total, item, error) => {
+      r.finished.add(item);
+      // an item the signal kept from starting fails with the signal's reason itself
+      if (error !== undefined && error === signal?.reason && interruptionOf(error) !== undefined) notStarted.push(item);
+      else bar.update(done, item, error);
+    },
   });
   bar.end();
+  const failed = result.failed.filter((f) => !notStarted.includes(f.item));
+  const stop = s.interruptedBy !== undefined ? { signal: s.interruptedBy, notStarted } : undefined;
   if (s.json) {
-    printJson(s, o.file, plan, result);
+    printJson(s, o.file, plan, { ...result, failed }, stop);
   } else {
-    s.out(`Applied: ${result.created} created, ${result.changed} changed, ${result.deleted} deleted, ` +
-      `${count(plan, 'unchanged')} unchanged, ${result.failed.length} failed.\n`);
+    const counts = `${result.created} created, ${result.changed} changed, ${result.deleted} deleted`;
+    s.out(stop === undefined
+      ? `Applied: ${counts}, ${count(plan, 'unchanged')} unchanged, ${failed.length} failed.\n`
+      : `Interrupted by ${stop.signal}: ${counts}, ${failed.length} stopped or failed, ${notStarted.length} not started.\n`);
   }
-  if (result.failed.length === 0) return;
-  for (const f of result.failed) {
-    s.err(`Failed to ${f.item.action} ${sfName(f.item)}:\n${errorText(f.error).replace(/^/gm, '  ')}\n`);
+  for (const f of failed) {
+    const head = interruptionOf(f.error) !== undefined ? `Stopped: ${f.item.action}` : `Failed to ${f.item.action}`;
+    s.err(`${head} ${sfName(f.item)}:\n${errorText(f.error).replace(/^/gm, '  ')}\n`);
   }
-  throw new Reported(`${result.failed.length} of ${todo.length} items failed`);
+  if (stop !== undefined && notStarted.length > 0 && !s.json) s.err(`Not started: ${notStarted.map(sfName).join('; ')}\n`);
+  if (failed.length > 0 || stop !== undefined) throw new Reported(`${failed.length} of ${todo.length} items failed`);
 }

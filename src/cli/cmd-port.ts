@@ -123,7 +123,10 @@ export function functionKeywords(set: { -readonly [K in keyof PortFunctionSettin
 export async function functionSet(s: Session, a: Args): Promise<void> {
   const id = nextPortIdent(a);
   const settings: { -readonly [K in keyof PortFunctionSettings]: PortFunctionSettings[K] } = {};
-  parseKeywords(a, functionKeywords(settings));
+  const keywords = functionKeywords(settings);
+  parseKeywords(a, keywords);
+  // the library would name its own fields (hwAddr, maxIoEqs): name the keywords
+  if (Object.keys(settings).length === 0) throw new UsageError(`Nothing to set: give ${keywords.map(([k]) => k).join(', ')}.`);
   const dl = await s.devlink();
   await dl.setPortFunction(await resolvePort(dl, id), settings);
 }

@@ -82,15 +82,23 @@ export async function listSfs(dl: Devlink, root: string, dev?: string): Promise<
 export async function sfList(s: Session, a: Args): Promise<void> {
   const dev = a.empty ? undefined : nextDevHandle(a);
   a.done();
-  const dl = await s.devlink();
-  const rows = await listSfs(dl, await s.sysfsRoot(), dev);
-  if (!s.json) {
-    if (rows.length > 0) s.printer.out(sfTable(rows));
-    return;
-  }
-  s.printer.section('sf', () => {
+  await sfSection(s, async () => {
+    const dl = await s.devlink();
+    const rows = await listSfs(dl, await s.sysfsRoot(), dev);
+    if (!s.json) {
+      if (rows.length > 0) s.printer.out(sfTable(rows));
+      return;
+    }
     for (const r of rows) printSfJson(s, r);
   });
+}
+
+/**
+ * With -j, the command's "sf" wrapper is open while it works: a failure still writes
+ * `{"sf":{}}`, as `port show` writes `{"port":{}}`.
+ */
+function sfSection<T>(s: Session, body: () => Promise<T>): Promise<T> {
+  return s.json ? s.printer.section('sf', body) : body();
 }
 
 /** A param's VALUE word: true/false, a decimal number, else the string itself. */
@@ -130,15 +138,29 @@ function parseSpec(a: Args): { spec: Spec; timeoutMs?: number } {
   return timeoutMs !== undefined ? { spec, timeoutMs } : { spec };
 }
 
-async function lifecycle(s: Session, timeoutMs?: number): Promise<LifecycleOptions> {
-  return { sysfsRoot: await s.sysfsRoot(), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(s.signal ? { signal: s.signal } : {}) };
+async function lifecycle(s: Session, signal: AbortSignal | undefined, timeoutMs?: number): Promise<LifecycleOptions> {
+  return { sysfsRoot: await s.sysfsRoot(), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}) };
 }
 
+/** The SF as the library names it (SubfunctionError.sf). */
+function specName(t: { dev: string; pfnum: number; sfnum?: number; controller?: number }): string {
+  return `${t.dev}${t.controller ? ` controller ${t.controller}` : ''} pfnum ${t.pfnum} sfnum ${t.sfnum ?? DASH}`;
+}
+
+/** Run `body` with a signal that SIGINT or SIGTERM aborts (Session.interruptible); `sf` is what may be left. */
+async function interruptible<T>(s: Session, sf: string, body: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  const guard = s.interruptible(() => `the sub-function ${sf}`);
+  try {
+    return await body(guard.signal);
+  } finally {
+    guard.dispose();
+  }
+}
+
+/** One SF's result, within sfSection. */
 function report(s: Session, sf: Subfunction, what: string): void {
   if (s.json) {
-    s.printer.section('sf', () => {
-      printSfJson(s, sf, { result: what });
-    });
+    printSfJson(s, sf, { result: what });
     return;
   }
   const where = sf.netns !== undefined ? ` in network namespace ${sf.netns}` : '';
@@ -149,18 +171,26 @@ function report(s: Session, sf: Subfunction, what: string): void {
 /** sf create: add, configure, activate, wait until attached. */
 export async function sfCreate(s: Session, a: Args): Promise<void> {
   const { spec, timeoutMs } = parseSpec(a);
-  const dl = await s.devlink();
-  const sf = await dl.createSubfunction({ ...spec, ...(await lifecycle(s, timeoutMs)) });
-  report(s, sf, 'created');
+  await sfSection(s, async () => {
+    const sf = await interruptible(s, specName(spec), async (signal) => {
+      const dl = await s.devlink();
+      return dl.createSubfunction({ ...spec, ...(await lifecycle(s, signal, timeoutMs)) });
+    });
+    report(s, sf, 'created');
+  });
 }
 
 /** sf ensure: create it, or converge the existing one; says which. */
 export async function sfEnsure(s: Session, a: Args): Promise<void> {
   const { spec, timeoutMs } = parseSpec(a);
-  const dl = await s.devlink();
-  const existed = (await dl.findSubfunction(spec)) !== undefined;
-  const sf = await dl.ensureSubfunction({ ...spec, ...(await lifecycle(s, timeoutMs)) });
-  report(s, sf, !existed ? 'created' : sf.changed ? 'changed' : 'unchanged');
+  await sfSection(s, async () => {
+    const { sf, existed } = await interruptible(s, specName(spec), async (signal) => {
+      const dl = await s.devlink();
+      const was = (await dl.findSubfunction(spec, signal ? { signal } : {})) !== undefined;
+      return { sf: await dl.ensureSubfunction({ ...spec, ...(await lifecycle(s, signal, timeoutMs)) }), existed: was };
+    });
+    report(s, sf, !existed ? 'created' : sf.changed ? 'changed' : 'unchanged');
+  });
 }
 
 /** A handle given to sf destroy must name an SF port (one that no longer exists is fine). */
@@ -196,17 +226,19 @@ export async function sfDestroy(s: Session, a: Args): Promise<void> {
   } else {
     parseKeywords(a, [['timeout', (x) => (timeoutMs = nextUint(x))]]);
   }
-  const dl = await s.devlink();
-  if (typeof target === 'string') await checkSfPort(dl, target);
-  const destroyed = await dl.destroySubfunction(target, await lifecycle(s, timeoutMs));
   const name = typeof target === 'string' ? target : `${target.dev} pfnum ${target.pfnum} sfnum ${target.sfnum}`;
-  if (s.json) {
-    s.printer.section('sf', () => {
+  await sfSection(s, async () => {
+    const destroyed = await interruptible(s, typeof target === 'string' ? target : specName(target), async (signal) => {
+      const dl = await s.devlink();
+      if (typeof target === 'string') await checkSfPort(dl, target);
+      return dl.destroySubfunction(target, await lifecycle(s, signal, timeoutMs));
+    });
+    if (s.json) {
       s.printer.jsonOpen(name);
       s.printer.bool('destroyed', '', destroyed);
       s.printer.jsonClose();
-    });
-  } else {
-    s.printer.out(destroyed ? `destroyed ${name}\n` : `${name}: no such sub-function, nothing to destroy\n`);
-  }
+    } else {
+      s.printer.out(destroyed ? `destroyed ${name}\n` : `${name}: no such sub-function, nothing to destroy\n`);
+    }
+  });
 }

@@ -193,7 +193,12 @@ export async function dispatch(s: Session, words: readonly string[]): Promise<vo
         return;
       }
       const next = findSub(node, a);
-      if (!next) throw new UsageError(`${path.length === 0 ? 'Object' : 'Command'} "${a.peek()}" not found`);
+      if (!next) {
+        const w = a.peek() ?? '';
+        // a word like an option where a command was expected: an option devlink-sf does not know
+        if (/^--?[a-zA-Z]/.test(w)) throw new UsageError(`Unknown option "${w}"\nTry "devlink-sf --help".`);
+        throw new UsageError(`${path.length === 0 ? 'Object' : 'Command'} "${w}" not found`);
+      }
       a.next();
       path.push(next.name);
       node = next;

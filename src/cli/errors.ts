@@ -9,6 +9,7 @@ import { NotFoundError, SubfunctionError } from '../devlink/errors';
 import { strerror } from '../genl/errno';
 import { FamilyNotFoundError, KernelError } from '../genl/errors';
 import { UsageError } from './args';
+import { Interrupted, interruptionOf } from './signals';
 
 /** A failure the command has already reported in full: only the exit status is left to set. */
 export class Reported extends Error {
@@ -51,6 +52,21 @@ export interface ErrorContext {
   readonly netns?: string;
 }
 
+/** A command that SIGINT or SIGTERM stopped: where, and what is left (a lifecycle call's outcome). */
+function interruptedText(i: Interrupted, e: unknown): string {
+  const head = `Interrupted by ${i.signal}`;
+  if (!(e instanceof SubfunctionError)) {
+    // a read (a look-up, apply's plan) was stopped: nothing was asked to change
+    return `${head}${e instanceof Error && e !== i ? ` (${e.message})` : ''}: nothing was changed\n`;
+  }
+  let fate: string;
+  if (e.outcome === 'rolled-back') fate = 'the port it had created was deleted again: nothing is left behind';
+  else if (e.outcome === 'left') fate = `left behind: ${e.port ?? 'a port that could not be looked up'} (devlink-sf sf destroy removes it)`;
+  else fate = e.port !== undefined ? `${e.port} is there` : 'nothing was created';
+  if (e.netns !== undefined && e.outcome !== 'rolled-back') fate += `; its devlink instance and netdev may be in network namespace ${e.netns}`;
+  return `${head}: ${e.sf} stopped at step ${e.step}; ${fate}\n`;
+}
+
 /**
  * The text for an error, or undefined for one that is not ours to explain (a bug: the
  * caller lets it propagate so its stack is seen).
@@ -59,6 +75,8 @@ export function describeError(e: unknown, ctx: ErrorContext = {}): string | unde
   if (e instanceof Reported) return '';
   if (e instanceof UsageError) return e.message.endsWith('\n') ? e.message : `${e.message}\n`;
   if (e instanceof FamilyNotFoundError) return errorLine(`generic netlink family "${e.family}" not found`) + `kernel answers: ${e.strerror}\n`;
+  const interrupted = interruptionOf(e);
+  if (interrupted !== undefined) return interruptedText(interrupted, e);
   if (e instanceof SubfunctionError) {
     const cause = describeError(e.cause, ctx) ?? errorLine(String(e.cause));
     const left = ` (left behind: ${e.port ?? 'a port that could not be looked up'})`;

@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { strerror } from '../genl/errno';
 import { batchLines } from './batch';
@@ -15,6 +14,7 @@ import { describeError } from './errors';
 import { helpFor } from './help';
 import { parseGlobal } from './options';
 import { CliIo, MainOptions, Session } from './session';
+import { signalStatus } from './signals';
 
 export type { MainOptions } from './session';
 
@@ -35,13 +35,14 @@ async function runOne(s: Session, words: readonly string[]): Promise<number> {
     s.flush();
     // stopped by SIGINT or SIGTERM: the program ends with the shell's 128 + signal number,
     // unless the command ends that way by design (the agent's clean stop: 0, as systemd expects)
-    return s.interruptedBy !== undefined && !s.signalIsNormalEnd ? 128 + os.constants.signals[s.interruptedBy] : 0;
+    return s.interruptedBy !== undefined && !s.signalIsNormalEnd ? signalStatus(s.interruptedBy) : 0;
   } catch (e) {
     s.flush();
     const text = describeError(e, s.opts.netns !== undefined ? { netns: s.opts.netns } : {});
     if (text === undefined) throw e;
     s.err(text);
-    return 1;
+    // a command that a signal stopped (sf create rolled back) reports, then ends as the signal would
+    return s.interruptedBy !== undefined ? signalStatus(s.interruptedBy) : 1;
   }
 }
 
@@ -117,7 +118,7 @@ export async function main(argv: readonly string[], o: MainOptions = {}): Promis
   try {
     return opts.batch !== undefined ? await runBatch(s, opts.batch) : await runOne(s, words);
   } finally {
-    if (s.connected) s.printer.finish();
+    if (s.connected || s.printer.jsonWritten) s.printer.finish();
     s.flush();
     await s.close();
   }

@@ -114,9 +114,14 @@ export class Printer {
   private newlines = 0;
   private atIndent = false;
   private arrLast: string | undefined;
+  /** Some JSON was written (a wrapper opened before the connection failed): the stream needs its end. */
+  jsonWritten = false;
 
   constructor(opts: PrinterOptions) {
-    this.json = opts.json ? new JsonWriter((s) => (this.buf += s), opts.pretty) : undefined;
+    this.json = opts.json ? new JsonWriter((s) => {
+      this.buf += s;
+      this.jsonWritten = true;
+    }, opts.pretty) : undefined;
     this.iec = opts.iec ?? false;
   }
 

@@ -13,6 +13,7 @@ import { UsageError } from './args';
 import { errorLine, warningLine } from './errors';
 import { Printer } from './output';
 import type { SimHandle } from './sim';
+import { exitBy, Interrupted, onSignal } from './signals';
 import { daemonHandle, readSimState, SIM_ENV, simStatePath } from './sim-daemon';
 
 export interface OutStream {
@@ -97,26 +98,48 @@ export class Session {
   stopSignal(): { readonly signal: AbortSignal; dispose(): void } {
     const ac = new AbortController();
     const stop = (): void => ac.abort();
-    const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => {
-      this.interruptedBy = sig;
-      ac.abort();
-    };
     const outer = this.main.signal;
+    let off: (() => void) | undefined;
     if (outer) {
       if (outer.aborted) ac.abort();
       else outer.addEventListener('abort', stop, { once: true });
     } else {
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      off = onSignal((sig) => {
+        this.interruptedBy ??= sig;
+        ac.abort();
+      });
     }
     return {
       signal: ac.signal,
       dispose: () => {
         outer?.removeEventListener('abort', stop);
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        off?.();
       },
     };
+  }
+
+  /**
+   * For a command that changes things (sf create, ensure, destroy; apply): the first
+   * SIGINT or SIGTERM aborts its calls with an Interrupted reason (a lifecycle call then
+   * rolls back what it made), and the command reports as it reports any failure; the
+   * program then ends with 128 + the signal. A second one while that goes on ends the
+   * program at once, naming what `leftover()` says may be left. With the caller's signal
+   * (tests) that signal is used as it is.
+   */
+  interruptible(leftover: () => string): { readonly signal?: AbortSignal; dispose(): void } {
+    if (this.main.signal !== undefined) return { signal: this.main.signal, dispose: () => undefined };
+    const ac = new AbortController();
+    const off = onSignal((sig) => {
+      if (this.interruptedBy === undefined) {
+        this.interruptedBy = sig;
+        ac.abort(new Interrupted(sig));
+        return;
+      }
+      const left = leftover();
+      this.err(`Interrupted again (${sig}) while stopping: exiting at once; ${left !== '' ? `${left} may be left behind` : 'nothing was in progress'}\n`);
+      exitBy(sig);
+    });
+    return { signal: ac.signal, dispose: off };
   }
 
   /** Tell the caller a long-running command is listening. */
@@ -160,14 +183,15 @@ export class Session {
   }
 
   /**
-   * The background simulator when $DEVLINK_SF_SIM names it (it must be running), or with
-   * --sim when one runs at the well-known path (and no --sim-config asks for another);
-   * otherwise a new one in this process.
+   * A new simulator in this process when --sim-config names its configuration (the option
+   * given on the command line wins over the environment); otherwise the background
+   * simulator when $DEVLINK_SF_SIM names it (it must be running), or with --sim when one
+   * runs at the well-known path; otherwise a new one in this process.
    */
   private simulator(): Promise<SimHandle> {
     const find = async (): Promise<SimHandle> => {
       const file = simStatePath(this.io.env);
-      if (this.daemonNamed || this.opts.simConfig === undefined) {
+      if (this.opts.simConfig === undefined) {
         const state = await readSimState(file);
         if (state !== undefined) return daemonHandle(state);
         if (this.daemonNamed) throw new UsageError(`${SIM_ENV}=${file}: no simulator is running (devlink-sf sim start starts one)`);

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError } from './args';
 import type { SimHandle } from './sim';
+import { alive } from './sim-temp';
 
 export const SIM_ENV = 'DEVLINK_SF_SIM';
 
@@ -30,16 +31,9 @@ export interface SimState {
 export function simStatePath(env: Readonly<Record<string, string | undefined>>): string {
   const named = env[SIM_ENV];
   if (named !== undefined && named !== '') return path.resolve(named);
-  return path.join(os.tmpdir(), `devlink-sf-sim-${process.getuid?.() ?? 0}.json`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  // the command line's environment (a test's own), then the process's
+  const tmp = env.TMPDIR !== undefined && env.TMPDIR !== '' ? path.resolve(env.TMPDIR) : os.tmpdir();
+  return path.join(tmp, `devlink-sf-sim-${process.getuid?.() ?? 0}.json`);
 }
 
 function isState(v: unknown): v is SimState {
@@ -52,6 +46,12 @@ function isState(v: unknown): v is SimState {
 export async function readSimState(file: string): Promise<SimState | undefined> {
   let text: string;
   try {
+    // a file in a shared directory that another user made must not steer our commands
+    const st = await fs.lstat(file);
+    const uid = process.getuid?.();
+    if (!st.isFile() || (uid !== undefined && st.uid !== uid)) {
+      throw new UsageError(`${file} is not a simulator's state file of this user (uid ${uid ?? '?'}): remove it, or set ${SIM_ENV} to another path`);
+    }
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

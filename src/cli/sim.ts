@@ -5,18 +5,17 @@
  * Simulator's options, checked by parseSimConfig) describes others.
  *
  * Either in-process, new for each run (its sysfs in a temporary directory removed when
- * the session ends), or the background simulator of `devlink-sf sim start` (sim-daemon.ts),
+ * the session or the process ends, see sim-temp.ts), or the background simulator of `devlink-sf sim start` (sim-daemon.ts),
  * reached over a real netlink socket, whose state outlives each command.
  */
-import { promises as fs, rmSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../attrs/errors';
 import type { GenericNetlinkOptions } from '../genl/generic';
 import type { SimulatorOptions } from '../sim';
 import { UsageError } from './args';
 import { parseSimConfig } from './sim-config';
+import { makeSimTemp } from './sim-temp';
 
 /** What a session needs of a simulator: how to connect, where its sysfs is, how to let go. */
 export interface SimHandle {
@@ -62,11 +61,11 @@ export async function readSimConfig(file?: string): Promise<SimulatorOptions> {
   }
 }
 
-/** A new simulator in this process, its sysfs in a temporary directory unless the configuration names one. */
+/** A new simulator in this process, its sysfs in a temporary directory (sim-temp.ts) unless the configuration names one. */
 export async function startSimulator(configFile?: string): Promise<SimHandle> {
   const config = await readSimConfig(configFile);
-  const tmp = config.sysfsRoot === undefined ? await fs.mkdtemp(path.join(os.tmpdir(), 'devlink-sf-sim-')) : undefined;
-  const sysfsRoot = tmp ?? (config.sysfsRoot as string);
+  const tmp = config.sysfsRoot === undefined ? await makeSimTemp() : undefined;
+  const sysfsRoot = tmp?.sysfsRoot ?? (config.sysfsRoot as string);
   try {
     const Simulator = loadSimulator();
     let sim: InstanceType<typeof Simulator>;
@@ -76,25 +75,20 @@ export async function startSimulator(configFile?: string): Promise<SimHandle> {
       // a configuration the simulator cannot model: say so as a usage mistake
       throw new UsageError(`Simulator configuration${configFile !== undefined ? ` "${configFile}"` : ''}: ${(e as Error).message}`);
     }
-    // a process that ends without closing the session still leaves no directory behind
-    const removeSync = (): void => {
-      if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
-    };
-    process.once('exit', removeSync);
     return {
       connection: () => ({ transport: sim.transport() }),
       sysfsRoot,
       close: async () => {
-        process.off('exit', removeSync);
         try {
           await sim.close();
         } finally {
-          if (tmp !== undefined) await fs.rm(tmp, { recursive: true, force: true });
+          // until here a process that ends (a closed pipe while closing) still removes it
+          tmp?.remove();
         }
       },
     };
   } catch (e) {
-    if (tmp !== undefined) await fs.rm(tmp, { recursive: true, force: true });
+    tmp?.remove();
     throw e;
   }
 }
