@@ -26,11 +26,31 @@ import {
 
 export type DevlinkRequestAttrs = Encodable<DevlinkAttrs>;
 
+/**
+ * The writer devlink requests are encoded in, then copied out of at their length: one
+ * Buffer per request, where a writer of its own made a writer, a buffer and a view of it
+ * (port gets come by the thousand). Taken while in use: a request built meanwhile (from a
+ * getter of the attributes, say) gets a writer of its own.
+ */
+let spareWriter: AttrWriter | undefined = new AttrWriter(256);
+
 /** One devlink message: `familyId` is the run-time id from nlctrl. */
 export function devlinkRequest(familyId: number, cmd: number, attrs: DevlinkRequestAttrs, dump = false): Buffer {
-  const w = startRequest(familyId, NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0), cmd, DEVLINK_GENL_VERSION, 0, 128);
-  encodeAttrs(devlinkAttrs, attrs, w);
-  return finishRequest(w);
+  const flags = NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0);
+  const spare = spareWriter;
+  if (spare === undefined) {
+    const w = startRequest(familyId, flags, cmd, DEVLINK_GENL_VERSION, 0, 128);
+    encodeAttrs(devlinkAttrs, attrs, w);
+    return finishRequest(w);
+  }
+  spareWriter = undefined;
+  try {
+    const w = startRequest(familyId, flags, cmd, DEVLINK_GENL_VERSION, 0, 0, spare);
+    encodeAttrs(devlinkAttrs, attrs, w);
+    return finishRequest(w, true);
+  } finally {
+    spareWriter = spare;
+  }
 }
 
 /**

@@ -49,6 +49,17 @@ export type { KernelWarning } from './call-options';
 export { MAX_BATCH } from './send-queue';
 export type { ConnectionStats, DecodedRequestSpec, DumpSpec, RequestSpec } from './request-spec';
 
+/**
+ * The resolving functions of the promise made last: `new Promise(keepResolvers)` hands
+ * them over synchronously, with no executor closure made per call (enqueue()).
+ */
+let madeResolve: (v: unknown) => void = () => {};
+let madeReject: (e: unknown) => void = () => {};
+const keepResolvers = (resolve: (v: NlMsg[]) => void, reject: (e: unknown) => void): void => {
+  madeResolve = resolve as (v: unknown) => void;
+  madeReject = reject;
+};
+
 export class Connection {
   private readonly calls = new CallTable((p) => this.launch(p));
   private readonly sendQueue: SendQueue;
@@ -187,33 +198,43 @@ export class Connection {
   }
 
   private enqueue(spec: Pending['spec'], dump: boolean, stream: AsyncQueue<NlMsg> | undefined, expose?: (p: Pending) => void): Promise<NlMsg[]> {
-    return new Promise<NlMsg[]>((resolve, reject) => {
-      const p: Pending = {
-        seq: 0, dump, spec, state: State.QUEUED, replies: [], interrupted: false, attempts: 0, atRisk: false,
-        resolve, reject, deadline: 0, timeoutMs: 0,
-      };
-      if (stream) p.stream = stream;
-      expose?.(p);
-      try {
-        checkCallOptions(spec);
-      } catch (e) {
-        return this.settle(p, e);
-      }
-      if (this.closedBy) return this.settle(p, new ClosedError(spec.op));
-      const { signal } = spec;
-      if (signal) {
-        if (signal.aborted) return this.settle(p, new AbortError(spec.op, signal.reason));
-        p.onAbort = stream ? () => this.abortStream(p) : () => this.abandon(p, true);
-        signal.addEventListener('abort', p.onAbort, { once: true });
-        if (stream) this.listeningStreams.add(p);
-      }
-      const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
-      if (timeoutMs > 0) {
-        p.timeoutMs = timeoutMs;
-        this.deadlines.add(p);
-      }
-      this.calls.launchOrWait(p);
-    });
+    const promise = new Promise<NlMsg[]>(keepResolvers);
+    // every field of a Pending from the start: one shape, nothing added later (a property added to an object allocates)
+    const p: Pending = {
+      seq: 0, dump, spec, state: State.QUEUED, replies: [], stream, interrupted: false, attempts: 0, atRisk: false,
+      resolve: madeResolve, reject: madeReject, deadline: 0, timeoutMs: 0, onAbort: undefined,
+    };
+    // what an executor does with a throw: the promise rejects
+    try {
+      this.start(p, spec, stream, expose);
+    } catch (e) {
+      p.reject(e);
+    }
+    return promise;
+  }
+
+  /** A new call: its options checked, its signal listened to, its deadline counted, launched or waiting for the dump slot. */
+  private start(p: Pending, spec: Pending['spec'], stream: AsyncQueue<NlMsg> | undefined, expose: ((p: Pending) => void) | undefined): void {
+    expose?.(p);
+    try {
+      checkCallOptions(spec);
+    } catch (e) {
+      return this.settle(p, e);
+    }
+    if (this.closedBy) return this.settle(p, new ClosedError(spec.op));
+    const { signal } = spec;
+    if (signal) {
+      if (signal.aborted) return this.settle(p, new AbortError(spec.op, signal.reason));
+      p.onAbort = stream ? () => this.abortStream(p) : () => this.abandon(p, true);
+      signal.addEventListener('abort', p.onAbort, { once: true });
+      if (stream) this.listeningStreams.add(p);
+    }
+    const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
+    if (timeoutMs > 0) {
+      p.timeoutMs = timeoutMs;
+      this.deadlines.add(p);
+    }
+    this.calls.launchOrWait(p);
   }
 
   private launch(p: Pending): void {
@@ -325,9 +346,11 @@ export class Connection {
 
   /** Remove a call's abort listener. */
   private unlisten(p: Pending): void {
-    if (p.onAbort) p.spec.signal?.removeEventListener('abort', p.onAbort);
-    p.onAbort = undefined;
-    this.listeningStreams.delete(p);
+    if (p.onAbort) {
+      p.spec.signal?.removeEventListener('abort', p.onAbort);
+      p.onAbort = undefined;
+    }
+    if (p.stream) this.listeningStreams.delete(p);
   }
 
   /** The deadline timer fired at `t`: time out every call past its deadline; returns the next deadline. */

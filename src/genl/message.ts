@@ -30,9 +30,13 @@ export interface NlMsg {
   readonly length: number;
 }
 
-/** Start a generic netlink request: nlmsghdr + genlmsghdr, lengths patched by finishRequest. */
-export function startRequest(type: number, flags: number, cmd: number, version: number, hdrSize = 0, sizeHint = 128): AttrWriter {
-  const w = new AttrWriter(sizeHint);
+/**
+ * Start a generic netlink request: nlmsghdr + genlmsghdr, lengths patched by
+ * finishRequest. In a new writer of `sizeHint` bytes, or in `into`, emptied first.
+ */
+export function startRequest(type: number, flags: number, cmd: number, version: number, hdrSize = 0, sizeHint = 128, into?: AttrWriter): AttrWriter {
+  const w = into ?? new AttrWriter(sizeHint);
+  w.reset();
   w.reserve(NLMSG_HDRLEN + GENL_HDRLEN + nlmsgAlign(hdrSize));
   w.patchU16(NLH_TYPE, type);
   w.patchU16(NLH_FLAGS, flags);
@@ -41,10 +45,13 @@ export function startRequest(type: number, flags: number, cmd: number, version: 
   return w;
 }
 
-/** Patch nlmsg_len; the result is one whole message (a view of the writer's buffer). */
-export function finishRequest(w: AttrWriter): Buffer {
+/**
+ * Patch nlmsg_len; the result is one whole message: a view of the writer's buffer, or with
+ * `copy` (a writer used again: startRequest's `into`) a Buffer of its own.
+ */
+export function finishRequest(w: AttrWriter, copy = false): Buffer {
   w.patchU32(NLH_LEN, w.length);
-  return w.finish();
+  return copy ? w.copyOut() : w.finish();
 }
 
 /**
