@@ -7,6 +7,7 @@
  *   npx tsc -p . && node dist/bench/get-cost.js            # CPU and bytes per get, awaited and in flight
  *   node dist/bench/get-cost.js sample                      # plus the allocation sites (sampling heap profiler)
  *   GETS=20000 node --cpu-prof dist/bench/get-cost.js cpu   # a CPU profile of the gets only
+ *   node dist/bench/get-cost.js burst                       # 10,000 gets in flight at once, default heap: CPU and GC per round
  *
  * Bytes per get: the heap's growth over a run made between two GCs, with a young
  * generation large enough (--max-semi-space-size, set below by re-running node) that no GC
@@ -128,7 +129,37 @@ async function sample(dl: Devlink): Promise<void> {
   for (const [k, v] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${(v / GETS).toFixed(0).padStart(6)}  ${k}`);
 }
 
+/**
+ * `burst`: BURST (10,000) gets made at once and awaited together, as a daemon's poll of
+ * every port would, in node's default heap: CPU and garbage collection per round (the
+ * calls and their replies are alive together, so the young generation's collections copy
+ * them: in UML that is most of the time of such a burst).
+ */
+async function burst(): Promise<void> {
+  const n = Number(process.env.BURST ?? 10000);
+  const dl = await Devlink.open({ transport: new CannedKernel() });
+  let gcMs = 0;
+  let gcCount = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMs += e.duration;
+      gcCount++;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; ${n} port() gets in flight per round`);
+  for (let r = 0; r < 12; r++) {
+    await tick();
+    const g0 = gcMs, n0 = gcCount, c0 = cpuMs();
+    await flightRun(dl, n);
+    const c = cpuMs() - c0;
+    await tick();
+    console.log(`  round ${String(r).padStart(2)}: ${c.toFixed(1).padStart(6)} ms CPU, ${gcCount - n0} GCs ${(gcMs - g0).toFixed(1)} ms`);
+  }
+  await dl.close();
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'burst') return burst();
   if (!global.gc) {
     // re-run with a young generation no run fills and gc() exposed
     const args = ['--expose-gc', '--max-semi-space-size=128', '--min-semi-space-size=128', ...process.execArgv, __filename, ...process.argv.slice(2)];

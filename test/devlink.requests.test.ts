@@ -177,6 +177,22 @@ describe('devlink requests: input checked before anything is built', () => {
     assert.deepEqual(parsePortHandle('a/b/00000000007'), { bus: 'a', dev: 'b', index: 7 });
   });
 
+  it('requests share one writer: a refused value or a request built meanwhile leaves no trace in the next', () => {
+    const good = (): string => devlinkRequest(FAMILY, Cmd.PORT_GET, portAttrs(port)).toString('hex');
+    const expected = good();
+    assert.throws(() => devlinkRequest(FAMILY, Cmd.PORT_GET, { ...portAttrs(port), portIndex: -1 }), ValidationError);
+    assert.equal(good(), expected);
+    // a getter of the attributes building a request of its own while the first is being encoded
+    let inner = '';
+    const attrs = { busName: 'pci', get devName(): string { inner = good(); return '0000:06:00.0'; }, portIndex: 1 };
+    assert.equal(devlinkRequest(FAMILY, Cmd.PORT_GET, attrs).toString('hex'), expected);
+    assert.equal(inner, expected);
+    const a = devlinkRequest(FAMILY, Cmd.PORT_GET, portAttrs(port));
+    const b = devlinkRequest(FAMILY, Cmd.PORT_GET, portAttrs(parsePortHandle('pci/0000:06:00.0/2')));
+    assert.notEqual(a.buffer === b.buffer && a.byteOffset === b.byteOffset, true, 'each request has bytes of its own');
+    assert.equal(a.toString('hex'), expected);
+  });
+
   it('MAC addresses: six octets, unicast', () => {
     refuses(() => parseMac('00:00:00:00:88'), 'hwAddr');
     refuses(() => parseMac('00:00:00:00:88:88:00'), 'hwAddr');

@@ -209,22 +209,21 @@ export class AttrWriter {
   finish(): Buffer {
     return this.buf.subarray(0, this.pos);
   }
+}
 
-  /** The bytes written, copied into a Buffer of their length: for a writer that is emptied (reset()) and used again. */
-  copyOut(): Buffer {
-    const n = this.pos;
-    const out = Buffer.allocUnsafe(n);
-    const b = this.buf;
-    // a request is a few dozen bytes: a loop, where copy() of part of a buffer makes a view of it first
-    if (n <= 256) for (let i = 0; i < n; i++) out[i] = b[i];
-    else b.copy(out, 0, 0, n);
-    return out;
-  }
-
-  /** Forget everything written: the writer starts again at offset 0, in the buffer it has. */
-  reset(): void {
-    this.pos = 0;
-  }
+/**
+ * For a writer used message after message (not part of the package's API): the bytes
+ * written in `w`, copied into a Buffer of their length, and `w` emptied for the next one.
+ */
+export function takeWritten(w: AttrWriter): Buffer {
+  const n = w.length;
+  const out = Buffer.allocUnsafe(n);
+  const b = w['buf'];
+  // a request is a few dozen bytes: a loop, where copy() of part of a buffer makes a view of it first
+  if (n <= 256) for (let i = 0; i < n; i++) out[i] = b[i];
+  else b.copy(out, 0, 0, n);
+  w.nestCancel(0);
+  return out;
 }
 
 function isAscii(s: string, len: number): boolean {

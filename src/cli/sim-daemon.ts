@@ -13,7 +13,9 @@ import * as path from 'node:path';
 import { UsageError } from './args';
 import type { SimHandle } from './sim';
 
-export const SIM_ENV = 'DEVLINK_SF_SIM';
+import { SIM_ENV } from './options';
+
+export { SIM_ENV };
 
 /** What the state file holds. */
 export interface SimState {

@@ -12,7 +12,7 @@ import { Encodable } from '../attrs/schema';
 import { ValidationError } from '../attrs/errors';
 import { checkKeys, describeValue } from '../attrs/options';
 import { NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from '../genl/constants';
-import { finishRequest, startRequest } from '../genl/message';
+import { finishRequest, finishRequestCopy, startRequest, startRequestIn } from '../genl/message';
 import { AttrWriter } from '../attrs/writer';
 import {
   Cmd, DEVLINK_GENL_VERSION, EncapMode, EswitchMode, FnCap, InlineMode, ParamCmode, ParamType, PortFlavour, PortType,
@@ -45,10 +45,11 @@ export function devlinkRequest(familyId: number, cmd: number, attrs: DevlinkRequ
   }
   spareWriter = undefined;
   try {
-    const w = startRequest(familyId, flags, cmd, DEVLINK_GENL_VERSION, 0, 0, spare);
+    const w = startRequestIn(spare, familyId, flags, cmd, DEVLINK_GENL_VERSION);
     encodeAttrs(devlinkAttrs, attrs, w);
-    return finishRequest(w, true);
+    return finishRequestCopy(w);
   } finally {
+    spare.nestCancel(0); // empty again, also after a refused value (encodeAttrs leaves the header)
     spareWriter = spare;
   }
 }
