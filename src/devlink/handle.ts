@@ -125,8 +125,15 @@ export function plainPortHandle(s: string): PortHandle | undefined {
     index = index * 10 + d;
   }
   if (index > 0xffffffff) return undefined;
-  return { bus: s.slice(0, busEnd), dev: s.slice(busEnd + 1, devEnd), index };
+  // the bus and device names of the handle before, when they are these: a burst of gets names one device
+  const bus = busEnd === lastBus.length && s.startsWith(lastBus) ? lastBus : (lastBus = s.slice(0, busEnd));
+  const dev = devEnd - busEnd - 1 === lastDev.length && s.startsWith(lastDev, busEnd + 1) ? lastDev : (lastDev = s.slice(busEnd + 1, devEnd));
+  return { bus, dev, index };
 }
+
+/** plainPortHandle's last bus and device names (shared by the handles, and the requests, of one device). */
+let lastBus = '';
+let lastDev = '';
 
 /** True when `s` looks like a port handle (BUS/DEV/INDEX), as opposed to a netdev name. */
 export function isPortHandle(s: string): boolean {

@@ -27,7 +27,7 @@
  */
 import { NetlinkError } from '../attrs/errors';
 import { checkCallOptions, checkConnectionOptions, ConnectionOptions } from './call-options';
-import { CallTable, Pending, resolveCall, State } from './calls';
+import { CallTable, NO_REPLIES, Pending, resolveCall, State } from './calls';
 import { AbortError, ClosedError, DumpInterruptedError, KernelError, OverrunError, TimeoutError, TruncatedError } from './errors';
 import { kernelWarningOf } from './call-errors';
 import { AckInfo, forEachMessage, NlMsg } from './message';
@@ -201,7 +201,7 @@ export class Connection {
     const promise = new Promise<NlMsg[]>(keepResolvers);
     // every field of a Pending from the start: one shape, nothing added later (a property added to an object allocates)
     const p: Pending = {
-      seq: 0, dump, spec, state: State.QUEUED, replies: [], stream, interrupted: false, attempts: 0, atRisk: false,
+      seq: 0, dump, spec, state: State.QUEUED, replies: NO_REPLIES, stream, interrupted: false, attempts: 0, atRisk: false,
       resolve: madeResolve, reject: madeReject, deadline: 0, timeoutMs: 0, onAbort: undefined,
     };
     // what an executor does with a throw: the promise rejects
@@ -307,7 +307,7 @@ export class Connection {
     if (p.dump && p.interrupted) {
       const retries = p.spec.retryInterrupted ?? 0;
       if (!p.stream && p.attempts <= retries) {
-        p.replies = [];
+        p.replies = NO_REPLIES;
         p.interrupted = false;
         p.state = State.QUEUED;
         this.calls.launchOrWait(p, true);
