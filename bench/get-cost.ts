@@ -183,7 +183,8 @@ async function main(): Promise<void> {
   for (const [label, run] of [['awaited one by one', eachRun], ['all in flight', flightRun]] as const) {
     const { us, bytes } = await measure(dl, run);
     console.log(`  ${label.padEnd(20)} ${med(us).toFixed(2).padStart(6)} µs CPU/get  [${list(us)}]`);
-    console.log(`  ${''.padEnd(20)} ${bytes.length ? med(bytes).toFixed(0).padStart(6) : '     ?'} bytes/get    [${bytes.map((b) => b.toFixed(0)).join(' ')}] (${bytes.length} runs without GC)`);
+    const b = bytes.length ? med(bytes).toFixed(0).padStart(6) : '     ?';
+    console.log(`  ${''.padEnd(20)} ${b} bytes/get    [${bytes.map((x) => x.toFixed(0)).join(' ')}] (${bytes.length} runs without GC)`);
   }
   if (mode === 'sample') await sample(dl);
   await dl.close();

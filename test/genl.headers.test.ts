@@ -31,7 +31,8 @@ describe('genl headers: the buffer-layout structs and the offsets written out fr
 
   it('the code that reads and writes headers does not load buffer-layout', () => {
     const dist = path.join(__dirname, '..', 'src');
-    const script = `for (const m of ['genl/message', 'genl/batch', 'genl/connection', 'genl/generic', 'devlink/devlink']) require(${JSON.stringify(dist)} + '/' + m + '.js');
+    const modules = JSON.stringify(['genl/message', 'genl/batch', 'genl/connection', 'genl/generic', 'devlink/devlink']);
+    const script = `for (const m of ${modules}) require(${JSON.stringify(dist)} + '/' + m + '.js');
       process.stdout.write(String(Object.keys(require.cache).some((k) => k.includes('buffer-layout'))));`;
     assert.equal(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }), 'false');
   });

@@ -64,7 +64,8 @@ async function runBatch(s: Session, file: string): Promise<number> {
     text = await readBatch(s, file);
   } catch (e) {
     const errno = (e as NodeJS.ErrnoException).errno;
-    s.err(`Cannot open file "${file}" for reading: ${errno !== undefined ? (require('../genl/errno.js') as typeof import('../genl/errno')).strerror(Math.abs(errno)) : (e as Error).message}\n`);
+    const why = errno !== undefined ? (require('../genl/errno.js') as typeof import('../genl/errno')).strerror(Math.abs(errno)) : (e as Error).message;
+    s.err(`Cannot open file "${file}" for reading: ${why}\n`);
     return 1;
   }
   let lines;

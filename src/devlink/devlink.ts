@@ -203,10 +203,9 @@ export class Devlink {
   port(handleOrNetdev: string, opts: CallOptions = NO_OPTIONS): Promise<DevlinkPort> {
     try {
       // a handle as the kernel writes them first: one scan (port gets come by the thousand)
-      const plain = typeof handleOrNetdev === 'string' ? plainPortHandle(handleOrNetdev) : undefined;
-      if (plain === undefined && typeof handleOrNetdev === 'string' && !isPortHandle(handleOrNetdev) && !handleOrNetdev.includes('/') && handleOrNetdev !== '') {
-        return portByNetdev(this, handleOrNetdev, opts);
-      }
+      const h = handleOrNetdev;
+      const plain = typeof h === 'string' ? plainPortHandle(h) : undefined;
+      if (plain === undefined && typeof h === 'string' && !isPortHandle(h) && !h.includes('/') && h !== '') return portByNetdev(this, h, opts);
       return this.get(Cmd.PORT_GET, portAttrs(plain ?? parsePortHandle(handleOrNetdev)), opts, decodePort);
     } catch (e) {
       // input refused synchronously still reaches the caller as a rejected promise (settle(), without its closure)
