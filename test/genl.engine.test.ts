@@ -192,6 +192,21 @@ describe('genl: the request engine on a fake kernel', () => {
       });
     }
 
+    it('after each send of a burst the socket is read until that send is answered, not the calls still queued', async () => {
+      const { k, c } = open();
+      const done: boolean[] = [];
+      const t = k as FakeKernel & { sendAndPoll?: (b: readonly Buffer[], sent: () => void, until?: () => boolean) => void };
+      t.sendAndPoll = (bufs, sent, until) => {
+        k.send(bufs);
+        sent();
+        k.poll();
+        // what the engine tells the transport once this send's answers are read: stop (no read of an empty socket)
+        done.push(until!());
+      };
+      await Promise.all(Array.from({ length: 100 }, (_, i) => c.request(spec(i))));
+      assert.deepEqual(done, [true, true, true, true]);
+    });
+
     it('requests made in different ticks go out in different sends', async () => {
       const { k, c } = open();
       await c.request(spec(1));

@@ -102,8 +102,9 @@ export class Connection {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.sendQueue = new SendQueue(transport, this.stats, {
       closed: () => this.closedBy !== undefined,
-      // poll()'s stop condition after a send: every request has its answer
-      nothingPending: () => this.calls.size === 0,
+      // poll()'s stop condition after a send: every request sent has its answer (the calls still queued have none
+      // to read; one given up on while queued may make this true early: what is left is read from the event loop)
+      nothingPending: () => this.calls.size <= this.sendQueue.unsent,
       // nothing of the call went out: forget its sequence number, free the dump slot
       refused: (p, err) => {
         this.calls.forget(p);
