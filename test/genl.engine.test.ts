@@ -728,6 +728,30 @@ describe('genl: the request engine on a fake kernel', () => {
     });
   });
 
+  describe('what the engine keeps reachable', () => {
+    it('the value of a call it has settled: not kept (the last promise\'s resolving functions are let go)', function () {
+      this.timeout(20_000);
+      const script = `
+        const { Connection } = require(${JSON.stringify(require.resolve('../src/genl/connection'))});
+        const { FakeKernel, ack } = require(${JSON.stringify(require.resolve('./helpers/fake-kernel'))});
+        const { startRequest, finishRequest } = require(${JSON.stringify(require.resolve('../src/genl/message'))});
+        const c = new Connection(new FakeKernel({ handler: (r) => ack(r) }));
+        (async () => {
+          let replies = await c.request({ msg: finishRequest(startRequest(0x20, 5, 1, 1)), op: 'test' });
+          const ref = new WeakRef(replies);
+          replies = undefined;
+          await c.close();
+          await new Promise((r) => setTimeout(r, 10));
+          global.gc();
+          console.log(ref.deref() === undefined ? 'collected' : 'kept');
+        })();
+      `;
+      const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', timeout: 15_000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'collected');
+    });
+  });
+
   describe('the deadline timer and the process', () => {
     it('an idle connection does not hold the process up: it exits as soon as its last call is answered', function () {
       this.timeout(20_000);

@@ -138,7 +138,6 @@ export class Devlink {
     });
   }
 
-
   // -- devices -------------------------------------------------------------------------
 
   /** Every devlink instance (devlink dev show). */

@@ -53,8 +53,9 @@ export type { ConnectionStats, DecodedRequestSpec, DumpSpec, RequestSpec } from 
  * The resolving functions of the promise made last: `new Promise(keepResolvers)` hands
  * them over synchronously, with no executor closure made per call (enqueue()).
  */
-let madeResolve: (v: unknown) => void = () => {};
-let madeReject: (e: unknown) => void = () => {};
+const NOT_MADE = (): void => {};
+let madeResolve: (v: unknown) => void = NOT_MADE;
+let madeReject: (e: unknown) => void = NOT_MADE;
 const keepResolvers = (resolve: (v: NlMsg[]) => void, reject: (e: unknown) => void): void => {
   madeResolve = resolve as (v: unknown) => void;
   madeReject = reject;
@@ -205,6 +206,8 @@ export class Connection {
       seq: 0, dump, spec, state: State.QUEUED, replies: NO_REPLIES, stream, interrupted: false, attempts: 0, atRisk: false,
       resolve: madeResolve, reject: madeReject, deadline: 0, timeoutMs: 0, onAbort: undefined,
     };
+    // let go of them: held here, they would keep the promise, and what it resolves with (a whole dump), reachable
+    madeResolve = madeReject = NOT_MADE;
     // what an executor does with a throw: the promise rejects
     try {
       this.start(p, spec, stream, expose);
