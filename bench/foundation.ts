@@ -23,7 +23,8 @@ import { decodeAttrs } from '../src/attrs/decode';
 import { encodeAttrs } from '../src/attrs/encode';
 import { defineAttrSet } from '../src/attrs/schema';
 import { GenericNetlink } from '../src/genl/generic';
-import { nlmsghdr, Nlmsghdr, NLH_FLAGS, NLH_LEN, NLH_PID, NLH_SEQ, NLH_TYPE } from '../src/genl/headers';
+import { nlmsghdr, Nlmsghdr } from '../src/genl/headers';
+import { NLH_FLAGS, NLH_LEN, NLH_PID, NLH_SEQ, NLH_TYPE } from '../src/genl/header-offsets';
 import { finishRequest, forEachMessage, NlMsg, startRequest } from '../src/genl/message';
 import { decodeMessage, portFrom } from '../src/devlink/decode';
 

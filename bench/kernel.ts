@@ -145,6 +145,9 @@ async function dumps(dl: Devlink, fast: Devlink, nports: number): Promise<void> 
   console.log(`  runs: lib ${runs(lib)} | bounded ${runs(libB)} | devlink ${runs(cli)}`);
 }
 
+/** Whether the first 1,000 gets of the process were shown (only those ran on an uncompiled get path). */
+let coldShown = false;
+
 async function gets(dl: Devlink, dev: string, dir: string): Promise<void> {
   const mine = (await dl.ports({ dev })).map((p) => p.handle);
   for (const n of GET_COUNTS) {
@@ -152,11 +155,18 @@ async function gets(dl: Devlink, dev: string, dir: string): Promise<void> {
     for (let i = 0; i < n; i++) handles.push(mine[i % mine.length]);
     const batch = path.join(dir, `batch-${n}`);
     writeFileSync(batch, handles.map((h) => `port show ${h}\n`).join(''));
-    for (const h of handles.slice(0, 100)) await dl.port(h); // warm-up
+    // Warm-up: the first 1,000 awaited gets of the process, timed on their own (the get path not compiled yet), then
+    // gets until V8 has compiled it: in UML, 100 gets of warm-up left the next three rounds of 1,000 at 2-3x the
+    // steady state (--trace-opt: 99, 40, then 12 functions optimized during them; bench/README.md).
+    let t = process.hrtime.bigint();
+    for (const h of handles.slice(0, 1000)) await dl.port(h);
+    const cold = ms(t);
+    for (let i = 0; i < 5000; i++) await dl.port(handles[i % handles.length]);
+    await Promise.all(handles.map((h) => dl.port(h)));
     const each: number[] = [], flight: number[] = [], cli: number[] = [];
-    const rounds = 3;
+    const rounds = 5;
     for (let r = 0; r < rounds; r++) {
-      let t = process.hrtime.bigint();
+      t = process.hrtime.bigint();
       for (const h of handles) await dl.port(h);
       each.push(ms(t));
       t = process.hrtime.bigint();
@@ -170,6 +180,8 @@ async function gets(dl: Devlink, dev: string, dir: string): Promise<void> {
     console.log(`  devlink-sf port(), all in flight  ${f1(F)} ms  ${per(F)}`);
     console.log(`  devlink-sf port(), await each     ${f1(E)} ms  ${per(E)}`);
     console.log(`  devlink -b (one batch)            ${f1(C)} ms  ${per(C)}   (${ratio(C, F)} in flight, ${ratio(C, E)} await each)`);
+    if (!coldShown) console.log(`  the first 1,000 awaited gets      ${f1(cold)} ms  ${per(cold * n / 1000)}   (before the warm-up: get path not compiled)`);
+    coldShown = true;
   }
 }
 

@@ -7,7 +7,7 @@ import {
   addPortAttrs, devlinkRequest, eswitchAttrs, paramSetRequest, portAttrs, portFunctionAttrs, rateSettingsAttrs,
 } from '../src/devlink/requests';
 import { Cmd, ParamType } from '../src/devlink/constants';
-import { parseDevHandle, parseMac, parsePortHandle } from '../src/devlink/handle';
+import { parseDevHandle, parseMac, parsePortHandle, plainPortHandle } from '../src/devlink/handle';
 
 const FAMILY = 0x1f;
 
@@ -129,6 +129,68 @@ describe('devlink requests: input checked before anything is built', () => {
     refuses(() => parsePortHandle('pci/0000:06:00.0/x'), 'port');
     refuses(() => parsePortHandle('pci/0000:06:00.0/4294967296'), 'port');
     assert.deepEqual(parsePortHandle('pci/0000:06:00.0/4294967295'), { bus: 'pci', dev: '0000:06:00.0', index: 4294967295 });
+  });
+
+  it('port handles read in one scan (plainPortHandle) are what the full checks make of them; the rest is left to those', () => {
+    // what parsePortHandle accepts, written here independently: three parts, plain names, a decimal 32-bit index
+    const reference = (h: string): { bus: string; dev: string; index: number } | undefined => {
+      const parts = h.split('/');
+      if (parts.length !== 3 || !parts.every((p) => /^[\w.:-]+$/.test(p)) || !/^\d+$/.test(parts[2])) return undefined;
+      const index = Number(parts[2]);
+      return index > 0xffffffff ? undefined : { bus: parts[0], dev: parts[1], index };
+    };
+    const fixed = [
+      'pci/0000:06:00.0/32768', 'netdevsim/netdevsim10/0', 'a/b/4294967295', 'a/b/4294967296', 'a/b/00000000007', 'a/b/0042',
+      'pci/0000:06:00.0', 'pci/0000:06:00.0/', '/0000:06:00.0/1', 'pci//1', 'pci/x/1/2', 'pci/x/-1', 'pci/x/1a', 'pci/x/ 1',
+      'pci/dév/1', 'pci/x\0/1', 'pci/a b/1', 'A_b.c-d:e/Z9/9', '', '///', 'pci/x/99999999999',
+    ];
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const alphabet = ['a', 'Z', '0', '9', '/', '/', '.', ':', '-', '_', ' ', 'é', '\0', '\t', '1', '5'];
+    const chars = (n: number, from: readonly string[]): string => Array.from({ length: n }, () => from[rand(from.length)]).join('');
+    const digits = ['0', '1', '5', '9', '9', 'x'];
+    const plainChars = ['a', 'Z', '0', '.', ':', '-', '_'];
+    // mostly BUS/DEV/INDEX shaped (some plain, some not), the rest anything
+    const random = Array.from({ length: 3000 }, () => (rand(4) === 0
+      ? chars(1 + rand(14), alphabet)
+      : `${chars(rand(6), rand(3) ? plainChars : alphabet)}/${chars(rand(6), rand(3) ? plainChars : alphabet)}/${chars(rand(12), digits)}`));
+    let plain = 0;
+    for (const h of [...fixed, ...random]) {
+      const fast = plainPortHandle(h);
+      const ref = reference(h);
+      if (fast !== undefined) {
+        plain++;
+        assert.deepEqual(fast, ref, h);
+      }
+      // the full checks also take what the scan leaves (more than 10 digits with leading zeros, names such as "dév")
+      if (ref !== undefined) assert.deepEqual(parsePortHandle(h), ref, h);
+      else if (fast === undefined) {
+        try {
+          parsePortHandle(h);
+        } catch (e) {
+          assert.ok(e instanceof ValidationError && e.field === 'port', h);
+        }
+      }
+    }
+    assert.ok(plain > 300, `only ${plain} inputs took the one-scan path`);
+    assert.equal(plainPortHandle('a/b/00000000007'), undefined);
+    assert.deepEqual(parsePortHandle('a/b/00000000007'), { bus: 'a', dev: 'b', index: 7 });
+  });
+
+  it('requests share one writer: a refused value or a request built meanwhile leaves no trace in the next', () => {
+    const good = (): string => devlinkRequest(FAMILY, Cmd.PORT_GET, portAttrs(port)).toString('hex');
+    const expected = good();
+    assert.throws(() => devlinkRequest(FAMILY, Cmd.PORT_GET, { ...portAttrs(port), portIndex: -1 }), ValidationError);
+    assert.equal(good(), expected);
+    // a getter of the attributes building a request of its own while the first is being encoded
+    let inner = '';
+    const attrs = { busName: 'pci', get devName(): string { inner = good(); return '0000:06:00.0'; }, portIndex: 1 };
+    assert.equal(devlinkRequest(FAMILY, Cmd.PORT_GET, attrs).toString('hex'), expected);
+    assert.equal(inner, expected);
+    const a = devlinkRequest(FAMILY, Cmd.PORT_GET, portAttrs(port));
+    const b = devlinkRequest(FAMILY, Cmd.PORT_GET, portAttrs(parsePortHandle('pci/0000:06:00.0/2')));
+    assert.notEqual(a.buffer === b.buffer && a.byteOffset === b.byteOffset, true, 'each request has bytes of its own');
+    assert.equal(a.toString('hex'), expected);
   });
 
   it('MAC addresses: six octets, unicast', () => {

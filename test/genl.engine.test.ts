@@ -192,6 +192,21 @@ describe('genl: the request engine on a fake kernel', () => {
       });
     }
 
+    it('after each send of a burst the socket is read until that send is answered, not the calls still queued', async () => {
+      const { k, c } = open();
+      const done: boolean[] = [];
+      const t = k as FakeKernel & { sendAndPoll?: (b: readonly Buffer[], sent: () => void, until?: () => boolean) => void };
+      t.sendAndPoll = (bufs, sent, until) => {
+        k.send(bufs);
+        sent();
+        k.poll();
+        // what the engine tells the transport once this send's answers are read: stop (no read of an empty socket)
+        done.push(until!());
+      };
+      await Promise.all(Array.from({ length: 100 }, (_, i) => c.request(spec(i))));
+      assert.deepEqual(done, [true, true, true, true]);
+    });
+
     it('requests made in different ticks go out in different sends', async () => {
       const { k, c } = open();
       await c.request(spec(1));
@@ -710,6 +725,30 @@ describe('genl: the request engine on a fake kernel', () => {
       for (; i < 2000; i++) await c.request(spec(i));
       assert.ok(immediateAt >= 0 && immediateAt < 200, `the immediate ran after call ${immediateAt}`);
       assert.ok(timerAt >= 0 && timerAt < 400, `the timer ran after call ${timerAt}`);
+    });
+  });
+
+  describe('what the engine keeps reachable', () => {
+    it('the value of a call it has settled: not kept (the last promise\'s resolving functions are let go)', function () {
+      this.timeout(20_000);
+      const script = `
+        const { Connection } = require(${JSON.stringify(require.resolve('../src/genl/connection'))});
+        const { FakeKernel, ack } = require(${JSON.stringify(require.resolve('./helpers/fake-kernel'))});
+        const { startRequest, finishRequest } = require(${JSON.stringify(require.resolve('../src/genl/message'))});
+        const c = new Connection(new FakeKernel({ handler: (r) => ack(r) }));
+        (async () => {
+          let replies = await c.request({ msg: finishRequest(startRequest(0x20, 5, 1, 1)), op: 'test' });
+          const ref = new WeakRef(replies);
+          replies = undefined;
+          await c.close();
+          await new Promise((r) => setTimeout(r, 10));
+          global.gc();
+          console.log(ref.deref() === undefined ? 'collected' : 'kept');
+        })();
+      `;
+      const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', timeout: 15_000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'collected');
     });
   });
 

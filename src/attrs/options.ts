@@ -27,7 +27,9 @@ export function checkKeys<T extends object>(o: T | undefined, field: string, all
   if (o === null || typeof o !== 'object' || Array.isArray(o)) {
     throw new ValidationError(field || 'options', `expected an object, got ${describeValue(o)}`);
   }
-  for (const k of Object.keys(o)) {
+  // for-in over own keys, not Object.keys(): no array per call (every call checks its options)
+  for (const k in o) {
+    if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
     if (!allowed.includes(k)) {
       const hint = nearest(k, allowed);
       const name = k.length > 64 ? `${k.slice(0, 61)}...` : k;

@@ -211,6 +211,21 @@ export class AttrWriter {
   }
 }
 
+/**
+ * For a writer used message after message (not part of the package's API): the bytes
+ * written in `w`, copied into a Buffer of their length, and `w` emptied for the next one.
+ */
+export function takeWritten(w: AttrWriter): Buffer {
+  const n = w.length;
+  const out = Buffer.allocUnsafe(n);
+  const b = w['buf'];
+  // a request is a few dozen bytes: a loop, where copy() of part of a buffer makes a view of it first
+  if (n <= 256) for (let i = 0; i < n; i++) out[i] = b[i];
+  else b.copy(out, 0, 0, n);
+  w.nestCancel(0);
+  return out;
+}
+
 function isAscii(s: string, len: number): boolean {
   for (let i = 0; i < len; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;

@@ -4,7 +4,6 @@
  * run a default command when no word is left ("dev" is "dev show").
  */
 import { Args, UsageError } from './args';
-import { helpFor } from './help';
 import type { Session } from './session';
 
 type Run = (s: Session, a: Args) => Promise<void>;
@@ -37,6 +36,14 @@ const health = (): Promise<typeof import('./cmd-health')> => Promise.resolve().t
 const region = (): Promise<typeof import('./cmd-region')> => Promise.resolve().then(() => require('./cmd-region.js'));
 const resource = (): Promise<typeof import('./cmd-resource')> => Promise.resolve().then(() => require('./cmd-resource.js'));
 const trap = (): Promise<typeof import('./cmd-trap')> => Promise.resolve().then(() => require('./cmd-trap.js'));
+
+/**
+ * The help of a command (help.ts), loaded when help is printed: its texts are a fifth of
+ * what a command's start would otherwise load (bench/README.md).
+ */
+export function helpFor(path: readonly string[]): string {
+  return (require('./help.js') as typeof import('./help')).helpFor(path);
+}
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const devShow = lazy(dev, (m) => m.devShow);

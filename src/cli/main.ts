@@ -7,16 +7,20 @@
 import { readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { strerror } from '../genl/errno';
-import { batchLines } from './batch';
-import { dispatch, resolvePath } from './commands';
-import { describeError } from './errors';
-import { helpFor } from './help';
+import { dispatch, helpFor, resolvePath } from './commands';
 import { parseGlobal } from './options';
 import { CliIo, MainOptions, Session } from './session';
 import { signalStatus } from './signals';
 
 export type { MainOptions } from './session';
+
+/**
+ * What reports a failure (errors.ts, and errno's names through it), loaded when one is
+ * reported: a command that succeeds does not load it (bench/README.md, the CLI's start).
+ */
+function failures(): typeof import('./errors') {
+  return require('./errors.js') as typeof import('./errors');
+}
 
 function version(): string {
   try {
@@ -38,7 +42,7 @@ async function runOne(s: Session, words: readonly string[]): Promise<number> {
     return s.interruptedBy !== undefined && !s.signalIsNormalEnd ? signalStatus(s.interruptedBy) : 0;
   } catch (e) {
     s.flush();
-    const text = describeError(e, s.opts.netns !== undefined ? { netns: s.opts.netns } : {});
+    const text = failures().describeError(e, s.opts.netns !== undefined ? { netns: s.opts.netns } : {});
     if (text === undefined) throw e;
     s.err(text);
     // a command that a signal stopped (sf create rolled back) reports, then ends as the signal would
@@ -62,14 +66,16 @@ async function runBatch(s: Session, file: string): Promise<number> {
     text = await readBatch(s, file);
   } catch (e) {
     const errno = (e as NodeJS.ErrnoException).errno;
-    s.err(`Cannot open file "${file}" for reading: ${errno !== undefined ? strerror(Math.abs(errno)) : (e as Error).message}\n`);
+    const why = errno !== undefined ? (require('../genl/errno.js') as typeof import('../genl/errno')).strerror(Math.abs(errno)) : (e as Error).message;
+    s.err(`Cannot open file "${file}" for reading: ${why}\n`);
     return 1;
   }
   let lines;
   try {
-    lines = batchLines(text);
+    // loaded for -b only (a command's start loads what it uses)
+    lines = (require('./batch.js') as typeof import('./batch')).batchLines(text);
   } catch (e) {
-    s.err(describeError(e) ?? String(e));
+    s.err(failures().describeError(e) ?? String(e));
     return 1;
   }
   let code = 0;
@@ -102,7 +108,7 @@ export async function main(argv: readonly string[], o: MainOptions = {}): Promis
   try {
     parsed = parseGlobal(argv);
   } catch (e) {
-    io.stderr.write(describeError(e) ?? String(e));
+    io.stderr.write(failures().describeError(e) ?? String(e));
     return 1;
   }
   const { opts, words } = parsed;

@@ -7,6 +7,9 @@
 import { UsageError } from './args';
 import type { GlobalOptions } from './session';
 
+/** The environment variable that names a background simulator's state file (sim-daemon.ts): every command then runs on it. */
+export const SIM_ENV = 'DEVLINK_SF_SIM';
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface OptDef {

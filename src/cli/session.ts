@@ -10,11 +10,15 @@ import { FamilyNotFoundError } from '../genl/errors';
 import type { GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
 import type { Transport } from '../genl/transport';
 import { UsageError } from './args';
-import { errorLine, warningLine } from './errors';
 import { Printer } from './output';
 import type { SimHandle } from './sim';
 import { exitBy, Interrupted, onSignal } from './signals';
-import { daemonHandle, readSimState, SIM_ENV, simStatePath } from './sim-daemon';
+import { SIM_ENV } from './options';
+
+/** errors.ts, loaded when a line of it is printed: a command that succeeds does not load it (main.ts's failures()). */
+function errorLines(): typeof import('./errors') {
+  return require('./errors.js') as typeof import('./errors');
+}
 
 export interface OutStream {
   write(s: string): unknown;
@@ -175,7 +179,7 @@ export class Session {
   }
 
   /** A warning the kernel gave with a request it carried out, as iproute2 prints it (`Warning: ...`). */
-  private readonly printWarning = (w: { readonly message: string }): void => this.err(warningLine(w.message));
+  private readonly printWarning = (w: { readonly message: string }): void => this.err(errorLines().warningLine(w.message));
 
   /** Whether the session's connections go to a simulator of ours (not a caller's transport). */
   private get ownSimulator(): boolean {
@@ -190,6 +194,7 @@ export class Session {
    */
   private simulator(): Promise<SimHandle> {
     const find = async (): Promise<SimHandle> => {
+      const { daemonHandle, readSimState, simStatePath } = require('./sim-daemon.js') as typeof import('./sim-daemon');
       const file = simStatePath(this.io.env);
       if (this.opts.simConfig === undefined) {
         const state = await readSimState(file);
@@ -224,7 +229,7 @@ export class Session {
         if (!(e instanceof FamilyNotFoundError)) throw e;
         // iproute2's words, then why
         throw new UsageError(`Failed to connect to ${family} Netlink\n` +
-          errorLine(`this kernel has no "${family}" generic netlink family, so no devlink device (try --sim)`));
+          errorLines().errorLine(`this kernel has no "${family}" generic netlink family, so no devlink device (try --sim)`));
       }
     };
     const p = (this.dl ??= open());

@@ -14,7 +14,9 @@ import { UsageError } from './args';
 import type { SimHandle } from './sim';
 import { alive } from './sim-temp';
 
-export const SIM_ENV = 'DEVLINK_SF_SIM';
+import { SIM_ENV } from './options';
+
+export { SIM_ENV };
 
 /** What the state file holds. */
 export interface SimState {

@@ -6,7 +6,7 @@
 import { ValidationError } from '../attrs/errors';
 import { checkKeys, describeValue } from '../attrs/options';
 import { checkCallOptions } from '../genl/call-options';
-import { CallOptions, RequestSpec } from '../genl/connection';
+import { CallOptions, DecodedRequestSpec, RequestSpec } from '../genl/connection';
 import { ClosedError } from '../genl/errors';
 import type { GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
 import { NlMsg } from '../genl/message';
@@ -15,7 +15,8 @@ import { Cmd, cmdName, ParamType } from './constants';
 import { deviceFrom, decodeMessage, eswitchFrom, infoFrom, paramFrom, portFrom, rateFrom } from './decode';
 import { makeDevlinkError, NotFoundError } from './errors';
 import { DevlinkEvents } from './events';
-import { checkName, checkNameString, isPortHandle, parseDevHandle, parsePortHandle, parseRateHandle } from './handle';
+import { checkName, checkNameString, isPortHandle, parseDevHandle, parsePortHandle, parseRateHandle, plainPortHandle } from './handle';
+import { DevlinkCall } from './call';
 import { DevlinkMonitor, monitor, MonitorOptions } from './monitor';
 import { PortWatch, WatchPortsOptions } from './port-watch';
 import { reloadDevice } from './reload';
@@ -30,8 +31,8 @@ import { flash, FlashOptions, FlashUpdate } from './flash';
 import { DevlinkResource, DpipeTable, resources } from './resources';
 import { LifecycleOptions, SfTarget, Subfunction, SubfunctionManager, SubfunctionSpec } from './subfunction';
 import {
-  addPortAttrs, devAttrs, DevlinkRequestAttrs, devlinkRequest, eswitchAttrs, ONE_REPLY, PARAM_CMODES, paramSetRequest, portAttrs,
-  portFunctionAttrs, portTypeAttrs, rateAttrs, rateHandleAttrs, rateSettingsFor, splitAttrs, targetOf,
+  addPortAttrs, devAttrs, DevlinkRequestAttrs, devlinkRequest, eswitchAttrs, PARAM_CMODES, paramSetRequest, portAttrs,
+  portFunctionAttrs, portTypeAttrs, rateAttrs, rateHandleAttrs, rateSettingsFor, splitAttrs,
 } from './requests';
 import { decodeOne, dumpOf, onDevice, portByNetdev } from './dumps';
 import { devlinkAttrs } from './schema';
@@ -54,6 +55,9 @@ export { NotFoundError };
 /** Plumbing calls may also tell each message of the answer to `onReply`, in order with notifications. */
 export type PlumbingOptions = CallOptions & Pick<RequestSpec, 'onReply'>;
 const PLUMBING_KEYS = [...CALL_OPTION_KEYS, 'onReply'];
+
+/** The options of a call given none (one object, where a default `{}` made one per call). */
+const NO_OPTIONS: PlumbingOptions = Object.freeze({});
 
 /** The keys of setParam's options: its own and the call options. */
 const SET_PARAM_KEYS = [...SET_PARAM_OPTIONS_KEYS, ...CALL_OPTION_KEYS];
@@ -147,9 +151,21 @@ export class Devlink {
    * their values; onReply is for the library's own readers); a method's own options are
    * checked, and taken out, before.
    */
-  request(cmd: number, attrs: DevlinkRequestAttrs, opts: PlumbingOptions = {}): Promise<NlMsg[]> {
+  request(cmd: number, attrs: DevlinkRequestAttrs, opts: PlumbingOptions = NO_OPTIONS): Promise<NlMsg[]> {
     checkKeys(opts, '', PLUMBING_KEYS);
-    return this.send(devlinkRequest(this.family.id, cmd, attrs), cmd, opts, targetOf(attrs));
+    const c = new DevlinkCall(this.family.id, cmd, attrs, opts, undefined);
+    return this.refusing ? this.refused(c.op, opts)! : this.genl.connection.request(c);
+  }
+
+  /**
+   * request() whose one reply `decode` makes the call's value, in the engine before the
+   * promise settles (requestDecoded): the gets, one promise and one turn fewer each than
+   * awaiting request(). Throws ValidationError for bad options.
+   */
+  private get<T>(cmd: number, attrs: DevlinkRequestAttrs, opts: PlumbingOptions, decode: (replies: NlMsg[]) => T): Promise<T> {
+    checkKeys(opts, '', PLUMBING_KEYS);
+    const c = new DevlinkCall(this.family.id, cmd, attrs, opts, decode) as DecodedRequestSpec<T>;
+    return this.refusing ? this.refused(c.op, opts)! : this.genl.connection.requestDecoded(c);
   }
 
   /** A dump; resolves with every message. */
@@ -160,31 +176,23 @@ export class Devlink {
     return this.refused(op, opts) ?? this.genl.connection.dump({ ...opts, msg, op, attrs: devlinkAttrs, makeError: makeDevlinkError });
   }
 
-  /** `target` names the object in errors ("devlink port-get pci/0000:06:00.0/32768: No such device"). */
-  private send(msg: Buffer, cmd: number, opts: PlumbingOptions, target = ''): Promise<NlMsg[]> {
-    const op = `devlink ${cmdName(cmd)}${target ? ` ${target}` : ''}`;
-    return this.refused(op, opts) ?? this.genl.connection.request({
-      ...opts, msg, op, attrs: devlinkAttrs, makeError: makeDevlinkError, oneReply: ONE_REPLY.has(cmd),
-    });
-  }
-
   // -- devices -------------------------------------------------------------------------
 
   /** Every devlink instance (devlink dev show). */
   async devices(opts: CallOptions = {}): Promise<DevlinkDevice[]> { return (await this.dump(Cmd.GET, {}, opts)).map((m) => deviceFrom(decodeMessage(m))); }
   /** One instance ('pci/0000:06:00.0'); a DevlinkError (ENODEV) when there is none. */
-  async device(handle: string, opts: CallOptions = {}): Promise<DevlinkDevice> {
-    return decodeOne(await this.request(Cmd.GET, devAttrs(parseDevHandle(handle)), opts), deviceFrom, 'dev get');
+  device(handle: string, opts: CallOptions = NO_OPTIONS): Promise<DevlinkDevice> {
+    return settle(() => this.get(Cmd.GET, devAttrs(parseDevHandle(handle)), opts, decodeDevice));
   }
   /** The driver's name, serial number and versions of one instance (devlink dev info). */
-  async info(handle: string, opts: CallOptions = {}): Promise<DeviceInfo> {
-    return decodeOne(await this.request(Cmd.INFO_GET, devAttrs(parseDevHandle(handle)), opts), infoFrom, 'info get');
+  info(handle: string, opts: CallOptions = NO_OPTIONS): Promise<DeviceInfo> {
+    return settle(() => this.get(Cmd.INFO_GET, devAttrs(parseDevHandle(handle)), opts, decodeInfo));
   }
   /** info() of every instance. */
   async infos(opts: CallOptions = {}): Promise<DeviceInfo[]> { return (await this.dump(Cmd.INFO_GET, {}, opts)).map((m) => infoFrom(decodeMessage(m))); }
   /** The eswitch mode, inline mode and encap mode of a device (devlink dev eswitch show). */
-  async eswitch(handle: string, opts: CallOptions = {}): Promise<EswitchInfo> {
-    return decodeOne(await this.request(Cmd.ESWITCH_GET, devAttrs(parseDevHandle(handle)), opts), eswitchFrom, 'eswitch get');
+  eswitch(handle: string, opts: CallOptions = NO_OPTIONS): Promise<EswitchInfo> {
+    return settle(() => this.get(Cmd.ESWITCH_GET, devAttrs(parseDevHandle(handle)), opts, decodeEswitch));
   }
   /** Set the eswitch mode (SFs exist only in switchdev), inline mode or encap mode. */
   async setEswitch(handle: string, settings: EswitchSettings, opts: CallOptions = {}): Promise<void> {
@@ -200,10 +208,12 @@ export class Devlink {
     return dumpOf(this, Cmd.PARAM_GET, o, paramFrom, (p, h) => p.handle === `${h.bus}/${h.dev}`, true);
   }
   /** One parameter of a device, by name. */
-  async param(handle: string, name: string, opts: CallOptions = {}): Promise<DevlinkParam> {
-    const h = parseDevHandle(handle);
-    checkNameString(name, 'name', 'a parameter name');
-    return decodeOne(await this.request(Cmd.PARAM_GET, { ...devAttrs(h), paramName: name }, opts), paramFrom, 'param get');
+  param(handle: string, name: string, opts: CallOptions = NO_OPTIONS): Promise<DevlinkParam> {
+    return settle(() => {
+      const h = parseDevHandle(handle);
+      checkNameString(name, 'name', 'a parameter name');
+      return this.get(Cmd.PARAM_GET, { ...devAttrs(h), paramName: name }, opts, decodeParam);
+    });
   }
   /**
    * Set a parameter; its type is read from the kernel first, as iproute2 does. Everything
@@ -218,7 +228,9 @@ export class Devlink {
     }
     const current = await this.param(handle, name, call);
     const type = typeof current.type === 'number' ? current.type : ParamType[current.type];
-    await this.send(paramSetRequest(this.family.id, h, name, type, value, cmode), Cmd.PARAM_SET, call, `${h.bus}/${h.dev} param ${name}`);
+    const msg = paramSetRequest(this.family.id, h, name, type, value, cmode);
+    const c = new DevlinkCall(this.family.id, Cmd.PARAM_SET, {}, call, undefined, msg, `${h.bus}/${h.dev} param ${name}`);
+    await (this.refusing ? this.refused(c.op, call)! : this.genl.connection.request(c));
   }
 
   // -- ports ---------------------------------------------------------------------------
@@ -226,11 +238,17 @@ export class Devlink {
   /** Every port, or the ports of one device (filtered by the kernel where it can: dumpOf). */
   async ports(o: DeviceFilter & CallOptions = {}): Promise<DevlinkPort[]> { return dumpOf(this, Cmd.PORT_GET, o, portFrom, onDevice, true); }
   /** One port by handle ('pci/0000:06:00.0/32768') or by its netdev name ('eth6'), like iproute2. */
-  async port(handleOrNetdev: string, opts: CallOptions = {}): Promise<DevlinkPort> {
-    if (typeof handleOrNetdev === 'string' && !isPortHandle(handleOrNetdev) && !handleOrNetdev.includes('/') && handleOrNetdev !== '') {
-      return portByNetdev(this, handleOrNetdev, opts);
+  port(handleOrNetdev: string, opts: CallOptions = NO_OPTIONS): Promise<DevlinkPort> {
+    try {
+      // a handle as the kernel writes them first: one scan (port gets come by the thousand)
+      const h = handleOrNetdev;
+      const plain = typeof h === 'string' ? plainPortHandle(h) : undefined;
+      if (plain === undefined && typeof h === 'string' && !isPortHandle(h) && !h.includes('/') && h !== '') return portByNetdev(this, h, opts);
+      return this.get(Cmd.PORT_GET, portAttrs(plain ?? parsePortHandle(handleOrNetdev)), opts, decodePort);
+    } catch (e) {
+      // input refused synchronously still reaches the caller as a rejected promise (settle(), without its closure)
+      return Promise.reject(e);
     }
-    return decodeOne(await this.request(Cmd.PORT_GET, portAttrs(parsePortHandle(handleOrNetdev)), opts), portFrom, 'port get');
   }
   /** DEVLINK_CMD_PORT_NEW; the kernel answers with the new port (command NEW), returned decoded. */
   async addPort(dev: string, o: AddPortOptions, opts: CallOptions = {}): Promise<DevlinkPort> {
@@ -259,8 +277,8 @@ export class Devlink {
   /** Rate objects (leaves and nodes), of every device or of `o.dev`. */
   async rates(o: DeviceFilter & CallOptions = {}): Promise<DevlinkRate[]> { return dumpOf(this, Cmd.RATE_GET, o, rateFrom, onDevice, true); }
   /** One rate object ('pci/0000:06:00.0/32768' for a leaf, 'pci/0000:06:00.0/group1' for a node). */
-  async rate(handle: string, opts: CallOptions = {}): Promise<DevlinkRate> {
-    return decodeOne(await this.request(Cmd.RATE_GET, rateHandleAttrs(handle), opts), rateFrom, 'rate get');
+  rate(handle: string, opts: CallOptions = NO_OPTIONS): Promise<DevlinkRate> {
+    return settle(() => this.get(Cmd.RATE_GET, rateHandleAttrs(handle), opts, decodeRate));
   }
   /** Create a rate node ('pci/0000:06:00.0/group1'). */
   async addRateNode(handle: string, settings: RateSettings = {}, opts: CallOptions = {}): Promise<void> {
@@ -415,6 +433,14 @@ export class Devlink {
     return this.events.stats;
   }
 }
+
+// The gets' decoders (Devlink.get): module functions, not a closure per call.
+const decodeDevice = (r: NlMsg[]): DevlinkDevice => decodeOne(r, deviceFrom, 'dev get');
+const decodeInfo = (r: NlMsg[]): DeviceInfo => decodeOne(r, infoFrom, 'info get');
+const decodeEswitch = (r: NlMsg[]): EswitchInfo => decodeOne(r, eswitchFrom, 'eswitch get');
+const decodeParam = (r: NlMsg[]): DevlinkParam => decodeOne(r, paramFrom, 'param get');
+const decodePort = (r: NlMsg[]): DevlinkPort => decodeOne(r, portFrom, 'port get');
+const decodeRate = (r: NlMsg[]): DevlinkRate => decodeOne(r, rateFrom, 'rate get');
 
 /** Input refused synchronously still reaches the caller as a rejected promise. */
 function settle<T>(f: () => Promise<T>): Promise<T> {

@@ -72,6 +72,8 @@ export function parseDevHandle(handle: unknown, field = 'dev'): DevHandle {
 
 /** 'pci/0000:06:00.0/32768' → { bus, dev, index }. */
 export function parsePortHandle(handle: unknown, field = 'port'): PortHandle {
+  const plain = typeof handle === 'string' ? plainPortHandle(handle) : undefined;
+  if (plain !== undefined) return plain;
   const [bus, dev, index] = splitHandle(handle, field, 3, PORT_SHAPE);
   if (!/^\d+$/.test(index)) throw new ValidationError(field, `${describeValue(handle)} is not ${PORT_SHAPE}: its index is not a number`);
   return { bus, dev, index: portIndexOf(index, field) };
@@ -88,6 +90,50 @@ function portIndexOf(digits: string, field: string): number {
   if (index > 0xffffffff) throw new ValidationError(field, `port index ${describeValue(digits)} does not fit in 32 bits`);
   return index;
 }
+
+/** Whether `c` is a character of PLAIN_NAME: [A-Za-z0-9_.:-]. */
+function isPlainCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 58) || c === 95 || c === 46 || c === 45;
+}
+
+/** The end of the plain name (PLAIN_NAME's characters) starting at `i` in `s`: `i` when there is none. */
+function plainEnd(s: string, i: number): number {
+  const n = s.length;
+  while (i < n && isPlainCode(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/**
+ * A port handle as every one the kernel makes is written, BUS/DEV/INDEX with plain names
+ * (PLAIN_NAME, at most MAX_NAME_BYTES) and a decimal index that fits in 32 bits, read in one
+ * scan (no split, no regular expression: port gets are made by the thousand); undefined for
+ * anything else, which parsePortHandle's full checks then accept or refuse. Where both
+ * accept a handle they return the same.
+ */
+export function plainPortHandle(s: string): PortHandle | undefined {
+  const busEnd = plainEnd(s, 0);
+  if (busEnd === 0 || busEnd > MAX_NAME_BYTES || s.charCodeAt(busEnd) !== 0x2f) return undefined;
+  const devEnd = plainEnd(s, busEnd + 1);
+  if (devEnd === busEnd + 1 || devEnd - busEnd - 1 > MAX_NAME_BYTES || s.charCodeAt(devEnd) !== 0x2f) return undefined;
+  const n = s.length;
+  // at most 10 digits: 4294967295 is the largest index
+  if (n === devEnd + 1 || n - devEnd - 1 > 10) return undefined;
+  let index = 0;
+  for (let i = devEnd + 1; i < n; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    index = index * 10 + d;
+  }
+  if (index > 0xffffffff) return undefined;
+  // the bus and device names of the handle before, when they are these: a burst of gets names one device
+  const bus = busEnd === lastBus.length && s.startsWith(lastBus) ? lastBus : (lastBus = s.slice(0, busEnd));
+  const dev = devEnd - busEnd - 1 === lastDev.length && s.startsWith(lastDev, busEnd + 1) ? lastDev : (lastDev = s.slice(busEnd + 1, devEnd));
+  return { bus, dev, index };
+}
+
+/** plainPortHandle's last bus and device names (shared by the handles, and the requests, of one device). */
+let lastBus = '';
+let lastDev = '';
 
 /** True when `s` looks like a port handle (BUS/DEV/INDEX), as opposed to a netdev name. */
 export function isPortHandle(s: string): boolean {

@@ -12,7 +12,7 @@ import { Encodable } from '../attrs/schema';
 import { ValidationError } from '../attrs/errors';
 import { checkKeys, describeValue } from '../attrs/options';
 import { NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from '../genl/constants';
-import { finishRequest, startRequest } from '../genl/message';
+import { finishRequest, finishRequestCopy, startRequest, startRequestIn } from '../genl/message';
 import { AttrWriter } from '../attrs/writer';
 import {
   Cmd, DEVLINK_GENL_VERSION, EncapMode, EswitchMode, FnCap, InlineMode, ParamCmode, ParamType, PortFlavour, PortType,
@@ -26,11 +26,32 @@ import {
 
 export type DevlinkRequestAttrs = Encodable<DevlinkAttrs>;
 
+/**
+ * The writer devlink requests are encoded in, then copied out of at their length: one
+ * Buffer per request, where a writer of its own made a writer, a buffer and a view of it
+ * (port gets come by the thousand). Taken while in use: a request built meanwhile (from a
+ * getter of the attributes, say) gets a writer of its own.
+ */
+let spareWriter: AttrWriter | undefined = new AttrWriter(256);
+
 /** One devlink message: `familyId` is the run-time id from nlctrl. */
 export function devlinkRequest(familyId: number, cmd: number, attrs: DevlinkRequestAttrs, dump = false): Buffer {
-  const w = startRequest(familyId, NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0), cmd, DEVLINK_GENL_VERSION, 0, 128);
-  encodeAttrs(devlinkAttrs, attrs, w);
-  return finishRequest(w);
+  const flags = NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0);
+  const spare = spareWriter;
+  if (spare === undefined) {
+    const w = startRequest(familyId, flags, cmd, DEVLINK_GENL_VERSION, 0, 128);
+    encodeAttrs(devlinkAttrs, attrs, w);
+    return finishRequest(w);
+  }
+  spareWriter = undefined;
+  try {
+    const w = startRequestIn(spare, familyId, flags, cmd, DEVLINK_GENL_VERSION);
+    encodeAttrs(devlinkAttrs, attrs, w);
+    return finishRequestCopy(w);
+  } finally {
+    spare.nestCancel(0); // empty again, also after a refused value (encodeAttrs leaves the header)
+    spareWriter = spare;
+  }
 }
 
 /**

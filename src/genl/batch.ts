@@ -6,7 +6,7 @@
  * never changed.
  */
 import { NLM_F_ACK, nlmsgAlign } from './constants';
-import { NLH_FLAGS, NLH_PID, NLH_SEQ } from './headers';
+import { NLH_FLAGS, NLH_PID, NLH_SEQ } from './header-offsets';
 
 /** The area's first size (it doubles for larger batches). */
 const SEND_AREA_SIZE = 16 * 1024;

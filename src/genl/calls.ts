@@ -9,6 +9,13 @@ import type { AsyncQueue } from './queue';
 import type { DecodedRequestSpec, DumpSpec } from './request-spec';
 import { SeqTable } from './seqtable';
 
+/**
+ * A call's replies before the first (Pending.replies): one shared empty array, where each
+ * call had one of its own; the first reply makes the call's own array (reply.ts), and a
+ * call that ends with none resolves with a new empty one (resolveCall).
+ */
+export const NO_REPLIES: NlMsg[] = Object.freeze([]) as unknown as NlMsg[];
+
 /** A call's life: waiting to be sent, sent, given up on while the kernel still answers, settled. */
 export const enum State { QUEUED, SENT, DRAINING, SETTLED }
 
@@ -127,7 +134,7 @@ export class CallTable {
 export function resolveCall(p: Pending, err: unknown): void {
   const spec = p.spec;
   if (err === undefined) {
-    if (spec.decode === undefined) return p.resolve(p.replies);
+    if (spec.decode === undefined) return p.resolve(p.replies === NO_REPLIES ? [] : p.replies);
     let value: unknown;
     try {
       value = spec.decode(p.replies);

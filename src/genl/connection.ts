@@ -27,7 +27,7 @@
  */
 import { NetlinkError } from '../attrs/errors';
 import { checkCallOptions, checkConnectionOptions, ConnectionOptions } from './call-options';
-import { CallTable, Pending, resolveCall, State } from './calls';
+import { CallTable, NO_REPLIES, Pending, resolveCall, State } from './calls';
 import { AbortError, ClosedError, DumpInterruptedError, KernelError, OverrunError, TimeoutError, TruncatedError } from './errors';
 import { kernelWarningOf } from './call-errors';
 import { AckInfo, forEachMessage, NlMsg } from './message';
@@ -48,6 +48,18 @@ export { SendError } from './call-errors';
 export type { KernelWarning } from './call-options';
 export { MAX_BATCH } from './send-queue';
 export type { ConnectionStats, DecodedRequestSpec, DumpSpec, RequestSpec } from './request-spec';
+
+/**
+ * The resolving functions of the promise made last: `new Promise(keepResolvers)` hands
+ * them over synchronously, with no executor closure made per call (enqueue()).
+ */
+const NOT_MADE = (): void => {};
+let madeResolve: (v: unknown) => void = NOT_MADE;
+let madeReject: (e: unknown) => void = NOT_MADE;
+const keepResolvers = (resolve: (v: NlMsg[]) => void, reject: (e: unknown) => void): void => {
+  madeResolve = resolve as (v: unknown) => void;
+  madeReject = reject;
+};
 
 export class Connection {
   private readonly calls = new CallTable((p) => this.launch(p));
@@ -91,8 +103,9 @@ export class Connection {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.sendQueue = new SendQueue(transport, this.stats, {
       closed: () => this.closedBy !== undefined,
-      // poll()'s stop condition after a send: every request has its answer
-      nothingPending: () => this.calls.size === 0,
+      // poll()'s stop condition after a send: every request sent has its answer (the calls still queued have none
+      // to read; one given up on while queued may make this true early: what is left is read from the event loop)
+      nothingPending: () => this.calls.size <= this.sendQueue.unsent,
       // nothing of the call went out: forget its sequence number, free the dump slot
       refused: (p, err) => {
         this.calls.forget(p);
@@ -187,33 +200,45 @@ export class Connection {
   }
 
   private enqueue(spec: Pending['spec'], dump: boolean, stream: AsyncQueue<NlMsg> | undefined, expose?: (p: Pending) => void): Promise<NlMsg[]> {
-    return new Promise<NlMsg[]>((resolve, reject) => {
-      const p: Pending = {
-        seq: 0, dump, spec, state: State.QUEUED, replies: [], interrupted: false, attempts: 0, atRisk: false,
-        resolve, reject, deadline: 0, timeoutMs: 0,
-      };
-      if (stream) p.stream = stream;
-      expose?.(p);
-      try {
-        checkCallOptions(spec);
-      } catch (e) {
-        return this.settle(p, e);
-      }
-      if (this.closedBy) return this.settle(p, new ClosedError(spec.op));
-      const { signal } = spec;
-      if (signal) {
-        if (signal.aborted) return this.settle(p, new AbortError(spec.op, signal.reason));
-        p.onAbort = stream ? () => this.abortStream(p) : () => this.abandon(p, true);
-        signal.addEventListener('abort', p.onAbort, { once: true });
-        if (stream) this.listeningStreams.add(p);
-      }
-      const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
-      if (timeoutMs > 0) {
-        p.timeoutMs = timeoutMs;
-        this.deadlines.add(p);
-      }
-      this.calls.launchOrWait(p);
-    });
+    const promise = new Promise<NlMsg[]>(keepResolvers);
+    // every field of a Pending from the start: one shape, nothing added later (a property added to an object allocates)
+    const p: Pending = {
+      seq: 0, dump, spec, state: State.QUEUED, replies: NO_REPLIES, stream, interrupted: false, attempts: 0, atRisk: false,
+      resolve: madeResolve, reject: madeReject, deadline: 0, timeoutMs: 0, onAbort: undefined,
+    };
+    // let go of them: held here, they would keep the promise, and what it resolves with (a whole dump), reachable
+    madeResolve = madeReject = NOT_MADE;
+    // what an executor does with a throw: the promise rejects
+    try {
+      this.start(p, spec, stream, expose);
+    } catch (e) {
+      p.reject(e);
+    }
+    return promise;
+  }
+
+  /** A new call: its options checked, its signal listened to, its deadline counted, launched or waiting for the dump slot. */
+  private start(p: Pending, spec: Pending['spec'], stream: AsyncQueue<NlMsg> | undefined, expose: ((p: Pending) => void) | undefined): void {
+    expose?.(p);
+    try {
+      checkCallOptions(spec);
+    } catch (e) {
+      return this.settle(p, e);
+    }
+    if (this.closedBy) return this.settle(p, new ClosedError(spec.op));
+    const { signal } = spec;
+    if (signal) {
+      if (signal.aborted) return this.settle(p, new AbortError(spec.op, signal.reason));
+      p.onAbort = stream ? () => this.abortStream(p) : () => this.abandon(p, true);
+      signal.addEventListener('abort', p.onAbort, { once: true });
+      if (stream) this.listeningStreams.add(p);
+    }
+    const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
+    if (timeoutMs > 0) {
+      p.timeoutMs = timeoutMs;
+      this.deadlines.add(p);
+    }
+    this.calls.launchOrWait(p);
   }
 
   private launch(p: Pending): void {
@@ -286,7 +311,7 @@ export class Connection {
     if (p.dump && p.interrupted) {
       const retries = p.spec.retryInterrupted ?? 0;
       if (!p.stream && p.attempts <= retries) {
-        p.replies = [];
+        p.replies = NO_REPLIES;
         p.interrupted = false;
         p.state = State.QUEUED;
         this.calls.launchOrWait(p, true);
@@ -325,9 +350,11 @@ export class Connection {
 
   /** Remove a call's abort listener. */
   private unlisten(p: Pending): void {
-    if (p.onAbort) p.spec.signal?.removeEventListener('abort', p.onAbort);
-    p.onAbort = undefined;
-    this.listeningStreams.delete(p);
+    if (p.onAbort) {
+      p.spec.signal?.removeEventListener('abort', p.onAbort);
+      p.onAbort = undefined;
+    }
+    if (p.stream) this.listeningStreams.delete(p);
   }
 
   /** The deadline timer fired at `t`: time out every call past its deadline; returns the next deadline. */

@@ -5,7 +5,7 @@
  * changed). Received datagrams are split into messages whose headers are read directly
  * (see headers.ts).
  */
-import { AttrWriter } from '../attrs/writer';
+import { AttrWriter, takeWritten } from '../attrs/writer';
 import { MalformedError } from '../attrs/errors';
 import { decodeAttrs } from '../attrs/decode';
 import { defineAttrSet } from '../attrs/schema';
@@ -13,7 +13,7 @@ import {
   GENL_HDRLEN, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_HDRLEN, NLMSGERR_ATTR_COOKIE, NLMSGERR_ATTR_MISS_NEST,
   NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY, nlmsgAlign,
 } from './constants';
-import { GENLH_CMD, GENLH_VERSION, NLH_FLAGS, NLH_LEN, NLH_PID, NLH_SEQ, NLH_TYPE, NLMSGERR_ERROR, NLMSGERR_MSG } from './headers';
+import { GENLH_CMD, GENLH_VERSION, NLH_FLAGS, NLH_LEN, NLH_PID, NLH_SEQ, NLH_TYPE, NLMSGERR_ERROR, NLMSGERR_MSG } from './header-offsets';
 
 /** One received netlink message: its header fields and where its bytes are. */
 export interface NlMsg {
@@ -32,7 +32,11 @@ export interface NlMsg {
 
 /** Start a generic netlink request: nlmsghdr + genlmsghdr, lengths patched by finishRequest. */
 export function startRequest(type: number, flags: number, cmd: number, version: number, hdrSize = 0, sizeHint = 128): AttrWriter {
-  const w = new AttrWriter(sizeHint);
+  return startRequestIn(new AttrWriter(sizeHint), type, flags, cmd, version, hdrSize);
+}
+
+/** startRequest in an empty writer of the caller's (one used again: finishRequestCopy); not part of the package's API. */
+export function startRequestIn(w: AttrWriter, type: number, flags: number, cmd: number, version: number, hdrSize = 0): AttrWriter {
   w.reserve(NLMSG_HDRLEN + GENL_HDRLEN + nlmsgAlign(hdrSize));
   w.patchU16(NLH_TYPE, type);
   w.patchU16(NLH_FLAGS, flags);
@@ -45,6 +49,12 @@ export function startRequest(type: number, flags: number, cmd: number, version: 
 export function finishRequest(w: AttrWriter): Buffer {
   w.patchU32(NLH_LEN, w.length);
   return w.finish();
+}
+
+/** finishRequest for a writer used again (startRequestIn): the message copied out into a Buffer of its own, the writer emptied. */
+export function finishRequestCopy(w: AttrWriter): Buffer {
+  w.patchU32(NLH_LEN, w.length);
+  return takeWritten(w);
 }
 
 /**

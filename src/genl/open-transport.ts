@@ -3,7 +3,6 @@
  * else the `netlink` npm package's, after one warning per process saying what is lost.
  */
 import { addonLoadError, loadAddon } from './addon';
-import { FallbackTransport } from './transport-fallback';
 import { NativeTransport } from './transport-native';
 import type { SocketOptions, Transport } from './transport';
 
@@ -33,5 +32,7 @@ function warnOnce(): void {
 export function openSocketTransport(opts: SocketOptions = {}): Transport {
   if (loadAddon() !== null) return NativeTransport.open(opts);
   warnOnce();
+  // loaded only here: where the addon loads, a start does not load the fallback
+  const { FallbackTransport } = require('./transport-fallback.js') as typeof import('./transport-fallback');
   return FallbackTransport.open(opts, `the native addon did not load: ${reason()}`);
 }

@@ -23,7 +23,7 @@ const MAX_BURST = 64;
 export interface SendQueueHooks {
   /** The connection is closed: stop sending. */
   readonly closed: () => boolean;
-  /** poll()'s stop condition after a send: every request has its answer. */
+  /** poll()'s stop condition after a send: every request sent has its answer (the queue's `unsent` are not waited for). */
   readonly nothingPending: () => boolean;
   /** Nothing of the call went out (the send failed): forget it and reject it with `err`. */
   readonly refused: (p: Pending, err: unknown) => void;
@@ -58,6 +58,8 @@ export class SendQueue {
   };
   /** Where a batch is assembled for its one send. */
   private readonly batchWriter = new BatchWriter();
+  /** During a flush, where the calls not yet taken into a batch start in outq (see unsent). */
+  private flushIndex = 0;
   /** The calls of the batch being sent, batch[0, batchCount) (flush() is never re-entered: handlers only push). */
   private readonly batch: Pending[] = [];
   private batchCount = 0;
@@ -78,6 +80,15 @@ export class SendQueue {
     private readonly stats: ConnectionStats,
     private readonly hooks: SendQueueHooks,
   ) {}
+
+  /**
+   * How many calls of the queue have not gone out yet (during a flush, those after the
+   * batch being sent): the socket holds no answer for them, so reading it again for them
+   * after a send would only find it empty (one system call per batch of a burst).
+   */
+  get unsent(): number {
+    return this.queuedCount - this.flushIndex;
+  }
 
   /** The calls waiting to go out. */
   get queued(): readonly Pending[] {
@@ -128,6 +139,7 @@ export class SendQueue {
           const p = outq[i++]!;
           if (p.state === State.QUEUED) batch[n++] = p;
         }
+        this.flushIndex = i;
         this.batchCount = n;
         if (n === 0) continue;
         this.batchSent = false;
@@ -153,6 +165,7 @@ export class SendQueue {
       batch.fill(undefined as unknown as Pending, 0, this.batchCount);
       this.batchCount = 0;
       // what was sent (or refused) leaves the queue, even if a handler threw
+      this.flushIndex = 0;
       this.take(i);
     }
   }

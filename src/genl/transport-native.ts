@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import { NetlinkError, ValidationError } from '../attrs/errors';
 import { loadAddon, addonLoadError } from './addon';
 import type { AddonConstants, NativeSocket } from './addon';
-import { NLH_SEQ } from './headers';
+import { NLH_SEQ } from './header-offsets';
 import { isSystemError, systemError } from './sockerr';
 import type { RecvInfo, SocketOptions, Transport, TransportFeatures, TransportHandlers } from './transport';
 
