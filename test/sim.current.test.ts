@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { Simulator } from '../src/sim';
 import { nest, nla, strz, u16, u32 } from './helpers/bytes';
-import { attr, attrOffset, dl, expectError, F, nested, NLMSG_DONE, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, RMsg, str, u32of, simAndRaw } from './sim.helpers';
+import {
+  attr, attrOffset, dl, expectError, F, nested, NLMSG_DONE, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, RMsg, str, u32of, simAndRaw,
+} from './sim.helpers';
 
 const REQ = F.REQUEST | F.ACK;
 const DEVS = [

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { Simulator } from '../src/sim';
 import { nest, nla, u16, u32 } from './helpers/bytes';
-import { attr, dl, expectError, F, nested, NLMSG_DONE, NLMSG_ERROR, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, REQ, RMsg, str, summary, TWO_PFS, u32of, simAndRaw } from './sim.helpers';
+import {
+  attr, dl, expectError, F, nested, NLMSG_DONE, NLMSG_ERROR, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, REQ, RMsg, str, summary, TWO_PFS,
+  u32of, simAndRaw,
+} from './sim.helpers';
 
 /** PORT_SET with a PORT_FUNCTION nest. */
 function fnSet(sim: Simulator, h: Buffer[], index: number, fn: Buffer[]): Buffer {

@@ -5,7 +5,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Simulator } from '../src/sim';
 import { nest, nla, strz, u16, u32 } from './helpers/bytes';
-import { attr, attrOffset, dl, expectError, F, nested, NLMSG_DONE, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, REQ, RMsg, str, TWO_PFS as DEVS, u32of, simAndRaw } from './sim.helpers';
+import {
+  attr, attrOffset, dl, expectError, F, nested, NLMSG_DONE, parse, PCI0, PCI1, portIndex, portNewAttrs, Raw, REQ, RMsg, str, TWO_PFS as DEVS, u32of,
+  simAndRaw,
+} from './sim.helpers';
 
 const AUX = [nla(1, strz('auxiliary')), nla(2, strz('mlx5_core.sf.2'))];
 /** The params an mlx5 SF instance announces, in registration order. */
