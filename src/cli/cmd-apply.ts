@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { strerror } from '../genl/errno';
 import { ApplyResult, DesiredState, parseDesiredState, PlanItem, planApply, runPlan } from '../devlink/apply';
+import { sfName } from '../devlink/lifecycle-spec';
 import { Args, matches, nextUint, parseUint, UsageError } from './args';
 import { describeError, Reported } from './errors';
 import { interruptionOf, StopSignal } from './signals';
@@ -78,10 +79,6 @@ async function readInput(s: Session, file: string): Promise<string> {
   let text = '';
   for await (const chunk of s.io.stdin) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
   return text;
-}
-
-function sfName(i: PlanItem): string {
-  return `${i.dev}${i.controller ? ` controller ${i.controller}` : ''} pfnum ${i.pfnum} sfnum ${i.sfnum}`;
 }
 
 /** What a create sets, in the words of `port function set`. */

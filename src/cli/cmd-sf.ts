@@ -14,6 +14,7 @@
 import type { Devlink } from '../devlink/devlink';
 import { DevlinkError } from '../devlink/errors';
 import { ENODEV_ERRNO } from '../genl/errno';
+import { sfName } from '../devlink/lifecycle-spec';
 import type { LifecycleOptions, Subfunction, SubfunctionSpec } from '../devlink/subfunction';
 import { findSfDevices, SfDevices } from '../devlink/sysfs';
 import type { DevlinkPort, ParamValue, PortFunctionCaps } from '../devlink/types';
@@ -142,11 +143,6 @@ async function lifecycle(s: Session, signal: AbortSignal | undefined, timeoutMs?
   return { sysfsRoot: await s.sysfsRoot(), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}) };
 }
 
-/** The SF as the library names it (SubfunctionError.sf). */
-function specName(t: { dev: string; pfnum: number; sfnum?: number; controller?: number }): string {
-  return `${t.dev}${t.controller ? ` controller ${t.controller}` : ''} pfnum ${t.pfnum} sfnum ${t.sfnum ?? DASH}`;
-}
-
 /** Run `body` with a signal that SIGINT or SIGTERM aborts (Session.interruptible); `sf` is what may be left. */
 async function interruptible<T>(s: Session, sf: string, body: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
   const guard = s.interruptible(() => `the sub-function ${sf}`);
@@ -172,7 +168,7 @@ function report(s: Session, sf: Subfunction, what: string): void {
 export async function sfCreate(s: Session, a: Args): Promise<void> {
   const { spec, timeoutMs } = parseSpec(a);
   await sfSection(s, async () => {
-    const sf = await interruptible(s, specName(spec), async (signal) => {
+    const sf = await interruptible(s, sfName(spec), async (signal) => {
       const dl = await s.devlink();
       return dl.createSubfunction({ ...spec, ...(await lifecycle(s, signal, timeoutMs)) });
     });
@@ -184,7 +180,7 @@ export async function sfCreate(s: Session, a: Args): Promise<void> {
 export async function sfEnsure(s: Session, a: Args): Promise<void> {
   const { spec, timeoutMs } = parseSpec(a);
   await sfSection(s, async () => {
-    const { sf, existed } = await interruptible(s, specName(spec), async (signal) => {
+    const { sf, existed } = await interruptible(s, sfName(spec), async (signal) => {
       const dl = await s.devlink();
       const was = (await dl.findSubfunction(spec, signal ? { signal } : {})) !== undefined;
       return { sf: await dl.ensureSubfunction({ ...spec, ...(await lifecycle(s, signal, timeoutMs)) }), existed: was };
@@ -228,7 +224,7 @@ export async function sfDestroy(s: Session, a: Args): Promise<void> {
   }
   const name = typeof target === 'string' ? target : `${target.dev} pfnum ${target.pfnum} sfnum ${target.sfnum}`;
   await sfSection(s, async () => {
-    const destroyed = await interruptible(s, typeof target === 'string' ? target : specName(target), async (signal) => {
+    const destroyed = await interruptible(s, typeof target === 'string' ? target : sfName(target), async (signal) => {
       const dl = await s.devlink();
       if (typeof target === 'string') await checkSfPort(dl, target);
       return dl.destroySubfunction(target, await lifecycle(s, signal, timeoutMs));

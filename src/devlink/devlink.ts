@@ -132,9 +132,8 @@ export class Devlink {
     return Object.create(this, { refusing: { value: false } }) as Devlink;
   }
 
-  /** After close() was called: the ClosedError the connection gives a call once closed (call options are checked first, as there). */
-  private refused(op: string, opts: CallOptions): Promise<never> | undefined {
-    if (!this.refusing) return undefined;
+  /** For a call made after close() was called: the ClosedError the connection gives a call once closed (call options are checked first, as there). */
+  private refused(op: string, opts: CallOptions): Promise<never> {
     try {
       checkCallOptions(opts);
     } catch (e) {
@@ -154,7 +153,7 @@ export class Devlink {
   request(cmd: number, attrs: DevlinkRequestAttrs, opts: PlumbingOptions = NO_OPTIONS): Promise<NlMsg[]> {
     checkKeys(opts, '', PLUMBING_KEYS);
     const c = new DevlinkCall(this.family.id, cmd, attrs, opts, undefined);
-    return this.refusing ? this.refused(c.op, opts)! : this.genl.connection.request(c);
+    return this.refusing ? this.refused(c.op, opts) : this.genl.connection.request(c);
   }
 
   /**
@@ -165,7 +164,7 @@ export class Devlink {
   private get<T>(cmd: number, attrs: DevlinkRequestAttrs, opts: PlumbingOptions, decode: (replies: NlMsg[]) => T): Promise<T> {
     checkKeys(opts, '', PLUMBING_KEYS);
     const c = new DevlinkCall(this.family.id, cmd, attrs, opts, decode) as DecodedRequestSpec<T>;
-    return this.refusing ? this.refused(c.op, opts)! : this.genl.connection.requestDecoded(c);
+    return this.refusing ? this.refused(c.op, opts) : this.genl.connection.requestDecoded(c);
   }
 
   /** A dump; resolves with every message. */
@@ -173,7 +172,7 @@ export class Devlink {
     checkKeys(opts, '', PLUMBING_KEYS);
     const msg = devlinkRequest(this.family.id, cmd, attrs, true);
     const op = `devlink ${cmdName(cmd)} dump`;
-    return this.refused(op, opts) ?? this.genl.connection.dump({ ...opts, msg, op, attrs: devlinkAttrs, makeError: makeDevlinkError });
+    return this.refusing ? this.refused(op, opts) : this.genl.connection.dump({ ...opts, msg, op, attrs: devlinkAttrs, makeError: makeDevlinkError });
   }
 
   // -- devices -------------------------------------------------------------------------
@@ -230,7 +229,7 @@ export class Devlink {
     const type = typeof current.type === 'number' ? current.type : ParamType[current.type];
     const msg = paramSetRequest(this.family.id, h, name, type, value, cmode);
     const c = new DevlinkCall(this.family.id, Cmd.PARAM_SET, {}, call, undefined, msg, `${h.bus}/${h.dev} param ${name}`);
-    await (this.refusing ? this.refused(c.op, call)! : this.genl.connection.request(c));
+    await (this.refusing ? this.refused(c.op, call) : this.genl.connection.request(c));
   }
 
   // -- ports ---------------------------------------------------------------------------
