@@ -60,8 +60,9 @@ function collect(): { handlers: TransportHandlers; got: { data: Buffer[]; from: 
   return {
     got,
     handlers: {
-      message: (d, from) => {
-        got.data.push(d);
+      message: (d, from, lent) => {
+        // a lent datagram is valid only during the call: kept, it is copied (the transport's contract)
+        got.data.push(lent ? Buffer.from(d) : d);
         got.from.push(from);
       },
       truncated: (seq, length) => void got.truncated.push([seq, length]),

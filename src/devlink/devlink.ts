@@ -175,10 +175,25 @@ export class Devlink {
     return this.refusing ? this.refused(op, opts) : this.genl.connection.dump({ ...opts, msg, op, attrs: devlinkAttrs, makeError: makeDevlinkError });
   }
 
+  /**
+   * A dump whose replies `each` decodes as they are read; resolves with what it made of
+   * them, in order. Each message's bytes are valid only during `each` (they may be a view
+   * of the socket's receive area): keep what you decode, not the message. Nothing of the
+   * dump is copied or held until its end, which is what makes a dump of thousands of
+   * ports cheap. A throw of `each` rejects the dump with it once the kernel has finished.
+   */
+  dumpEach<T>(cmd: number, attrs: DevlinkRequestAttrs, each: (m: NlMsg) => T, opts: PlumbingOptions = {}): Promise<T[]> {
+    checkKeys(opts, '', PLUMBING_KEYS);
+    const msg = devlinkRequest(this.family.id, cmd, attrs, true);
+    const op = `devlink ${cmdName(cmd)} dump`;
+    return this.refusing ? this.refused(op, opts)
+      : this.genl.connection.dumpDecoded({ ...opts, msg, op, attrs: devlinkAttrs, makeError: makeDevlinkError, each });
+  }
+
   // -- devices -------------------------------------------------------------------------
 
   /** Every devlink instance (devlink dev show). */
-  async devices(opts: CallOptions = {}): Promise<DevlinkDevice[]> { return (await this.dump(Cmd.GET, {}, opts)).map((m) => deviceFrom(decodeMessage(m))); }
+  devices(opts: CallOptions = {}): Promise<DevlinkDevice[]> { return settle(() => this.dumpEach(Cmd.GET, {}, (m) => deviceFrom(decodeMessage(m)), opts)); }
   /** One instance ('pci/0000:06:00.0'); a DevlinkError (ENODEV) when there is none. */
   device(handle: string, opts: CallOptions = NO_OPTIONS): Promise<DevlinkDevice> {
     return settle(() => this.get(Cmd.GET, devAttrs(parseDevHandle(handle)), opts, decodeDevice));
@@ -188,7 +203,7 @@ export class Devlink {
     return settle(() => this.get(Cmd.INFO_GET, devAttrs(parseDevHandle(handle)), opts, decodeInfo));
   }
   /** info() of every instance. */
-  async infos(opts: CallOptions = {}): Promise<DeviceInfo[]> { return (await this.dump(Cmd.INFO_GET, {}, opts)).map((m) => infoFrom(decodeMessage(m))); }
+  infos(opts: CallOptions = {}): Promise<DeviceInfo[]> { return settle(() => this.dumpEach(Cmd.INFO_GET, {}, (m) => infoFrom(decodeMessage(m)), opts)); }
   /** The eswitch mode, inline mode and encap mode of a device (devlink dev eswitch show). */
   eswitch(handle: string, opts: CallOptions = NO_OPTIONS): Promise<EswitchInfo> {
     return settle(() => this.get(Cmd.ESWITCH_GET, devAttrs(parseDevHandle(handle)), opts, decodeEswitch));

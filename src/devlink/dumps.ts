@@ -44,9 +44,13 @@ export async function dumpForDevice<T>(
   dl: Devlink, cmd: number, dev: DevHandle | undefined, decode: (a: DevlinkDecoded) => T,
   ofDevice: (x: T, h: DevHandle) => boolean, call: PlumbingOptions = {}, o: DeviceDumpOptions = {},
 ): Promise<T[]> {
-  const replies = await dl.dump(cmd, dev && o.named !== false ? devAttrs(dev) : {}, call);
-  const all = replies.map((m) => decode(decodeMessage(m)));
-  if (!dev || (replies.length > 0 && replies.every((m) => m.flags & NLM_F_DUMP_FILTERED))) return all;
+  // each reply decoded as it is read (its bytes may be lent: nothing of the dump is copied or held to its end)
+  let filtered = true;
+  const all = await dl.dumpEach(cmd, dev && o.named !== false ? devAttrs(dev) : {}, (m) => {
+    if (!(m.flags & NLM_F_DUMP_FILTERED)) filtered = false;
+    return decode(decodeMessage(m));
+  }, call);
+  if (!dev || (all.length > 0 && filtered)) return all;
   const mine = all.filter((x) => ofDevice(x, dev));
   if (o.mustExist && mine.length === 0) await dl.device(`${dev.bus}/${dev.dev}`, call);
   return mine;

@@ -21,6 +21,7 @@ export type EveryKey<T, K extends PropertyKey> = [Exclude<keyof T, K>] extends [
 export interface CallOptions {
   /** Milliseconds before the call rejects with TimeoutError, 0 to MAX_TIMEOUT_MS; 0 means no deadline. */
   readonly timeoutMs?: number;
+  /** Aborting it rejects the call with AbortError (a dump already sent is read to its end and dropped). */
   readonly signal?: AbortSignal;
 }
 

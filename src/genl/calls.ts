@@ -25,7 +25,10 @@ export interface Pending {
   readonly dump: boolean;
   readonly spec: DumpSpec & Partial<Pick<DecodedRequestSpec<unknown>, 'decode' | 'onError'>>;
   state: State;
+  /** The replies; with `spec.each`, what it made of each. */
   replies: NlMsg[];
+  /** What `spec.each` threw (the first throw): the call rejects with it when the kernel has finished. */
+  failed: unknown;
   /** Streamed dump: replies go here instead of `replies`. */
   stream?: AsyncQueue<NlMsg>;
   interrupted: boolean;

@@ -30,14 +30,16 @@ import { checkCallOptions, checkConnectionOptions, ConnectionOptions } from './c
 import { CallTable, NO_REPLIES, Pending, resolveCall, State } from './calls';
 import { AbortError, ClosedError, DumpInterruptedError, KernelError, OverrunError, TimeoutError, TruncatedError } from './errors';
 import { kernelWarningOf } from './call-errors';
-import { AckInfo, forEachMessage, NlMsg } from './message';
+import { NLMSG_HDRLEN, NLMSG_MIN_TYPE } from './constants';
+import { NLH_SEQ } from './header-offsets';
+import { AckInfo, forEachMessage, NlMsg, ownMessage } from './message';
 import { Notification, NotificationFanout, NotificationListener } from './notify';
 export type { Notification, NotificationListener } from './notify';
 import { AsyncQueue } from './queue';
 import { DeadlineTimer, now, UNSTAMPED } from './deadline-timer';
 import { MORE, readReply } from './reply';
 import { SendQueue } from './send-queue';
-import type { ConnectionStats, DecodedRequestSpec, DumpSpec, RequestSpec } from './request-spec';
+import type { ConnectionStats, DecodedDumpSpec, DecodedRequestSpec, DumpSpec, RequestSpec } from './request-spec';
 import { RecvInfo, Transport, TruncatedInfo } from './transport';
 
 /** Default per-call timeout. */
@@ -47,7 +49,7 @@ export type { CallOptions, ConnectionOptions } from './call-options';
 export { SendError } from './call-errors';
 export type { KernelWarning } from './call-options';
 export { MAX_BATCH } from './send-queue';
-export type { ConnectionStats, DecodedRequestSpec, DumpSpec, RequestSpec } from './request-spec';
+export type { ConnectionStats, DecodedDumpSpec, DecodedRequestSpec, DumpSpec, RequestSpec } from './request-spec';
 
 /**
  * The resolving functions of the promise made last: `new Promise(keepResolvers)` hands
@@ -76,6 +78,8 @@ export class Connection {
   private readonly listeningStreams = new Set<Pending>();
   /** The group of the datagram onDatagram() is splitting (a field, so the callback is made once). */
   private datagramGroup = 0;
+  /** While a lent datagram is dispatched: the sequence number of the decoding dump it answers (see onDatagram); else 0. */
+  private lentTo = 0;
   private readonly dispatchOne = (m: NlMsg): void => {
     if (!this.closedBy) this.dispatch(m, this.datagramGroup);
   };
@@ -114,7 +118,7 @@ export class Connection {
     });
     this.notify = new NotificationFanout(opts.notificationLimit ?? 65536, () => this.stats.listenerErrors++);
     transport.start({
-      message: (buf, from) => this.onDatagram(buf, from),
+      message: (buf, from, borrowed) => this.onDatagram(buf, from, borrowed === true),
       truncated: (seq, length, info) => this.onTruncated(seq, length, info),
       overrun: () => this.onOverrun(),
       error: (err) => this.fail(err),
@@ -138,6 +142,11 @@ export class Connection {
   /** Run a dump; resolves with every message once NLMSG_DONE arrives. */
   dump(spec: DumpSpec): Promise<NlMsg[]> {
     return this.enqueue(spec, true, undefined);
+  }
+
+  /** Run a dump whose replies `spec.each` decodes as they are read; resolves with the results once NLMSG_DONE arrives. */
+  dumpDecoded<T>(spec: DecodedDumpSpec<T>): Promise<T[]> {
+    return this.enqueue(spec, true, undefined) as Promise<unknown> as Promise<T[]>;
   }
 
   /**
@@ -203,7 +212,7 @@ export class Connection {
     const promise = new Promise<NlMsg[]>(keepResolvers);
     // every field of a Pending from the start: one shape, nothing added later (a property added to an object allocates)
     const p: Pending = {
-      seq: 0, dump, spec, state: State.QUEUED, replies: NO_REPLIES, stream, interrupted: false, attempts: 0, atRisk: false,
+      seq: 0, dump, spec, state: State.QUEUED, replies: NO_REPLIES, failed: undefined, stream, interrupted: false, attempts: 0, atRisk: false,
       resolve: madeResolve, reject: madeReject, deadline: 0, timeoutMs: 0, onAbort: undefined,
     };
     // let go of them: held here, they would keep the promise, and what it resolves with (a whole dump), reachable
@@ -246,7 +255,7 @@ export class Connection {
     this.sendQueue.push(p);
   }
 
-  private onDatagram(buf: Buffer, from: RecvInfo): void {
+  private onDatagram(buf: Buffer, from: RecvInfo, borrowed: boolean): void {
     if (this.closedBy) return;
     if (from.port !== this.transport.peerPort) {
       this.stats.droppedSender++;
@@ -254,12 +263,26 @@ export class Connection {
     }
     this.stats.received++;
     this.datagramGroup = from.group;
+    // A lent datagram is read in place only when it answers a dump that decodes each reply as it comes (and
+    // keeps nothing of the bytes); anything else is copied first, as every datagram was before.
+    this.lentTo = borrowed ? this.decodingDump(buf, from.group) : 0;
+    if (borrowed && this.lentTo === 0) buf = Buffer.from(buf);
     try {
       forEachMessage(buf, this.dispatchOne);
     } catch (e) {
       if (!(e instanceof NetlinkError)) throw e;
       this.stats.malformed++;
+    } finally {
+      this.lentTo = 0;
     }
+  }
+
+  /** The sequence number of the dump with `each` (and no `onReply`) that a unicast datagram's first message answers; else 0. */
+  private decodingDump(buf: Buffer, group: number): number {
+    if (group !== 0 || buf.length < NLMSG_HDRLEN) return 0;
+    const seq = buf.readUInt32LE(NLH_SEQ);
+    const p = seq === 0 ? undefined : this.calls.get(seq);
+    return p !== undefined && p.spec.each !== undefined && p.spec.onReply === undefined && p.stream === undefined ? seq : 0;
   }
 
   /**
@@ -288,6 +311,9 @@ export class Connection {
   }
 
   private dispatch(m: NlMsg, group: number): void {
+    // in a lent datagram only the decoding dump's replies are read in place; its DONE, an error (ext-ack
+    // attributes) or any other call's message gets bytes of its own
+    if (this.lentTo !== 0 && (m.seq !== this.lentTo || m.type < NLMSG_MIN_TYPE)) m = ownMessage(m);
     if (group !== 0 || m.seq === 0) {
       if (this.notify.wanted) this.notify.message(m, group);
       return;
@@ -312,6 +338,7 @@ export class Connection {
       const retries = p.spec.retryInterrupted ?? 0;
       if (!p.stream && p.attempts <= retries) {
         p.replies = NO_REPLIES;
+        p.failed = undefined;
         p.interrupted = false;
         p.state = State.QUEUED;
         this.calls.launchOrWait(p, true);
@@ -319,7 +346,8 @@ export class Connection {
       }
       return this.settle(p, new DumpInterruptedError(p.spec.op, p.attempts));
     }
-    this.settle(p, undefined);
+    // what a dump's `each` threw, if it did (undefined: the call resolves)
+    this.settle(p, p.failed);
   }
 
   /**

@@ -146,8 +146,7 @@ export class GenericNetlink {
   /** Every family the kernel has. */
   async families(opts: CallOptions = {}): Promise<Family[]> {
     checkKeys(opts, 'options', CALL_OPTION_KEYS);
-    const replies = await this.connection.dump({ ...opts, msg: getFamiliesRequest(), op: 'nlctrl getfamily dump', attrs: ctrlAttrs });
-    return replies.map(decodeFamily);
+    return this.connection.dumpDecoded({ ...opts, msg: getFamiliesRequest(), op: 'nlctrl getfamily dump', attrs: ctrlAttrs, each: decodeFamily });
   }
 
   /** Join a family's multicast group by name; returns the group id. Joins are counted per connection. */

@@ -87,6 +87,11 @@ export function messageAt(buf: Buffer, offset: number, length: number): NlMsg {
   };
 }
 
+/** A message in a Buffer of its own: for one read from a lent datagram (a view of a receive area the next read reuses). */
+export function ownMessage(m: NlMsg): NlMsg {
+  return messageAt(Buffer.from(m.buf.subarray(m.offset, m.offset + m.length)), 0, m.length);
+}
+
 /** The genl command of a message. */
 export function genlCmd(m: NlMsg): number {
   return m.buf[m.offset + GENLH_CMD];

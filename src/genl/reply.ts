@@ -4,7 +4,7 @@
  * call up by sequence number and acts on the outcome.
  */
 import { kernelErrorOf } from './call-errors';
-import { Pending, State } from './calls';
+import { NO_REPLIES, Pending, State } from './calls';
 import { NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN } from './constants';
 import type { KernelError } from './errors';
 import { AckInfo, NlMsg, parseDone, parseError } from './message';
@@ -38,10 +38,27 @@ export function readReply(p: Pending, m: NlMsg, warn: (p: Pending, info: AckInfo
       if (m.flags & NLM_F_DUMP_INTR) p.interrupted = true;
       if (p.state === State.DRAINING) return MORE;
       if (p.stream) p.stream.push(m);
+      else if (p.spec.each !== undefined) keepDecoded(p, m, p.spec.each);
       // the first reply in an array of one (push() onto the empty array would make room for 16)
       else if (p.replies.length === 0) p.replies = [m];
       else p.replies.push(m);
       // sent without NLM_F_ACK: this message is the whole answer
       return p.spec.oneReply && !p.dump ? undefined : MORE;
   }
+}
+
+/** A reply of a dump with `each`: what it makes of the message is kept (the message is not: its bytes may be lent). */
+function keepDecoded(p: Pending, m: NlMsg, each: (m: NlMsg) => unknown): void {
+  if (p.failed !== undefined) return;
+  let v: unknown;
+  try {
+    v = each(m);
+  } catch (e) {
+    // the dump goes on to its DONE (the socket's dump slot is held until then); then the call rejects with this
+    p.failed = e ?? new Error('a dump decoder threw undefined');
+    p.replies = NO_REPLIES;
+    return;
+  }
+  if (p.replies === NO_REPLIES) p.replies = [v as NlMsg];
+  else p.replies.push(v as NlMsg);
 }

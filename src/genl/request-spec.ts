@@ -48,6 +48,22 @@ export interface DecodedRequestSpec<T> extends RequestSpec {
 export interface DumpSpec extends RequestSpec {
   /** Re-run a dump interrupted by NLM_F_DUMP_INTR up to this many times (array form only). */
   readonly retryInterrupted?: number;
+  /**
+   * Decode each reply as it is read: the dump resolves with what `each` returned, in
+   * order, instead of the messages. The message's bytes may be lent (valid only during
+   * the call), so `each` keeps nothing of them but what it decodes, and no message of the
+   * dump is kept: a big dump's datagrams are not copied, nor held until its DONE. A throw
+   * fails the dump with that error once the kernel has finished it (the rest is read and
+   * dropped). Not with dumpStream(). Without `onReply` only: a reader that sees the
+   * messages gets them copied.
+   */
+  readonly each?: (m: NlMsg) => unknown;
+}
+
+/** A dump whose replies `each` decodes as they are read: it resolves with the results. */
+export interface DecodedDumpSpec<T> extends DumpSpec {
+  /** See DumpSpec.each: required here, and what it returns is the type of the results. */
+  readonly each: (m: NlMsg) => T;
 }
 
 /** A connection's counters, since it opened. */

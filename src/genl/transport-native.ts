@@ -288,15 +288,15 @@ export class NativeTransport implements Transport {
         return;
       }
       if (datagram === null) return;
-      handlers.message(datagram, this.from());
+      handlers.message(datagram, this.from(), datagram.buffer === this.area.buffer);
       // the event loop's readiness callback (level-triggered) picks up the rest
       if (this.closed || until?.()) return;
     }
   }
 
   /**
-   * Batches of datagrams, each handed out whole (copied out of its slot, which the next
-   * batch reuses) before `until` is asked. A batch that did not fill every slot emptied
+   * Batches of datagrams, each handed out whole (lent from its slot, which the next batch
+   * reuses, or copied out when it spilled into the reserve) before `until` is asked. A batch that did not fill every slot emptied
    * the queue: no read to find it empty (an error met after some datagrams waits in the
    * socket, and wakes the event loop).
    */
@@ -333,9 +333,8 @@ export class NativeTransport implements Transport {
           if (handlers.truncated) handlers.truncated(seq, length, { port, group, slotSize: slots.size });
           else handlers.overrun();
         } else if (length <= slots.size) {
-          const datagram = Buffer.allocUnsafe(length);
-          slots.area.copy(datagram, 0, start, start + length);
-          handlers.message(datagram, this.fromOf(port, group));
+          // lent: the next recvmmsg() reads into this slot again, and none runs before message() returns (draining)
+          handlers.message(slots.area.subarray(start, start + length), this.fromOf(port, group), true);
         } else {
           // longer than the slot, whole: the rest spilled into the slot's reserve
           const datagram = Buffer.allocUnsafe(length);
@@ -371,15 +370,11 @@ export class NativeTransport implements Transport {
     return false;
   }
 
-  /** One whole datagram in a Buffer of its own, or null when none is queued. */
+  /** One whole datagram: a view of the receive area (lent: the next read reuses it), or a Buffer of its own when longer; null when none is queued. */
   private receive(): Buffer | null {
     const length = this.sock.recvmsg();
     if (length < 0) return null;
-    if (length <= this.area.length) {
-      const datagram = Buffer.allocUnsafe(length);
-      this.area.copy(datagram, 0, 0, length);
-      return datagram;
-    }
+    if (length <= this.area.length) return this.area.subarray(0, length);
     const datagram = Buffer.allocUnsafeSlow(length);
     return this.sock.recvmsgInto(datagram) < 0 ? null : datagram;
   }

@@ -16,6 +16,11 @@
  *   `message`; `handlers.truncated` gets its first message's sequence number and its
  *   real length (a handler without `truncated` is told of an overrun instead: a
  *   datagram was lost either way).
+ * - A datagram handed out with `borrowed` true is a view of the transport's receive area:
+ *   its bytes are valid only until `message` returns (the next read reuses the area), so
+ *   a handler that keeps any of them copies them. The native transport lends every
+ *   datagram that fits its area: a 16,000-port dump is 57 datagrams of 32 KiB, and a copy
+ *   of each is fresh memory, which in UML costs a page fault per 4 KiB (bench/README.md).
  * - `poll(until?)` drains, synchronously, whatever is already waiting. The kernel answers a
  *   generic netlink request inside the send system call, so calling `poll()` right after
  *   `send()` usually delivers the reply without a trip through the event loop. With
@@ -49,7 +54,7 @@ export interface TruncatedInfo extends RecvInfo {
 }
 
 export interface TransportHandlers {
-  message(datagram: Buffer, from: RecvInfo): void;
+  message(datagram: Buffer, from: RecvInfo, borrowed?: boolean): void;
   /**
    * A datagram of `length` bytes did not fit its receive slot and the kernel cut it
    * short: in bounded mode, one longer than the slot; in exact mode, only one longer than

@@ -62,6 +62,12 @@ export interface FakeKernelOptions {
   readonly peerPort?: number;
   readonly localPort?: number;
   readonly features?: Partial<TransportFeatures>;
+  /**
+   * Lend every datagram as the native transport does: a view of one receive area handed
+   * out with `borrowed` true, the area overwritten with 0xee once `message` returns, so
+   * anything the engine kept without copying reads as garbage.
+   */
+  readonly lend?: boolean;
 }
 
 interface Queued {
@@ -76,6 +82,9 @@ export class FakeKernel implements Transport {
   readonly peerPort: number;
   handler: Handler;
   delivery: Delivery;
+  readonly lend: boolean;
+  /** The receive area lent datagrams are views of (lend). */
+  private readonly area = Buffer.alloc(65536);
   /** Every request message, in the order received. */
   readonly requests: FakeRequest[] = [];
   /** Messages per send() call. */
@@ -90,6 +99,7 @@ export class FakeKernel implements Transport {
   constructor(opts: FakeKernelOptions = {}) {
     this.handler = opts.handler ?? (() => undefined);
     this.delivery = opts.delivery ?? 'sync';
+    this.lend = opts.lend ?? false;
     this.peerPort = opts.peerPort ?? 0;
     this.localPort = opts.localPort ?? 4242;
     this.features = { extAck: true, capAck: true, strictCheck: true, netns: false, ...opts.features };
@@ -150,7 +160,7 @@ export class FakeKernel implements Transport {
     let n = 0;
     while (this.outbox.length > 0 && n < max && !this.closed) {
       const q = this.outbox.shift()!;
-      this.handlers?.message(q.datagram, q.from);
+      this.hand(q.datagram, q.from);
       n++;
     }
     return n;
@@ -167,7 +177,20 @@ export class FakeKernel implements Transport {
 
   /** Hand a datagram to the engine right now. */
   inject(datagram: Buffer, from: RecvInfo = { port: this.peerPort, group: 0 }): void {
-    this.handlers?.message(datagram, from);
+    this.hand(datagram, from);
+  }
+
+  private hand(datagram: Buffer, from: RecvInfo): void {
+    if (!this.lend || datagram.length > this.area.length) {
+      this.handlers?.message(datagram, from);
+      return;
+    }
+    datagram.copy(this.area);
+    try {
+      this.handlers?.message(this.area.subarray(0, datagram.length), from, true);
+    } finally {
+      this.area.fill(0xee);
+    }
   }
 
   /** ENOBUFS on receive. */
