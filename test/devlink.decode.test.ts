@@ -1,7 +1,9 @@
 // Decoding devlink replies built by hand in the kernel's own attribute order
 // (SF-SEMANTICS.md, "A port as the kernel reports it").
 import assert from 'node:assert/strict';
-import { decodeMessage, portFrom, deviceFrom, eswitchFrom, paramFrom, rateFrom } from '../src/devlink/decode';
+import {
+  decodeMessage, decodeMessageInto, DevlinkDecoded, KEEPS_NO_DECODED, portFrom, deviceFrom, eswitchFrom, paramFrom, rateFrom,
+} from '../src/devlink/decode';
 import { forEachMessage, NlMsg } from '../src/genl/message';
 import { ProtocolError } from '../src/genl/errors';
 
@@ -121,6 +123,35 @@ describe('devlink decode', () => {
     });
     assert.deepEqual(rateFrom(decodeMessage(message(74, 0, str(1, 'pci'), str(2, 'd'), u32(3, 32768), u16(165, 0), str(169, 'g1')))), {
       handle: 'pci/d/32768', bus: 'pci', dev: 'd', type: 'leaf', portIndex: 32768, parent: 'g1',
+    });
+  });
+  describe('a dump decodes each message into one reused object (decodeMessageInto), for the decoders that keep nothing of it', () => {
+    // different keys, a nest, an unknown attribute (type 999) and a multi-attribute, so a leftover would show
+    const sfPort = message(3, 0, ...sfPort61, attr(999, 'cafe'));
+    const plainPort = message(3, 0, str(1, 'netdevsim'), str(2, 'netdevsim1'), u32(3, 4), u16(4, 2), u32(6, 9), str(7, 'eth9'));
+    const nestedDev = message(3, 0, str(1, 'pci'), str(2, '0000:06:00.0'), attr(175, Buffer.concat([str(1, 'auxiliary'), str(2, 'mlx5_core.sf.2')])),
+      attr(999, 'beef'));
+    const plainDev = message(3, 0, str(1, 'netdevsim'), str(2, 'netdevsim1'));
+
+    it('the reused object reads as a fresh decode: every key it does not have now is undefined', () => {
+      const scratch: Partial<DevlinkDecoded> = {};
+      for (const [a, b] of [[sfPort, plainPort], [plainPort, sfPort], [nestedDev, plainDev]]) {
+        decodeMessageInto(a, scratch);
+        const got = decodeMessageInto(b, scratch) as Record<string, unknown>;
+        const fresh = decodeMessage(b) as Record<string, unknown>;
+        for (const k of new Set([...Object.keys(got), ...Object.keys(fresh)])) assert.deepEqual(got[k], fresh[k], k);
+      }
+    });
+
+    it('portFrom and deviceFrom results do not change when the next message is decoded into the same object', () => {
+      assert.ok(KEEPS_NO_DECODED.has(portFrom) && KEEPS_NO_DECODED.has(deviceFrom));
+      for (const [from, a, b] of [[portFrom, sfPort, plainPort], [portFrom, plainPort, sfPort], [deviceFrom, nestedDev, plainDev]] as const) {
+        const scratch: Partial<DevlinkDecoded> = {};
+        const first = from(decodeMessageInto(a, scratch));
+        const second = from(decodeMessageInto(b, scratch));
+        assert.deepEqual(first, from(decodeMessage(a)));
+        assert.deepEqual(second, from(decodeMessage(b)));
+      }
     });
   });
 });

@@ -750,6 +750,19 @@ describe('genl: the request engine on a fake kernel', () => {
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout.trim(), 'collected');
     });
+    it('calls settled before the event loop turns: the deadline timer lets go of them (a loop of awaited calls answered inside their sends)',
+      async () => {
+        // The timer stamps calls at the loop's next turn; it once held every call made until then, with its value (a
+        // whole dump), so a loop of awaited dumps kept them all. White-box: a WeakRef's target stays alive to the end of
+        // the job, and this loop is one job, so the test reads the timer's list instead.
+        const { c } = open();
+        const held = (): number => (c as unknown as { deadlines: { unstamped: unknown[] } }).deadlines.unstamped.length;
+        for (let i = 0; i < 3000; i++) await c.request(spec(i, { timeoutMs: 60_000 }));
+        assert.ok(held() <= 1, `the timer holds ${held()} calls after 3,000 awaited ones`);
+        // bursts of 50 in flight: compacted when the list reaches 1,024
+        for (let i = 0; i < 100; i++) await Promise.all(Array.from({ length: 50 }, (_, k) => c.request(spec(k, { timeoutMs: 60_000 }))));
+        assert.ok(held() <= 1024, `the timer holds ${held()} calls after 100 bursts of 50`);
+      });
   });
 
   describe('the deadline timer and the process', () => {

@@ -13,7 +13,9 @@
 import { MalformedError } from './errors';
 import { AttrDefs, AttrSet, CompiledAttr, FIXED_SIZE, Kind, UnknownAttr } from './schema';
 
-export type RunDecoder = (buf: Buffer, start: number, end: number, depth: number) => Record<string, unknown> & { $unknown?: UnknownAttr[] };
+export type RunDecoder = (
+  buf: Buffer, start: number, end: number, depth: number, into?: Record<string, unknown>,
+) => Record<string, unknown> & { $unknown?: UnknownAttr[] };
 
 /** What the generated code calls back into (kept here so the generated source stays small). */
 export interface DecoderHelpers {
@@ -46,9 +48,9 @@ export function compileDecoder(set: AttrSet<AttrDefs>, h: DecoderHelpers): RunDe
     return `case ${c.id}: { ${check} const v = ${read}; ${store} break; }`;
   });
   const source = `
-    return function decode(b, start, end, depth) {
+    return function decode(b, start, end, depth, into) {
       if (depth > MAX) tooDeep(start);
-      const o = {};
+      const o = into === undefined ? {} : into;
       let p = start;
       while (end - p >= 4) {
         const len = b[p] | (b[p + 1] << 8);

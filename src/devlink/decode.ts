@@ -9,7 +9,7 @@
  * the ValidationError that re-reading the handle would raise later.
  */
 import { describeValue } from '../attrs/options';
-import { decodeAttrs } from '../attrs/decode';
+import { decodeAttrs, decodeAttrsInto } from '../attrs/decode';
 import { Decoded } from '../attrs/schema';
 import { ProtocolError } from '../genl/errors';
 import { genlAttrsStart, NlMsg } from '../genl/message';
@@ -23,6 +23,11 @@ export type DevlinkDecoded = Decoded<DevlinkAttrs>;
 /** The attributes of a devlink message. */
 export function decodeMessage(m: NlMsg): DevlinkDecoded {
   return decodeAttrs(devlinkAttrs, m.buf, genlAttrsStart(m), m.offset + m.length);
+}
+
+/** decodeMessage into `scratch`, an object used again for each message of a dump (decodeAttrsInto). */
+export function decodeMessageInto(m: NlMsg, scratch: Partial<DevlinkDecoded>): DevlinkDecoded {
+  return decodeAttrsInto(devlinkAttrs, m.buf, genlAttrsStart(m), m.offset + m.length, scratch);
 }
 
 /** One name of an object's identity, as the kernel sent it (`attr`: its uapi name). */
@@ -127,6 +132,14 @@ export function portFrom(a: DevlinkDecoded): DevlinkPort {
   // portHandle(bus, dev, index), from the prefix
   return new PortObject(a, lastPrefix + index, lastBus, lastDev, index);
 }
+
+/**
+ * The decoders that read values out of the decoded attributes and keep nothing of the
+ * object itself (its nested objects, arrays and `$unknown` are new per message): a dump
+ * through one of them decodes every message into one reused object (dumps.ts). A test
+ * decodes two messages in a row that way and checks the first result did not change.
+ */
+export const KEEPS_NO_DECODED: ReadonlySet<(a: DevlinkDecoded) => unknown> = new Set<(a: DevlinkDecoded) => unknown>([portFrom, deviceFrom]);
 
 function functionFrom(f: Decoded<typeof portFunctionAttrs.defs>): PortFunction {
   const out: { -readonly [K in keyof PortFunction]: PortFunction[K] } = {};

@@ -177,8 +177,9 @@ export class Devlink {
 
   /**
    * A dump whose replies `each` decodes as they are read; resolves with what it made of
-   * them, in order. Each message's bytes are valid only during `each` (they may be a view
-   * of the socket's receive area): keep what you decode, not the message. Nothing of the
+   * them, in order. Each message is valid only during `each`, its bytes and the object
+   * (a view of the socket's receive area, read through one reused object): keep what you
+   * decode, not the message. Nothing of the
    * dump is copied or held until its end, which is what makes a dump of thousands of
    * ports cheap. A throw of `each` rejects the dump with it once the kernel has finished.
    */

@@ -12,7 +12,7 @@ import type { CallOptions } from '../genl/connection';
 import { NLM_F_DUMP_FILTERED } from '../genl/constants';
 import { ProtocolError } from '../genl/errors';
 import type { NlMsg } from '../genl/message';
-import { decodeMessage, DevlinkDecoded } from './decode';
+import { decodeMessage, decodeMessageInto, DevlinkDecoded, KEEPS_NO_DECODED } from './decode';
 import type { Devlink, PlumbingOptions } from './devlink';
 import { NotFoundError } from './errors';
 import { DevHandle, parseDevHandle } from './handle';
@@ -44,11 +44,13 @@ export async function dumpForDevice<T>(
   dl: Devlink, cmd: number, dev: DevHandle | undefined, decode: (a: DevlinkDecoded) => T,
   ofDevice: (x: T, h: DevHandle) => boolean, call: PlumbingOptions = {}, o: DeviceDumpOptions = {},
 ): Promise<T[]> {
-  // each reply decoded as it is read (its bytes may be lent: nothing of the dump is copied or held to its end)
+  // each reply decoded as it is read (its bytes may be lent: nothing of the dump is copied or held to its end),
+  // into one reused object where the decoder keeps nothing of it
   let filtered = true;
+  const scratch: Partial<DevlinkDecoded> | undefined = KEEPS_NO_DECODED.has(decode) ? {} : undefined;
   const all = await dl.dumpEach(cmd, dev && o.named !== false ? devAttrs(dev) : {}, (m) => {
     if (!(m.flags & NLM_F_DUMP_FILTERED)) filtered = false;
-    return decode(decodeMessage(m));
+    return decode(scratch !== undefined ? decodeMessageInto(m, scratch) : decodeMessage(m));
   }, call);
   if (!dev || (all.length > 0 && filtered)) return all;
   const mine = all.filter((x) => ofDevice(x, dev));

@@ -32,7 +32,7 @@ import { AbortError, ClosedError, DumpInterruptedError, KernelError, OverrunErro
 import { kernelWarningOf } from './call-errors';
 import { NLMSG_HDRLEN, NLMSG_MIN_TYPE } from './constants';
 import { NLH_SEQ } from './header-offsets';
-import { AckInfo, forEachMessage, NlMsg, ownMessage } from './message';
+import { AckInfo, forEachMessage, NlMsg, ownMessage, ReusedMsg } from './message';
 import { Notification, NotificationFanout, NotificationListener } from './notify';
 export type { Notification, NotificationListener } from './notify';
 import { AsyncQueue } from './queue';
@@ -80,6 +80,8 @@ export class Connection {
   private datagramGroup = 0;
   /** While a lent datagram is dispatched: the sequence number of the decoding dump it answers (see onDatagram); else 0. */
   private lentTo = 0;
+  /** The message object a lent datagram's messages are read through (forEachMessage's `reuse`). */
+  private readonly lentMsg = new ReusedMsg();
   private readonly dispatchOne = (m: NlMsg): void => {
     if (!this.closedBy) this.dispatch(m, this.datagramGroup);
   };
@@ -268,11 +270,13 @@ export class Connection {
     this.lentTo = borrowed ? this.decodingDump(buf, from.group) : 0;
     if (borrowed && this.lentTo === 0) buf = Buffer.from(buf);
     try {
-      forEachMessage(buf, this.dispatchOne);
+      // read in place: one message object for the whole datagram (each() keeps nothing of it, the rest is copied)
+      forEachMessage(buf, this.dispatchOne, this.lentTo !== 0 ? this.lentMsg : undefined);
     } catch (e) {
       if (!(e instanceof NetlinkError)) throw e;
       this.stats.malformed++;
     } finally {
+      if (this.lentTo !== 0) this.lentMsg.clear();
       this.lentTo = 0;
     }
   }
@@ -364,7 +368,8 @@ export class Connection {
     // keep the sequence number until DONE so the rest of the dump is swallowed
     this.settle(p, err);
     p.state = State.DRAINING;
-    if (p.deadline === 0) p.deadline = now() + (this.timeoutMs || DEFAULT_TIMEOUT_MS);
+    // none, or one never stamped (the settle let go of it): from now, the call's own timeout, else the connection's
+    if (p.deadline === 0) p.deadline = now() + (p.timeoutMs || this.timeoutMs || DEFAULT_TIMEOUT_MS);
     // one not stamped yet is armed for when it is
     if (p.deadline !== UNSTAMPED) this.deadlines.arm(p.deadline);
   }
@@ -410,7 +415,7 @@ export class Connection {
   private settle(p: Pending, err: unknown): void {
     if (p.state === State.SETTLED || p.state === State.DRAINING) return;
     p.state = State.SETTLED;
-    if (p.deadline !== 0) this.deadlines.remove();
+    if (p.deadline !== 0) this.deadlines.remove(p);
     // a streamed dump listens until its consumer is done (or the connection closes)
     if (!this.listeningStreams.has(p)) this.unlisten(p);
     resolveCall(p, err);

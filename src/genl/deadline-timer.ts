@@ -19,6 +19,9 @@ export const now = (): number => performance.now();
 /** A call's deadline until it is stamped (see the top of this file). */
 export const UNSTAMPED = -1;
 
+/** See DeadlineTimer.add(). */
+const COMPACT_AT = 1024;
+
 /** What the timer stamps: `deadline` (ms on now()'s clock; 0 for none) from `timeoutMs`. */
 export interface Timed {
   deadline: number;
@@ -33,6 +36,8 @@ export class DeadlineTimer {
   private waiting = 0;
   /** Calls added since the last stamp, their deadline UNSTAMPED (some settled since). */
   private unstamped: Timed[] = [];
+  /** The length of `unstamped` at which add() drops the calls settled meanwhile. */
+  private compactAt = COMPACT_AT;
   private stampImmediate: NodeJS.Immediate | undefined;
   /**
    * The clearImmediate of the setImmediate that made stampImmediate, and the clearTimeout
@@ -62,6 +67,11 @@ export class DeadlineTimer {
   add(c: Timed): void {
     this.waiting++;
     c.deadline = UNSTAMPED;
+    if (this.unstamped.length >= this.compactAt) {
+      // settled calls (deadline 0) out: a burst of calls in flight at a time, never a turn of the loop, stays bounded
+      this.unstamped = this.unstamped.filter((x) => x.deadline === UNSTAMPED);
+      this.compactAt = Math.max(COMPACT_AT, 2 * this.unstamped.length);
+    }
     this.unstamped.push(c);
     if (this.stampImmediate === undefined) {
       this.clearStamp = clearImmediate;
@@ -69,9 +79,21 @@ export class DeadlineTimer {
     }
   }
 
-  /** A caller stopped waiting (its call settled); the timer may stay armed, but unreferenced when none waits. */
-  remove(): void {
+  /**
+   * A caller stopped waiting: call `c` settled. One never stamped needs no deadline now
+   * (0; a dump left draining is given one by the connection), and is let go of: else a
+   * loop of awaited calls answered inside their sends, which never turns the event loop,
+   * kept every call and its value (a whole dump) reachable until it did. The timer may
+   * stay armed, but unreferenced when none waits.
+   */
+  remove(c: Timed): void {
     this.waiting--;
+    if (c.deadline === UNSTAMPED) {
+      c.deadline = 0;
+      const list = this.unstamped;
+      // the common case, the call just added; others are dropped when the list is next compacted (add)
+      if (list[list.length - 1] === c) list.pop();
+    }
     this.hold();
   }
 

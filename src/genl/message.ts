@@ -62,17 +62,51 @@ export function finishRequestCopy(w: AttrWriter): Buffer {
  * past the datagram ends the split with MalformedError (what came before is kept by
  * the caller through `each`).
  */
-export function forEachMessage(buf: Buffer, each: (m: NlMsg) => void): void {
+export function forEachMessage(buf: Buffer, each: (m: NlMsg) => void, reuse?: ReusedMsg): void {
   let p = 0;
   const end = buf.length;
   while (end - p >= NLMSG_HDRLEN) {
     const len = buf.readUInt32LE(p + NLH_LEN);
     if (len < NLMSG_HDRLEN) throw new MalformedError(`message length ${len} below ${NLMSG_HDRLEN}`, p);
     if (len > end - p) throw new MalformedError(`message length ${len} runs past the datagram (${end - p} bytes left)`, p);
-    each(messageAt(buf, p, len));
+    each(reuse === undefined ? messageAt(buf, p, len) : reuse.at(buf, p, len));
     p += nlmsgAlign(len);
   }
 }
+
+/**
+ * One NlMsg object filled again for each message (forEachMessage's `reuse`): for a lent
+ * datagram read in place, whose messages nobody keeps (the engine copies any it would
+ * keep, ownMessage). Not part of the package's API.
+ */
+export class ReusedMsg implements NlMsg {
+  type = 0;
+  flags = 0;
+  seq = 0;
+  pid = 0;
+  buf: Buffer = EMPTY;
+  offset = 0;
+  length = 0;
+
+  /** This object, now the message whose header is at `offset` (its length already checked). */
+  at(buf: Buffer, offset: number, length: number): NlMsg {
+    this.type = buf[offset + NLH_TYPE] | (buf[offset + NLH_TYPE + 1] << 8);
+    this.flags = buf[offset + NLH_FLAGS] | (buf[offset + NLH_FLAGS + 1] << 8);
+    this.seq = buf.readUInt32LE(offset + NLH_SEQ);
+    this.pid = buf.readUInt32LE(offset + NLH_PID);
+    this.buf = buf;
+    this.offset = offset;
+    this.length = length;
+    return this;
+  }
+
+  /** Let go of the datagram (a lent area must not stay reachable from here). */
+  clear(): void {
+    this.buf = EMPTY;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /** The message whose header is at `offset` (its length already checked against the datagram). */
 export function messageAt(buf: Buffer, offset: number, length: number): NlMsg {

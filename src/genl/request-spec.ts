@@ -50,9 +50,11 @@ export interface DumpSpec extends RequestSpec {
   readonly retryInterrupted?: number;
   /**
    * Decode each reply as it is read: the dump resolves with what `each` returned, in
-   * order, instead of the messages. The message's bytes may be lent (valid only during
-   * the call), so `each` keeps nothing of them but what it decodes, and no message of the
-   * dump is kept: a big dump's datagrams are not copied, nor held until its DONE. A throw
+   * order, instead of the messages. The message may be lent, its bytes and the object
+   * itself valid only during the call (the next message may reuse both), so `each` keeps
+   * nothing of it but what it decodes, and no message of the dump is kept: a big dump's
+   * datagrams are not copied, nor held until its DONE, and its messages are no objects
+   * of their own. A throw
    * fails the dump with that error once the kernel has finished it (the rest is read and
    * dropped). Not with dumpStream(). Without `onReply` only: a reader that sees the
    * messages gets them copied.
