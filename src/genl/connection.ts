@@ -32,7 +32,7 @@ import { AbortError, ClosedError, DumpInterruptedError, KernelError, OverrunErro
 import { kernelWarningOf } from './call-errors';
 import { NLMSG_HDRLEN, NLMSG_MIN_TYPE } from './constants';
 import { NLH_SEQ } from './header-offsets';
-import { AckInfo, forEachMessage, NlMsg, ownMessage, ReusedMsg } from './message';
+import { AckInfo, forEachMessageIn, NlMsg, ownMessage, ReusedMsg } from './message';
 import { Notification, NotificationFanout, NotificationListener } from './notify';
 export type { Notification, NotificationListener } from './notify';
 import { AsyncQueue } from './queue';
@@ -271,7 +271,7 @@ export class Connection {
     if (borrowed && this.lentTo === 0) buf = Buffer.from(buf);
     try {
       // read in place: one message object for the whole datagram (each() keeps nothing of it, the rest is copied)
-      forEachMessage(buf, this.dispatchOne, this.lentTo !== 0 ? this.lentMsg : undefined);
+      forEachMessageIn(buf, this.dispatchOne, this.lentTo !== 0 ? this.lentMsg : undefined);
     } catch (e) {
       if (!(e instanceof NetlinkError)) throw e;
       this.stats.malformed++;

@@ -62,7 +62,12 @@ export function finishRequestCopy(w: AttrWriter): Buffer {
  * past the datagram ends the split with MalformedError (what came before is kept by
  * the caller through `each`).
  */
-export function forEachMessage(buf: Buffer, each: (m: NlMsg) => void, reuse?: ReusedMsg): void {
+export function forEachMessage(buf: Buffer, each: (m: NlMsg) => void): void {
+  forEachMessageIn(buf, each, undefined);
+}
+
+/** forEachMessage, every message read through `reuse` when given (see ReusedMsg); not part of the package's API. */
+export function forEachMessageIn(buf: Buffer, each: (m: NlMsg) => void, reuse: ReusedMsg | undefined): void {
   let p = 0;
   const end = buf.length;
   while (end - p >= NLMSG_HDRLEN) {
