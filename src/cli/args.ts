@@ -5,7 +5,7 @@
  * we share with it. Values are parsed strictly (decimal integers, iproute2's rate
  * units); handles are checked here only for their shape, the library checks the rest.
  */
-import { FN_CAP_NAMES, FN_CAP_WORDS, FnCapName } from '../devlink/constants';
+import type { FnCapName } from '../devlink/constants';
 
 /** A command-line mistake: printed as it is (iproute2 prints no "Error:" for these), exit 1. */
 export class UsageError extends Error {
@@ -268,5 +268,7 @@ export function requireKeywords(seen: Set<string>, required: ReadonlyArray<reado
 
 /** `roce enable`, `ipsec_crypto disable`, ...: one keyword per port function capability (iproute2's words). */
 export function capKeywords(into: { -readonly [K in FnCapName]?: boolean }): KeywordHandlers {
+  // required here: every command loads this file, and only `port function set` needs devlink's tables (the start, issue 16)
+  const { FN_CAP_NAMES, FN_CAP_WORDS } = require('../devlink/constants.js') as typeof import('../devlink/constants');
   return FN_CAP_NAMES.map((k) => [FN_CAP_WORDS[k], (x: Args) => (into[k] = nextBool(x))] as const);
 }
