@@ -184,3 +184,21 @@ describe('sim: sysfs tree', () => {
     }
   });
 });
+
+describe('sim: its temporary sysfs tree and the process', () => {
+  it('a simulator never closed: its temporary tree is removed when the process exits; a closed one at close()', function () {
+    this.timeout(20_000);
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    const script = `
+      const { Simulator } = require(${JSON.stringify(require.resolve('../src/sim'))});
+      const open = new Simulator({ devices: [] });
+      const closed = new Simulator({ devices: [] });
+      closed.close().then(() => console.log(JSON.stringify([open.sysfsRoot, require('fs').existsSync(open.sysfsRoot), closed.sysfsRoot])));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const [openRoot, existedBeforeExit, closedRoot] = JSON.parse(r.stdout) as [string, boolean, string];
+    assert.ok(existedBeforeExit, 'the tree is there while the process runs');
+    assert.equal(fs.existsSync(openRoot), false, `${openRoot} is left after the process exited`);
+    assert.equal(fs.existsSync(closedRoot), false);
+  });
+});

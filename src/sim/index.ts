@@ -111,7 +111,8 @@ let instances = 0;
  * other processes reach with `socket: { peerPort }`. It answers with the kernel's policies,
  * ext-ack messages, errnos and notification order, runs the SF opstate machine with
  * `timing`, keeps a sysfs tree under `sysfsRoot`, and injects faults (`faults`).
- * close() ends every client and removes a temporary sysfs tree.
+ * close() ends every client and removes a temporary sysfs tree (one never closed is
+ * removed when the process exits).
  */
 export class Simulator {
   /** The kernel it answers as. */
@@ -156,6 +157,7 @@ export class Simulator {
     const timing: Timing = { attachMs: 0, detachMs: 0, freeMs: 0, ...opts.timing };
     this.ownSysfs = opts.sysfsRoot === undefined;
     this.sysfsRoot = opts.sysfsRoot ?? mkdtempSync(path.join(tmpdir(), 'devlink-sf-sim-sysfs-'));
+    if (this.ownSysfs) removeAtExit(this.sysfsRoot);
     const sysfs = new Sysfs(this.sysfsRoot);
     const order = opts.mlx5PortAddOrder ?? '6.12';
     if (order !== '6.12' && order !== 'newest') throw new TypeError(`mlx5PortAddOrder "${String(order)}" is not '6.12' or 'newest'`);
@@ -298,6 +300,27 @@ export class Simulator {
     for (const ep of [...this.endpoints.values()]) ep.close();
     this.socket?.close();
     this.socket = undefined;
-    if (this.ownSysfs) rmSync(this.sysfsRoot, { recursive: true, force: true });
+    if (this.ownSysfs) {
+      rmSync(this.sysfsRoot, { recursive: true, force: true });
+      leftAtExit.delete(this.sysfsRoot);
+    }
   }
+}
+
+/**
+ * The temporary sysfs trees of simulators not closed yet: removed when the process exits,
+ * so one never closed (a test that forgot, a script that ended without close()) does not
+ * leave its tree in the temporary directory. One exit listener for all of them.
+ */
+const leftAtExit = new Set<string>();
+let exitListener = false;
+
+function removeAtExit(dir: string): void {
+  if (!exitListener) {
+    exitListener = true;
+    process.once('exit', () => {
+      for (const d of leftAtExit) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  leftAtExit.add(dir);
 }
