@@ -36,6 +36,29 @@ describe('lifecycle input checked before sending', function () {
     return true;
   };
 
+  describe('findSubfunction(target)', () => {
+    it('a spec\'s settings given with the target are checked as destroySubfunction checks them; call options still allowed there', async () => {
+      await dl.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 8 });
+      const before = dl.genl.connection.stats.sent;
+      for (const [extra, field, reason] of [
+        [{ hwAddr: 'zz' }, 'hwAddr', /./],
+        [{ params: { enable_eth: 'yes' } }, 'params.enable_eth', /type bool/],
+        [{ sfnmu: 3 }, 'target.sfnmu', /unknown option \(did you mean "sfnum"\?\)/],
+        [{ timeoutMs: 5000, hwAddr: 'zz' }, 'hwAddr', /./],
+        [{ timeoutMs: -3 }, 'timeoutMs', /./],
+      ] as [Record<string, unknown>, string, RegExp][]) {
+        await assert.rejects(dl.findSubfunction({ dev: PF0, pfnum: 0, sfnum: 8, ...extra } as never), refused(field, reason), JSON.stringify(extra));
+      }
+      assert.equal(dl.genl.connection.stats.sent, before, 'nothing was sent');
+      // what was valid still is: the whole spec, and a call option in the target (findSubfunction merged them always)
+      const spec = { dev: PF0, pfnum: 0, sfnum: 8, hwAddr: '00:00:00:00:00:08', activate: true };
+      assert.equal((await dl.findSubfunction(spec))?.sfnum, 8);
+      assert.equal((await dl.findSubfunction({ dev: PF0, pfnum: 0, sfnum: 8, timeoutMs: 5000 } as never))?.sfnum, 8);
+      assert.equal(await dl.findSubfunction({ dev: PF0, pfnum: 0, sfnum: 99 }), undefined);
+      await dl.destroySubfunction(spec);
+    });
+  });
+
   describe('destroySubfunction(target)', () => {
     it('a spec\'s settings given with the target are checked as create checks them, unknown keys refused; nothing is sent', async () => {
       await dl.createSubfunction({ dev: PF0, pfnum: 0, sfnum: 3 });

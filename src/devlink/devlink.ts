@@ -420,7 +420,11 @@ export class Devlink {
    * { dev, pfnum, sfnum, controller? }; timeoutMs, signal and sysfsRoot go in `opts`.
    */
   destroySubfunction(target: string | SfTarget, opts: LifecycleOptions = {}): Promise<boolean> { return settle(() => this.subfunctions.destroy(target, opts)); }
-  /** The pcisf port of an SF, by dev + controller + pfnum + sfnum; undefined when the device has none. */
+  /**
+   * The pcisf port of an SF, by dev + controller + pfnum + sfnum; undefined when the device
+   * has none. The whole spec it was created with may name it: its other settings are
+   * checked as createSubfunction checks them, and ignored.
+   */
   findSubfunction(target: SfTarget, opts: LifecycleOptions = {}): Promise<DevlinkPort | undefined> {
     return settle(() => this.subfunctions.findChecked({ ...target, ...opts }));
   }

@@ -172,18 +172,24 @@ function checkSpecParam(name: string, v: unknown): void {
 }
 
 /**
- * An SF named for destroySubfunction: SfTarget's keys, or the whole spec the SF was made
+ * An SF named for destroySubfunction or findSubfunction: SfTarget's keys, or the whole spec the SF was made
  * with (a daemon destroys what it created from the same object). Only the identity names
  * the SF; the spec's other settings are checked as createSubfunction checks them (a bad
  * one is refused, not ignored), except that a namespace is not opened: the container may
  * be gone, and destroying its SF is the clean-up. A call option given here is pointed to
  * the options argument.
  */
-export function checkTarget(t: SfTarget): void {
+export function checkTarget(t: SfTarget, method: 'destroySubfunction' | 'findSubfunction' = 'destroySubfunction'): void {
   if (t !== null && typeof t === 'object' && !Array.isArray(t)) {
     for (const k of Object.keys(t)) {
       if ((OPTION_KEYS as readonly string[]).includes(k)) {
-        throw new ValidationError(`target.${k}`, `${k} goes in the second argument (options): destroySubfunction(target, { ${k} })`);
+        if (method === 'findSubfunction') {
+          // findSubfunction has always taken its call options in the target too: checked there, the rest here
+          const rest: Record<string, unknown> = { ...t };
+          for (const o of OPTION_KEYS) delete rest[o];
+          return checkTarget(rest as unknown as SfTarget, method);
+        }
+        throw new ValidationError(`target.${k}`, `${k} goes in the second argument (options): ${method}(target, { ${k} })`);
       }
     }
     checkKeys(t, 'target', SPEC_KEYS);

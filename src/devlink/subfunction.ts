@@ -37,7 +37,7 @@ import { Budget, KeyedQueue } from './lifecycle-budget';
 import { configureInstance } from './lifecycle-instance';
 import { CallState, destroyFailure, failureOf } from './lifecycle-outcome';
 import {
-  addPortOf, checkLifecycleOptions, checkTarget, differences, isErrno, LifecycleOptions, OPTION_KEYS, SfTarget, sfName, SPEC_KEYS, Subfunction,
+  addPortOf, checkLifecycleOptions, checkTarget, differences, isErrno, LifecycleOptions, OPTION_KEYS, SfTarget, sfName, Subfunction,
   SubfunctionSpec, validateSpec,
 } from './lifecycle-spec';
 import { findSf, POLL_MAX_MS, POLL_MIN_MS, SfReader } from './lifecycle-wait';
@@ -132,7 +132,8 @@ export class SubfunctionManager {
 
   /** Public findSubfunction: checked input, and an unknown device is an error (not "no SF"). */
   async findChecked(t: SfTarget & LifecycleOptions): Promise<DevlinkPort | undefined> {
-    checkKeys(t, 'target', [...SPEC_KEYS, ...OPTION_KEYS]);
+    // the SF's identity, or the whole spec it was made with, checked as destroySubfunction checks it; the call options too
+    checkTarget(t, 'findSubfunction');
     checkLifecycleOptions(t);
     parseDevHandle(t.dev, 'dev');
     const call = defined({ timeoutMs: t.timeoutMs, signal: t.signal });
