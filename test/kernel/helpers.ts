@@ -104,7 +104,7 @@ const EVENTS_MS = 15_000;
  * (its `ready`), and the collection ends once `complete(events)` holds (then SETTLE_MS more),
  * or after EVENTS_MS, when the test's assertion shows what did come.
  */
-export async function eventsWhile(dl: Devlink, work: () => Promise<void>, complete: (events: DevlinkEvent[]) => boolean,
+export async function eventsWhile(dl: Devlink, work: (events: readonly DevlinkEvent[]) => Promise<void>, complete: (events: DevlinkEvent[]) => boolean,
   o: { dev?: string } = {}): Promise<DevlinkEvent[]> {
   const ac = new AbortController();
   const events: DevlinkEvent[] = [];
@@ -114,7 +114,8 @@ export async function eventsWhile(dl: Devlink, work: () => Promise<void>, comple
   })();
   try {
     await m.ready;
-    await work();
+    // the work may wait for an event before its next step (what came so far, as it comes)
+    await work(events);
     await until('the events the test expects', () => complete(events), EVENTS_MS).catch(() => undefined);
     await sleep(SETTLE_MS);
   } finally {
