@@ -26,10 +26,14 @@ export function decodeAttrs<D extends AttrDefs>(
   start = 0,
   end = buf.length,
 ): Decoded<D> {
+  checkRange(buf, start, end);
+  return decodeRun(set, buf, start, end, 0) as Decoded<D>;
+}
+
+function checkRange(buf: Buffer, start: number, end: number): void {
   if (start < 0 || end > buf.length || start > end) {
     throw new MalformedError('attribute range outside the buffer', start);
   }
-  return decodeRun(set, buf, start, end, 0) as Decoded<D>;
 }
 
 /**
@@ -42,17 +46,10 @@ export function decodeAttrs<D extends AttrDefs>(
 export function decodeAttrsInto<D extends AttrDefs>(
   set: AttrSet<D>, buf: Buffer, start: number, end: number, into: Partial<Decoded<D>>,
 ): Decoded<D> {
-  if (start < 0 || end > buf.length || start > end) {
-    throw new MalformedError('attribute range outside the buffer', start);
-  }
+  checkRange(buf, start, end);
   const o = into as Mutable;
   for (const k in o) o[k] = undefined;
-  let f = compiled.get(set);
-  if (f === undefined) {
-    f = compileDecoder(set, helpers) ?? null;
-    compiled.set(set, f);
-  }
-  return (f !== null ? f(buf, start, end, 0, o) : genericRun(set, buf, start, end, 0, o)) as Decoded<D>;
+  return decodeRun(set, buf, start, end, 0, o) as Decoded<D>;
 }
 
 /** Each set's compiled decoder (null: the set keeps the generic loop), built on first use. */
@@ -70,13 +67,14 @@ const helpers = {
   maxDepth: MAX_NEST_DEPTH,
 };
 
-function decodeRun(set: AttrSet<AttrDefs>, buf: Buffer, start: number, end: number, depth: number): Mutable {
+/** One run of attributes; `into`: the object to decode into (decodeAttrsInto), else a new one. */
+function decodeRun(set: AttrSet<AttrDefs>, buf: Buffer, start: number, end: number, depth: number, into?: Mutable): Mutable {
   let f = compiled.get(set);
   if (f === undefined) {
     f = compileDecoder(set, helpers) ?? null;
     compiled.set(set, f);
   }
-  return f !== null ? f(buf, start, end, depth) : genericRun(set, buf, start, end, depth);
+  return f !== null ? f(buf, start, end, depth, into) : genericRun(set, buf, start, end, depth, into);
 }
 
 /** decodeAttrs without the compiled decoders: what they must reproduce (for tests). */

@@ -6,7 +6,7 @@
 import { ValidationError } from '../attrs/errors';
 import { checkKeys, describeValue } from '../attrs/options';
 import { checkCallOptions } from '../genl/call-options';
-import { CallOptions, DecodedRequestSpec, RequestSpec } from '../genl/connection';
+import { CallOptions, DecodedRequestSpec, DumpSpec, RequestSpec } from '../genl/connection';
 import { ClosedError } from '../genl/errors';
 import type { GenericNetlink, GenericNetlinkOptions } from '../genl/generic';
 import { NlMsg } from '../genl/message';
@@ -169,10 +169,8 @@ export class Devlink {
 
   /** A dump; resolves with every message. */
   dump(cmd: number, attrs: DevlinkRequestAttrs, opts: PlumbingOptions = {}): Promise<NlMsg[]> {
-    checkKeys(opts, '', PLUMBING_KEYS);
-    const msg = devlinkRequest(this.family.id, cmd, attrs, true);
-    const op = `devlink ${cmdName(cmd)} dump`;
-    return this.refusing ? this.refused(op, opts) : this.genl.connection.dump({ ...opts, msg, op, attrs: devlinkAttrs, makeError: makeDevlinkError });
+    const spec = this.dumpSpec(cmd, attrs, opts);
+    return this.refusing ? this.refused(spec.op, opts) : this.genl.connection.dump(spec);
   }
 
   /**
@@ -184,11 +182,15 @@ export class Devlink {
    * ports cheap. A throw of `each` rejects the dump with it once the kernel has finished.
    */
   dumpEach<T>(cmd: number, attrs: DevlinkRequestAttrs, each: (m: NlMsg) => T, opts: PlumbingOptions = {}): Promise<T[]> {
+    const spec = this.dumpSpec(cmd, attrs, opts);
+    return this.refusing ? this.refused(spec.op, opts) : this.genl.connection.dumpDecoded({ ...spec, each });
+  }
+
+  /** dump()'s and dumpEach()'s request, its options checked (ValidationError). */
+  private dumpSpec(cmd: number, attrs: DevlinkRequestAttrs, opts: PlumbingOptions): DumpSpec {
     checkKeys(opts, '', PLUMBING_KEYS);
     const msg = devlinkRequest(this.family.id, cmd, attrs, true);
-    const op = `devlink ${cmdName(cmd)} dump`;
-    return this.refusing ? this.refused(op, opts)
-      : this.genl.connection.dumpDecoded({ ...opts, msg, op, attrs: devlinkAttrs, makeError: makeDevlinkError, each });
+    return { ...opts, msg, op: `devlink ${cmdName(cmd)} dump`, attrs: devlinkAttrs, makeError: makeDevlinkError };
   }
 
   // -- devices -------------------------------------------------------------------------

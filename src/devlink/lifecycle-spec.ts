@@ -181,20 +181,18 @@ function checkSpecParam(name: string, v: unknown): void {
  */
 export function checkTarget(t: SfTarget, method: 'destroySubfunction' | 'findSubfunction' = 'destroySubfunction'): void {
   if (t !== null && typeof t === 'object' && !Array.isArray(t)) {
+    const spec: Record<string, unknown> = { ...t };
     for (const k of Object.keys(t)) {
-      if ((OPTION_KEYS as readonly string[]).includes(k)) {
-        if (method === 'findSubfunction') {
-          // findSubfunction has always taken its call options in the target too: checked there, the rest here
-          const rest: Record<string, unknown> = { ...t };
-          for (const o of OPTION_KEYS) delete rest[o];
-          return checkTarget(rest as unknown as SfTarget, method);
-        }
-        throw new ValidationError(`target.${k}`, `${k} goes in the second argument (options): ${method}(target, { ${k} })`);
+      if (!(OPTION_KEYS as readonly string[]).includes(k)) continue;
+      // findSubfunction has always taken its call options in the target too (its caller checks them): the rest is checked here
+      if (method === 'destroySubfunction') {
+        throw new ValidationError(`target.${k}`, `${k} goes in the second argument (options): destroySubfunction(target, { ${k} })`);
       }
+      delete spec[k];
     }
-    checkKeys(t, 'target', SPEC_KEYS);
-    if (Object.keys(t).some((k) => !(TARGET_KEYS as readonly string[]).includes(k))) {
-      const { netns, ...rest } = t as SubfunctionSpec;
+    checkKeys(spec, 'target', SPEC_KEYS);
+    if (Object.keys(spec).some((k) => !(TARGET_KEYS as readonly string[]).includes(k))) {
+      const { netns, ...rest } = spec as unknown as SubfunctionSpec;
       if (netns !== undefined) netnsChoice(netns);
       validateSpec(rest as SubfunctionSpec, false);
     }

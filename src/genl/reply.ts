@@ -39,9 +39,7 @@ export function readReply(p: Pending, m: NlMsg, warn: (p: Pending, info: AckInfo
       if (p.state === State.DRAINING) return MORE;
       if (p.stream) p.stream.push(m);
       else if (p.spec.each !== undefined) keepDecoded(p, m, p.spec.each);
-      // the first reply in an array of one (push() onto the empty array would make room for 16)
-      else if (p.replies.length === 0) p.replies = [m];
-      else p.replies.push(m);
+      else keep(p, m);
       // sent without NLM_F_ACK: this message is the whole answer
       return p.spec.oneReply && !p.dump ? undefined : MORE;
   }
@@ -59,6 +57,11 @@ function keepDecoded(p: Pending, m: NlMsg, each: (m: NlMsg) => unknown): void {
     p.replies = NO_REPLIES;
     return;
   }
-  if (p.replies === NO_REPLIES) p.replies = [v as NlMsg];
-  else p.replies.push(v as NlMsg);
+  keep(p, v as NlMsg);
+}
+
+/** Add to the call's replies: the first in an array of one (push() onto the empty array would make room for 16). */
+function keep(p: Pending, x: NlMsg): void {
+  if (p.replies.length === 0) p.replies = [x];
+  else p.replies.push(x);
 }
