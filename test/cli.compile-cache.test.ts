@@ -104,4 +104,21 @@ describe('cli: the code cache of its own modules', function () {
     const second = spawnSync(process.execPath, ['-e', script('')], { encoding: 'utf8' });
     assert.equal(second.stdout, '222', second.stderr);
   });
+
+  it('a module the cache cannot compile is left to Node, which reports it as without the cache', function () {
+    const root = path.join(tmp, 'root');
+    fs.mkdirSync(root);
+    const bad = path.join(root, 'bad.js');
+    fs.writeFileSync(bad, 'exports.value = ;\n');
+    const load = (withCache: boolean): string => {
+      const script = `
+        ${withCache ? `require(${JSON.stringify(require.resolve('../src/cli/compile-cache'))}).useCompileCache(${JSON.stringify(root)},
+          { ${COMPILE_CACHE_ENV}: ${JSON.stringify(path.join(tmp, 'cache'))} });` : ''}
+        try { require(${JSON.stringify(bad)}); } catch (e) { process.stdout.write(e.name + ': ' + e.message); }`;
+      return spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' }).stdout;
+    };
+    const plainError = load(false);
+    assert.match(plainError, /^SyntaxError: /);
+    assert.equal(load(true), plainError);
+  });
 });
